@@ -1,0 +1,76 @@
+"""The embedded default engine: DuckDB in memory, no server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from tiangong.engines.base import Engine, Statement
+from tiangong.errors import DataError, Problem
+
+
+def _sql_list(paths: Sequence[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+
+    def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
+        super().__init__()
+        self.con = duckdb.connect(":memory:")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute("SET preserve_insertion_order = true")
+
+    def _reader(self, paths: Sequence[Path]) -> str:
+        suffixes = {p.suffix.lower() for p in paths}
+        if suffixes == {".parquet"}:
+            return f"read_parquet({_sql_list(paths)}, union_by_name = true)"
+        if suffixes == {".csv"}:
+            return (f"read_csv({_sql_list(paths)}, header = true, all_varchar = true, "
+                    "union_by_name = true)")
+        raise DataError([Problem("input files must be all .parquet or all .csv",
+                                 ", ".join(str(p) for p in paths))])
+
+    def load_files(self, table: str, paths: Sequence[Path], columns: dict[str, str],
+                   where: str | None = None) -> None:
+        reader = self._reader(paths)
+        try:
+            present = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+        except duckdb.Error as err:
+            raise DataError([Problem(f"cannot read: {err}", ", ".join(map(str, paths)))]) from None
+        select = ", ".join(
+            f"CAST({name} AS {sql_type}) AS {name}" if name in present
+            else f"CAST(NULL AS {sql_type}) AS {name}"
+            for name, sql_type in columns.items()
+        )
+        sql = f"SELECT {select} FROM {reader}" + (f" WHERE {where}" if where else "")
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+        except duckdb.ConversionException as err:
+            raise DataError([Problem(f"a value does not fit the canonical column type: {err}",
+                                     ", ".join(map(str, paths)))]) from None
+
+    def load_arrow(self, table: str, data: pa.Table) -> None:
+        self.con.register(f"__arrow_{table}", data)
+        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM __arrow_{table}")
+        self.con.unregister(f"__arrow_{table}")
+
+    def create(self, table: str, sql: str) -> None:
+        self.statements.append(Statement(table, sql))
+        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+
+    def query(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def columns(self, table: str) -> list[str]:
+        return [r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
+
+    def close(self) -> None:
+        self.con.close()

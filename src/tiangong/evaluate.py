@@ -1,0 +1,171 @@
+"""Run one evaluation: scheme + canonical inputs + year → results on the chosen engine.
+
+This is the library entry point the CLI, the store and the what-if search all call. It checks the
+inputs against what the scheme needs before running anything, then runs the plan step by step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from tiangong.engines import Engine, get_engine
+from tiangong.engines.base import Statement
+from tiangong.errors import DataError, Problem, raise_if_any
+from tiangong.pipeline.plan import build_plan
+from tiangong.pipeline.scores import needs_prior_year, scored_items
+from tiangong.scheme.loader import LoadedScheme, load_scheme
+from tiangong.sources import InputSet, column_types, empty_table, find_inputs
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Evaluation:
+    scheme: LoadedScheme
+    year: int
+    engine: str
+    results: pa.Table
+    benchmarks: pa.Table
+    statements: list[Statement]
+    fingerprints: dict[str, str]
+    inputs: dict[str, pa.Table] = field(default_factory=dict)
+    started_at: str = ""
+    finished_at: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self.results.to_pandas()
+
+    def class_counts(self) -> dict[str, dict[str, int]]:
+        frame = self.results.select(["group", "class"]).to_pandas()
+        frame = frame.fillna({"group": "(none)", "class": "(none)"})
+        counts = frame.groupby(["group", "class"]).size()
+        out: dict[str, dict[str, int]] = {}
+        for (group, cls), n in counts.items():
+            out.setdefault(str(group), {})[str(cls)] = int(n)
+        return out
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _load_inputs(engine: Engine, inputs: InputSet, years: list[int], year: int) -> None:
+    year_list = ", ".join(str(y) for y in years)
+    for table in ("enterprises", "events", "tenancies"):
+        where = f"year IN ({year_list})" if table == "enterprises" else f"year = {year}"
+        if table in inputs.tables:
+            engine.load_arrow(f"{table}__input", inputs.tables[table])
+            engine.create(table, f"SELECT * FROM {table}__input WHERE {where}")
+        elif table in inputs.files:
+            engine.load_files(table, inputs.files[table], column_types(table), where)
+        else:
+            engine.load_arrow(table, empty_table(table))
+
+
+def _check_loaded(engine: Engine, years: list[int], year: int) -> None:
+    problems = []
+    counts = engine.query("SELECT year, COUNT(*) AS n, COUNT(DISTINCT uscc) AS d "
+                          "FROM enterprises GROUP BY year").to_pylist()
+    by_year = {r["year"]: r for r in counts}
+    for y in years:
+        if y not in by_year:
+            why = "the evaluation year" if y == year else "the prior year, needed by a benchmark"
+            problems.append(Problem(f"no enterprise rows for {y} ({why}); years present: "
+                                    f"{sorted(by_year) or 'none'}", "enterprises", field="year"))
+    dupes = engine.query(
+        f"SELECT uscc, COUNT(*) AS n FROM enterprises WHERE year = {year} AND uscc IS NOT NULL "
+        "GROUP BY uscc HAVING COUNT(*) > 1 ORDER BY uscc LIMIT 10").to_pylist()
+    for row in dupes:
+        problems.append(Problem(f"enterprise {row['uscc']} appears {row['n']} times in {year}",
+                                "enterprises", field="uscc"))
+    nulls = engine.query(f"SELECT COUNT(*) AS n FROM enterprises WHERE year = {year} AND "
+                         "(uscc IS NULL OR size_class IS NULL)").to_pylist()[0]["n"]
+    if nulls:
+        problems.append(Problem(f"{nulls} rows without uscc or size_class in {year}",
+                                "enterprises"))
+    bad_size = engine.query(
+        f"SELECT DISTINCT size_class FROM enterprises WHERE year = {year} AND size_class NOT IN "
+        "('above', 'below') ORDER BY size_class LIMIT 5").to_pylist()
+    if bad_size:
+        values = ", ".join(str(r["size_class"]) for r in bad_size)
+        problems.append(Problem(f"size_class must be 'above' (规上) or 'below' (规下); found "
+                                f"{values}", "enterprises", field="size_class"))
+    raise_if_any(problems, DataError, "input data cannot be evaluated")
+
+
+def evaluate(
+    scheme: LoadedScheme | str | Path,
+    data: Path | str | Mapping[str, pa.Table],
+    year: int,
+    *,
+    engine: str | Engine = "duckdb",
+    keep_inputs: bool = True,
+    progress: Progress | None = None,
+) -> Evaluation:
+    """Evaluate every enterprise of `year` under `scheme`; see `Evaluation` for what comes back."""
+    loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme)
+    inputs = (InputSet(tables=dict(data)) if isinstance(data, Mapping)
+              else find_inputs(Path(data)))
+    started = _now()
+    eng = get_engine(engine) if isinstance(engine, str) else engine
+    owns_engine = isinstance(engine, str)
+    try:
+        years = [year - 1, year] if needs_prior_year(loaded.scheme) else [year]
+        _load_inputs(eng, inputs, years, year)
+        _check_loaded(eng, years, year)
+        plan = build_plan(loaded.scheme, year)
+        for i, (name, sql) in enumerate(plan.steps):
+            if progress:
+                progress(name, i, len(plan.steps))
+            eng.create(name, sql)
+        results = eng.query(plan.results_sql)
+        benchmarks = _benchmarks(eng, loaded)
+        kept = {t: _sorted(eng.query(f"SELECT * FROM {t}")) for t in
+                ("enterprises", "events", "tenancies")} if keep_inputs else {}
+        return Evaluation(
+            scheme=loaded, year=year, engine=eng.name, results=results,
+            benchmarks=benchmarks, statements=list(eng.statements),
+            fingerprints=inputs.fingerprints(), inputs=kept, started_at=started,
+            finished_at=_now(), warnings=_warnings(benchmarks),
+        )
+    finally:
+        if owns_engine:
+            eng.close()
+
+
+def _sorted(table: pa.Table) -> pa.Table:
+    return table.sort_by([(c, "ascending") for c in table.column_names])
+
+
+def _benchmarks(eng: Engine, loaded: LoadedScheme) -> pa.Table:
+    """The benchmark set as rows (group, indicator, method, kind, benchmark, min, max, n)."""
+    parts = []
+    for group in loaded.scheme.groups:
+        for item in group.items:
+            if item.indicator not in scored_items(loaded.scheme):
+                continue
+            i = item.indicator
+            kind = item.benchmark.kind if item.benchmark else ""
+            parts.append(
+                f"SELECT '{group.id}' AS \"group\", '{i}' AS indicator, '{item.method}' AS method,"
+                f" '{kind}' AS benchmark_kind, CAST(bm_{i} AS DOUBLE) AS benchmark,"
+                f" CAST(min_{i} AS DOUBLE) AS group_min, CAST(max_{i} AS DOUBLE) AS group_max,"
+                f" CAST(n_{i} AS BIGINT) AS n_with_data FROM benchmarks"
+                f" WHERE group_id = '{group.id}'")
+    return eng.query(" UNION ALL ".join(parts) + " ORDER BY 1, 2")
+
+
+def _warnings(benchmarks: pa.Table) -> list[str]:
+    out = []
+    for row in benchmarks.to_pylist():
+        if row["benchmark_kind"] and (row["benchmark"] is None or row["benchmark"] <= 0):
+            out.append(f"group {row['group']}: benchmark of {row['indicator']} is "
+                       f"{row['benchmark']} (no firm with data?); its item scores are empty")
+    return out

@@ -1,0 +1,1 @@
+"""The evaluation as named SQL steps: population → indicators → benchmarks → scores → classes."""

@@ -1,0 +1,222 @@
+"""Benchmarks, item scores, imputation rules, bonus and penalty points, and totals.
+
+Benchmarks are computed once per group into their own table, so the run can store exactly which
+numbers every score was divided by. Means are exact (see `sql.exact_mean`) so a re-run, or the
+Spark engine, reproduces them bit for bit.
+"""
+
+from __future__ import annotations
+
+from tiangong.pipeline.sql import case_by_group, exact_mean, literal
+from tiangong.scheme.expressions import compile_expression
+from tiangong.scheme.model import Group, Item, PointsItem, Rule, Scheme, Step
+from tiangong.scheme.validate import names_with_indicators
+
+
+def scored_items(scheme: Scheme) -> list[str]:
+    """Indicator ids that some group scores (rank-only items excluded)."""
+    seen: dict[str, None] = {}
+    for group in scheme.groups:
+        for item in group.items:
+            if item.method != "rank_only":
+                seen[item.indicator] = None
+    return list(seen)
+
+
+def points_items(scheme: Scheme) -> list[tuple[str, PointsItem]]:
+    found: dict[str, tuple[str, PointsItem]] = {}
+    for group in scheme.groups:
+        for kind, items in (("bonus", group.bonus), ("penalty", group.penalties)):
+            for p in items:
+                found.setdefault(p.id, (kind, p))
+    return list(found.values())
+
+
+def needs_prior_year(scheme: Scheme) -> bool:
+    return any(i.benchmark is not None and i.benchmark.kind == "prior_year_mean"
+               for g in scheme.groups for i in g.items)
+
+
+def group_stats_sql(scheme: Scheme, source: str) -> str:
+    cols = []
+    for ind in scheme.indicators:
+        v = f"value_{ind}"
+        cols += [f"{exact_mean(v)} AS mean_{ind}", f"MAX({v}) AS max_{ind}",
+                 f"MIN({v}) AS min_{ind}", f"COUNT({v}) AS n_{ind}"]
+    return (f"SELECT group_id, {', '.join(cols)} FROM {source}"
+            " WHERE group_id IS NOT NULL AND special_class IS NULL GROUP BY group_id")
+
+
+def _benchmark_expr(item: Item) -> str:
+    bm = item.benchmark
+    if bm is None:
+        return "NULL"
+    if bm.kind == "constant":
+        return literal(float(bm.value or 0))
+    stat = {"group_mean": "gs.mean", "group_max": "gs.max", "prior_year_mean": "gp.mean"}
+    return f"{stat[bm.kind]}_{item.indicator} * {literal(float(bm.factor))}"
+
+
+def benchmarks_sql(scheme: Scheme, with_prior: bool) -> str:
+    cols = []
+    for ind in scored_items(scheme):
+        per_group = {g.id: _benchmark_expr(i) for g in scheme.groups for i in g.items
+                     if i.indicator == ind and i.benchmark is not None}
+        cols.append(f"{case_by_group(per_group)} AS bm_{ind}")
+        cols += [f"gs.min_{ind} AS min_{ind}", f"gs.max_{ind} AS max_{ind}",
+                 f"gs.n_{ind} AS n_{ind}"]
+    prior = " LEFT JOIN group_stats_prev gp ON gp.group_id = gs.group_id" if with_prior else ""
+    return f"SELECT gs.group_id, {', '.join(cols)} FROM group_stats gs{prior}"
+
+
+def _steps_sql(value: str, steps: tuple[Step, ...]) -> str:
+    ordered = sorted(steps, key=lambda s: s.at_least, reverse=True)
+    whens = " ".join(f"WHEN {value} >= {literal(float(s.at_least))} THEN "
+                     f"{literal(float(s.points))}" for s in ordered)
+    return f"CASE {whens} ELSE 0e0 END"
+
+
+def _clamp(sql: str, floor: float | None, cap: float | None) -> str:
+    if cap is not None:
+        sql = f"LEAST({sql}, {literal(float(cap))})"
+    if floor is not None:
+        sql = f"GREATEST({sql}, {literal(float(floor))})"
+    return sql
+
+
+def _raw_points(item: Item) -> str:
+    v, b, ind = f"value_{item.indicator}", f"bm_{item.indicator}", item.indicator
+    w = literal(float(item.weight))
+    if item.method == "ratio":
+        sql = f"{w} * {v} / NULLIF({b}, 0)"
+    elif item.method == "inverse":
+        sql = f"CASE WHEN {v} >= 2 * {b} THEN 0e0 ELSE {w} * (2 - {v} / NULLIF({b}, 0)) END"
+    elif item.method == "minmax":
+        low, high = literal(float(item.low)), literal(float(item.high))
+        sql = (f"CASE WHEN max_{ind} > min_{ind} THEN {w} * ({low} + ({high} - {low}) * "
+               f"({v} - min_{ind}) / (max_{ind} - min_{ind})) / 100 ELSE {w} * {high} / 100 END")
+    else:  # steps
+        sql = _steps_sql(v, item.steps)
+    return _clamp(sql, item.floor, item.cap)
+
+
+def raw_points_sql(scheme: Scheme) -> str:
+    cols = []
+    for ind in scored_items(scheme):
+        per_group = {g.id: _raw_points(i) for g in scheme.groups for i in g.items
+                     if i.indicator == ind and i.method != "rank_only"}
+        cols.append(f"{case_by_group(per_group)} AS raw_{ind}")
+    bms = ", ".join(f"bm.bm_{i}, bm.min_{i}, bm.max_{i}" for i in scored_items(scheme))
+    return (f"SELECT j.*, {', '.join(cols)} FROM (SELECT c.*, {bms} FROM classified c"
+            " LEFT JOIN benchmarks bm ON bm.group_id = c.group_id) j")
+
+
+def item_means_sql(scheme: Scheme) -> str:
+    cols = ", ".join(f"{exact_mean(f'raw_{i}')} AS meanpts_{i}" for i in scored_items(scheme))
+    return (f"SELECT group_id, {cols} FROM raw_points"
+            " WHERE group_id IS NOT NULL AND special_class IS NULL GROUP BY group_id")
+
+
+def rule_for(scheme: Scheme, item: Item, kind: str) -> Rule | None:
+    rule: Rule | None = getattr(item, kind)
+    return rule or scheme.defaults.get(kind)  # type: ignore[call-overload]
+
+
+def _rule_points(rule: Rule | None, ind: str) -> str:
+    if rule is None:
+        return "NULL"
+    return {"zero": "0e0", "group_mean": f"meanpts_{ind}",
+            "penalty": literal(-float(rule.points or 0))}.get(rule.kind, "NULL")
+
+
+def _item_columns(scheme: Scheme, ind: str) -> tuple[str, str]:
+    points: dict[str, str] = {}
+    imputed: dict[str, str] = {}
+    for g in scheme.groups:
+        for item in g.items:
+            if item.indicator != ind or item.method == "rank_only":
+                continue
+            miss, zero = rule_for(scheme, item, "missing"), rule_for(scheme, item, "zero_denominator")
+            points[g.id] = (f"CASE WHEN missing_{ind} THEN {_rule_points(miss, ind)}"
+                            f" WHEN zero_{ind} THEN {_rule_points(zero, ind)} ELSE raw_{ind} END")
+            imputed[g.id] = (
+                f"CASE WHEN missing_{ind} THEN {literal('missing:' + _rule_name(miss))}"
+                f" WHEN zero_{ind} THEN {literal('zero_denominator:' + _rule_name(zero))}"
+                " ELSE NULL END")
+    return case_by_group(points), case_by_group(imputed)
+
+
+def _rule_name(rule: Rule | None) -> str:
+    if rule is None:
+        return "none"
+    if rule.kind == "penalty":
+        return f"penalty {rule.points:g}"
+    if rule.kind == "special_class":
+        return f"special_class {rule.special_class}"
+    return rule.kind
+
+
+def _reweight_factor(group: Group, scheme: Scheme) -> str:
+    scored = [i for i in group.items if i.method != "rank_only"]
+    total = sum(i.weight for i in scored)
+    dropped = []
+    for i in scored:
+        for kind in ("missing", "zero_denominator"):
+            rule = rule_for(scheme, i, kind)
+            if rule is not None and rule.kind == "reweight":
+                flag = "missing" if kind == "missing" else "zero"
+                dropped.append(f"CASE WHEN {flag}_{i.indicator} THEN {literal(float(i.weight))}"
+                               " ELSE 0e0 END")
+    if not dropped:
+        return "1e0"
+    avail = f"({literal(float(total))} - {' - '.join(dropped)})"
+    return f"CASE WHEN {avail} > 0 THEN {literal(float(total))} / {avail} ELSE 0e0 END"
+
+
+def _points_item_sql(p: PointsItem, names: dict[str, str]) -> tuple[str, str]:
+    value = f"CAST({compile_expression(p.expr, names).sql} AS DOUBLE)"
+    pts = (f"{literal(float(p.per_unit))} * COALESCE({value}, 0)" if p.per_unit is not None
+           else _steps_sql(f"COALESCE({value}, 0)", p.steps))
+    return value, _clamp(pts, 0.0, p.cap)
+
+
+def scored_sql(scheme: Scheme) -> str:
+    items = scored_items(scheme)
+    cols = []
+    for ind in items:
+        points, imputed = _item_columns(scheme, ind)
+        cols += [f"{points} AS points_{ind}", f"{imputed} AS imputed_{ind}"]
+    names = names_with_indicators(scheme)
+    for _kind, p in points_items(scheme):
+        value, pts = _points_item_sql(p, names)
+        owners = {g.id: pts for g in scheme.groups if p in (*g.bonus, *g.penalties)}
+        cols += [f"{value} AS value_{p.id}", f"{case_by_group(owners)} AS points_{p.id}"]
+    factor = case_by_group({g.id: _reweight_factor(g, scheme) for g in scheme.groups})
+    cols.append(f"{factor} AS reweight_factor")
+    if not items:
+        return f"SELECT r.*, {', '.join(cols)} FROM raw_points r"
+    means = ", ".join(f"m.meanpts_{i}" for i in items)
+    return (f"SELECT j.*, {', '.join(cols)} FROM (SELECT r.*, {means} FROM raw_points r"
+            " LEFT JOIN item_means m ON m.group_id = r.group_id) j")
+
+
+def totals_sql(scheme: Scheme) -> str:
+    def total_for(g: Group) -> tuple[str, str, str]:
+        inds = [i.indicator for i in g.items if i.method != "rank_only"]
+        items = " + ".join(f"COALESCE(points_{i}, 0)" for i in inds) or "0e0"
+        bonus = " + ".join(f"COALESCE(points_{p.id}, 0)" for p in g.bonus) or "0e0"
+        pen = " + ".join(f"COALESCE(points_{p.id}, 0)" for p in g.penalties) or "0e0"
+        return f"({items}) * reweight_factor", bonus, pen
+
+    parts = {g.id: total_for(g) for g in scheme.groups}
+    items = case_by_group({g: p[0] for g, p in parts.items()})
+    bonus = case_by_group({g: p[1] for g, p in parts.items()})
+    pen = case_by_group({g: p[2] for g, p in parts.items()})
+    total = case_by_group({g.id: _clamp("items_score + bonus - penalty", g.total.floor,
+                                        g.total.cap) for g in scheme.groups})
+    unscored = [s.code for s in scheme.special_classes if not s.scored]
+    hide = (f"special_class IN ({', '.join(literal(c) for c in unscored)})" if unscored
+            else "FALSE")
+    return (f"SELECT t.*, CASE WHEN COALESCE({hide}, FALSE) THEN NULL ELSE {total} END AS score"
+            f" FROM (SELECT s.*, {items} AS items_score, {bonus} AS bonus, {pen} AS penalty"
+            " FROM scored s) t")

@@ -1,0 +1,145 @@
+"""Safe expressions: scheme text in, engine-neutral SQL out, never `eval`.
+
+Indicators, selectors, triggers and adjustment conditions are written by county analysts as small
+formulas (`eval_tax / land_area`, `age_years < 2 and size_class = 'above'`). We parse them with
+SQLGlot and accept only a whitelist of node types and names, so a scheme can never run arbitrary
+code or SQL. Divisions are compiled to `NULLIF` divisions and their denominators are reported, so
+the scoring stage can tell a missing value from a zero denominator — the two rules a scheme must
+state separately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+
+_ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
+    exp.Column, exp.Identifier, exp.Literal, exp.Null, exp.Boolean, exp.Paren,
+    exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg,
+    exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
+    exp.And, exp.Or, exp.Not, exp.In, exp.Is, exp.Between,
+    exp.Least, exp.Greatest, exp.Coalesce, exp.Abs, exp.Ln, exp.Sqrt, exp.Pow,
+    exp.Anonymous,
+)
+_EVENT_FUNCTION = "event_count"
+
+
+class ExpressionError(ValueError):
+    """The formula does not parse, or uses something the whitelist does not allow."""
+
+
+@dataclass
+class CompiledExpression:
+    source: str
+    sql: str  # DuckDB dialect; transpiled per engine by the adapter
+    variables: set[str] = field(default_factory=set)  # names referenced (canonical or derived)
+    events: set[tuple[str, str | None]] = field(default_factory=set)  # (type, severity)
+    denominators: list[str] = field(default_factory=list)  # SQL of each divisor
+
+    @property
+    def has_division(self) -> bool:
+        return bool(self.denominators)
+
+
+def event_column(event_type: str, severity: str | None) -> str:
+    """Column name of a per-enterprise event count in the prepared base table."""
+    return f"ev_{event_type}" + (f"__{severity}" if severity else "")
+
+
+def compile_expression(source: str, names: Mapping[str, str]) -> CompiledExpression:
+    """Compile `source` allowing the identifiers in `names` (identifier -> SQL column)."""
+    if not isinstance(source, str) or not source.strip():
+        raise ExpressionError("expression is empty")
+    try:
+        tree = sqlglot.parse_one(source, read="duckdb")
+    except sqlglot.errors.ParseError as err:
+        first = err.errors[0]["description"] if err.errors else str(err)
+        raise ExpressionError(f"cannot parse {source!r}: {first}") from None
+    result = CompiledExpression(source=source, sql="")
+    _check(tree, names, result, source)
+    renamed = tree.transform(lambda node: _rename(node, names))
+    rewritten = renamed.transform(lambda node: _safe_division(node, result))
+    result.sql = rewritten.sql(dialect="duckdb")
+    return result
+
+
+def _check(tree: exp.Expression, names: Mapping[str, str], out: CompiledExpression,
+           source: str) -> None:
+    for node in tree.walk():
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ExpressionError(
+                f"{source!r}: '{node.sql(dialect='duckdb')}' ({type(node).__name__}) is not "
+                "allowed; use numbers, variables, + - * /, comparisons, and/or/not, in, "
+                "between, is null, least, greatest, coalesce, abs, ln, sqrt, pow, event_count"
+            )
+        if isinstance(node, exp.Anonymous):
+            _check_event_call(node, source, out)
+        elif isinstance(node, exp.Column):
+            _check_column(node, names, source, out)
+
+
+def _check_event_call(node: exp.Anonymous, source: str, out: CompiledExpression) -> None:
+    if str(node.this).lower() != _EVENT_FUNCTION:
+        raise ExpressionError(f"{source!r}: unknown function {node.this}()")
+    args = node.expressions
+    if not 1 <= len(args) <= 2 or not all(
+        isinstance(a, exp.Literal) and a.is_string for a in args
+    ):
+        raise ExpressionError(
+            f"{source!r}: event_count takes a quoted event type and optional severity, "
+            "e.g. event_count('safety_accident', 'major')"
+        )
+    severity = args[1].this if len(args) == 2 else None
+    out.events.add((args[0].this, severity))
+
+
+def _check_column(node: exp.Column, names: Mapping[str, str], source: str,
+                  out: CompiledExpression) -> None:
+    if node.table:
+        if node.table.lower() != "events":
+            raise ExpressionError(f"{source!r}: unknown prefix {node.table!r} (only events.)")
+        out.events.add((node.name, None))
+        return
+    if node.name not in names:
+        known = ", ".join(sorted(names))
+        raise ExpressionError(f"{source!r}: unknown variable {node.name!r}; known: {known}")
+    out.variables.add(node.name)
+
+
+def _rename(node: exp.Expression, names: Mapping[str, str]) -> exp.Expression:
+    if isinstance(node, exp.Column):
+        if node.table:
+            return exp.column(event_column(node.name, None))
+        return exp.column(names[node.name])
+    if isinstance(node, exp.Anonymous):
+        args = [a.this for a in node.expressions]
+        return exp.column(event_column(args[0], args[1] if len(args) > 1 else None))
+    return node
+
+
+def _safe_division(node: exp.Expression, out: CompiledExpression) -> exp.Expression:
+    if isinstance(node, exp.Div):
+        denominator = node.expression
+        out.denominators.append(denominator.sql(dialect="duckdb"))
+        safe = exp.Nullif(this=denominator.copy(), expression=exp.Literal.number(0))
+        numerator = exp.cast(node.this.copy(), exp.DataType.Type.DOUBLE)
+        return exp.Div(this=numerator, expression=safe)
+    return node
+
+
+def zero_denominator_sql(compiled: CompiledExpression) -> str:
+    """SQL that is true when some divisor of the expression is exactly zero."""
+    if not compiled.denominators:
+        return "FALSE"
+    return "(" + " OR ".join(f"COALESCE(({d}) = 0, FALSE)" for d in compiled.denominators) + ")"
+
+
+def missing_sql(compiled: CompiledExpression, names: Mapping[str, str]) -> str:
+    """SQL that is true when a variable the expression reads is NULL."""
+    cols = sorted(names[v] for v in compiled.variables)
+    if not cols:
+        return "FALSE"
+    return "(" + " OR ".join(f"{c} IS NULL" for c in cols) + ")"
