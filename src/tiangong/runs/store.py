@@ -1,0 +1,262 @@
+"""Every evaluation kept as an immutable run in one DuckDB file.
+
+An objection is answered months after publication, often after the data or the scheme changed.
+So a run keeps everything needed to say how a number arose and to reproduce it: the scheme text
+and its hash, the fingerprints of the input files, the input rows themselves (content-addressed,
+so re-runs on the same data do not copy them again), the benchmark set, every SQL statement as it
+ran, the results and their digest, and timestamps. Runs are only ever added, never changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tiangong import __version__
+from tiangong.errors import Problem, RunNotFound, TiangongError
+from tiangong.evaluate import Evaluation
+from tiangong.scheme.loader import LoadedScheme, parse_scheme
+
+DEFAULT_STORE = "tiangong.duckdb"
+INPUT_TABLES = ("enterprises", "events", "tenancies")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id VARCHAR PRIMARY KEY, seq INTEGER NOT NULL, label VARCHAR,
+    created_at VARCHAR, started_at VARCHAR, finished_at VARCHAR,
+    scheme_id VARCHAR, scheme_name VARCHAR, scheme_source VARCHAR, scheme_hash VARCHAR,
+    scheme_text VARCHAR, year INTEGER, engine VARCHAR, tiangong_version VARCHAR,
+    fingerprints VARCHAR, input_keys VARCHAR, statements VARCHAR, warnings VARCHAR,
+    class_counts VARCHAR, n_results BIGINT, results_sha256 VARCHAR
+);
+CREATE TABLE IF NOT EXISTS run_benchmarks (
+    run_id VARCHAR, "group" VARCHAR, indicator VARCHAR, method VARCHAR,
+    benchmark_kind VARCHAR, benchmark DOUBLE, group_min DOUBLE, group_max DOUBLE,
+    n_with_data BIGINT
+);
+CREATE TABLE IF NOT EXISTS input_blobs (key VARCHAR PRIMARY KEY, tbl VARCHAR, n_rows BIGINT);
+"""
+
+
+def default_store_path() -> Path:
+    """`$TIANGONG_STORE`, else `tiangong.duckdb` in the working directory."""
+    return Path(os.environ.get("TIANGONG_STORE", DEFAULT_STORE))
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """The metadata of one stored run (the tables are fetched on demand)."""
+
+    id: str
+    seq: int
+    label: str
+    created_at: str
+    started_at: str
+    finished_at: str
+    scheme_id: str
+    scheme_name: str
+    scheme_source: str
+    scheme_hash: str
+    scheme_text: str
+    year: int
+    engine: str
+    tiangong_version: str
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    input_keys: dict[str, str] = field(default_factory=dict)
+    statements: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    class_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    n_results: int = 0
+    results_sha256: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        """The fields `runs list` prints."""
+        return {"id": self.id, "created_at": self.created_at, "scheme": self.scheme_id,
+                "year": self.year, "engine": self.engine, "enterprises": self.n_results,
+                "results_sha256": self.results_sha256[:12], "label": self.label}
+
+
+def results_digest(table: pa.Table) -> str:
+    """SHA-256 of the results as Arrow IPC in fixed-size slices, independent of chunking."""
+    digest = hashlib.sha256()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        for start in range(0, max(table.num_rows, 1), 65536):
+            part = table.slice(start, 65536).combine_chunks()
+            for batch in part.to_batches():
+                writer.write_batch(batch)
+    digest.update(sink.getvalue().to_pybytes())
+    return digest.hexdigest()
+
+
+class RunStore:
+    """A DuckDB file of runs; use as a context manager or call `close()`."""
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        if read_only and not self.path.exists():
+            raise RunNotFound([Problem("no run store here yet; run 'tiangong evaluate' first "
+                                       "or pass --store", str(self.path))])
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as err:
+            raise TiangongError([Problem(f"cannot open the run store: {err}",
+                                         str(self.path))]) from None
+        if not read_only:
+            self.con.execute(_SCHEMA)
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def save(self, ev: Evaluation, label: str = "") -> RunRecord:
+        """Store `ev` as a new run; the whole run lands or nothing does."""
+        if not ev.inputs:
+            raise ValueError("evaluation was run with keep_inputs=False; it cannot be stored")
+        seq = int(self.con.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM runs").fetchone()[0])  # type: ignore[index]
+        run_id = f"R{seq:04d}"
+        digest = results_digest(ev.results)
+        input_keys = {}
+        with self._transaction():
+            for table in INPUT_TABLES:
+                data = ev.inputs.get(table)
+                if data is None:
+                    continue
+                key = self._input_key(table, ev, data)
+                input_keys[table] = key
+                if not self.con.execute("SELECT 1 FROM input_blobs WHERE key = ?",
+                                        [key]).fetchall():
+                    self._create_from_arrow(f"input_{key}", data)
+                    self.con.execute("INSERT INTO input_blobs VALUES (?, ?, ?)",
+                                     [key, table, data.num_rows])
+            self._create_from_arrow(f"results_{run_id}", ev.results)
+            self.con.register("__bench", ev.benchmarks)
+            self.con.execute(f"INSERT INTO run_benchmarks SELECT '{run_id}', * FROM __bench")
+            self.con.unregister("__bench")
+            record = RunRecord(
+                id=run_id, seq=seq, label=label, created_at=ev.finished_at,
+                started_at=ev.started_at, finished_at=ev.finished_at,
+                scheme_id=ev.scheme.scheme.id, scheme_name=ev.scheme.scheme.name,
+                scheme_source=ev.scheme.source, scheme_hash=ev.scheme.hash,
+                scheme_text=ev.scheme.text, year=ev.year, engine=ev.engine,
+                tiangong_version=__version__, fingerprints=dict(ev.fingerprints),
+                input_keys=input_keys,
+                statements=[{"step": s.step, "sql": s.sql} for s in ev.statements],
+                warnings=list(ev.warnings), class_counts=ev.class_counts(),
+                n_results=ev.results.num_rows, results_sha256=digest,
+            )
+            self._insert_record(record)
+        return record
+
+    def _input_key(self, table: str, ev: Evaluation, data: pa.Table) -> str:
+        """Content address: the source fingerprint plus the rows kept (years differ per run)."""
+        basis = f"{table}|{ev.fingerprints.get(table, '')}|{data.num_rows}|{data.schema}"
+        if not ev.fingerprints.get(table):
+            from tiangong.sources import table_fingerprint
+
+            basis += "|" + table_fingerprint(data)
+        return hashlib.sha256(basis.encode()).hexdigest()[:20]
+
+    def _create_from_arrow(self, name: str, data: pa.Table) -> None:
+        self.con.register("__arrow", data)
+        self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __arrow')
+        self.con.unregister("__arrow")
+
+    def _insert_record(self, r: RunRecord) -> None:
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?)",
+            [r.id, r.seq, r.label, r.created_at, r.started_at, r.finished_at, r.scheme_id,
+             r.scheme_name, r.scheme_source, r.scheme_hash, r.scheme_text, r.year, r.engine,
+             r.tiangong_version, _json(r.fingerprints), _json(r.input_keys),
+             _json(r.statements), _json(r.warnings), _json(r.class_counts), r.n_results,
+             r.results_sha256],
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def list(self) -> list[RunRecord]:
+        rows = self.con.execute("SELECT * FROM runs ORDER BY seq").fetchall()
+        names = [d[0] for d in self.con.description or []]
+        return [_record(dict(zip(names, row, strict=True))) for row in rows]
+
+    def get(self, run_id: str) -> RunRecord:
+        """A run by id (`R0003`, `3`), or `latest` / `previous`."""
+        runs = self.list()
+        if not runs:
+            raise RunNotFound([Problem("the store holds no runs yet", str(self.path))])
+        wanted = run_id.strip()
+        if wanted in ("latest", "last"):
+            return runs[-1]
+        if wanted == "previous":
+            if len(runs) < 2:
+                raise RunNotFound([Problem("only one run stored; no previous run",
+                                           str(self.path))])
+            return runs[-2]
+        if wanted.isdigit():
+            wanted = f"R{int(wanted):04d}"
+        for r in runs:
+            if r.id == wanted.upper():
+                return r
+        known = ", ".join(r.id for r in runs[-10:])
+        raise RunNotFound([Problem(f"no run {run_id!r}; latest runs: {known}", str(self.path))])
+
+    def results(self, run_id: str) -> pa.Table:
+        rid = self.get(run_id).id
+        return self.con.sql(f'SELECT * FROM "results_{rid}" ORDER BY uscc').to_arrow_table()
+
+    def benchmarks(self, run_id: str) -> pa.Table:
+        rid = self.get(run_id).id
+        return self.con.sql(
+            f"SELECT * EXCLUDE (run_id) FROM run_benchmarks WHERE run_id = '{rid}' "
+            'ORDER BY "group", indicator').to_arrow_table()
+
+    def inputs(self, run_id: str) -> dict[str, pa.Table]:
+        rec = self.get(run_id)
+        out = {}
+        for table, key in sorted(rec.input_keys.items()):
+            data = self.con.sql(f'SELECT * FROM "input_{key}"').to_arrow_table()
+            out[table] = data.sort_by([(c, "ascending") for c in data.column_names])
+        return out
+
+    def scheme(self, run_id: str) -> LoadedScheme:
+        rec = self.get(run_id)
+        return parse_scheme(rec.scheme_text, rec.scheme_source)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _record(row: dict[str, Any]) -> RunRecord:
+    decoded = {k: json.loads(row[k]) for k in ("fingerprints", "input_keys", "statements",
+                                               "warnings", "class_counts")}
+    plain = {k: v for k, v in row.items() if k not in decoded}
+    plain["label"] = plain.get("label") or ""
+    return RunRecord(**plain, **decoded)

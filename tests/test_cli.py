@@ -1,0 +1,107 @@
+"""The command line on real files: exit codes, messages, outputs, and its generated reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from conftest import tables
+from typer.testing import CliRunner
+
+from tiangong.cli import app
+from tiangong.cli_docs import render_cli_reference
+
+runner = CliRunner()
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+
+
+def firms(tax_of_3: float = 160) -> list[dict]:
+    rows = [dict(uscc=f"91331003MA0000{i:04d}", size_class="above", land_area=10 + i,
+                 eval_tax=100 + 20 * i, value_added=1000, energy_tce=300, emissions=1,
+                 employees=50, rd_expense=100, revenue=5000) for i in range(12)]
+    rows[3]["eval_tax"] = tax_of_3
+    return rows
+
+
+def write_dir(path: Path, rows: list[dict], fmt: str = "parquet") -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    for name, table in tables(rows).items():
+        if fmt == "parquet":
+            pq.write_table(table, path / f"{name}.parquet")
+        else:
+            pacsv.write_csv(table, path / f"{name}.csv")
+    return path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    return str(tmp_path / "runs.duckdb")
+
+
+def test_scheme_check_reports_ok_and_problems(tmp_path: Path, monkeypatch, capsys) -> None:
+    code, text = run("scheme", "check", "huangyan_2022")
+    assert code == 0 and "OK" in text and "亩均税收" in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nname: y\nindicators: {}\ngroups: []\n", encoding="utf-8")
+    from tiangong.cli import main
+
+    monkeypatch.setattr("sys.argv", ["tiangong", "scheme", "check", str(bad)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_evaluate_writes_outputs_and_stores_the_run(tmp_path: Path, store: str) -> None:
+    data = write_dir(tmp_path / "data", firms(), fmt="csv")
+    out = tmp_path / "out"
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--year",
+                     "2022", "--out", str(out), "--store", store,
+                     "--formats", "parquet,csv,xlsx,sheets", "--hide-ranks")
+    assert code == 0, text
+    assert "run R0001: 12 enterprises" in text
+    for name in ("results.parquet", "results.csv", "gongshi.xlsx", "enterprise_sheets.xlsx"):
+        assert (out / name).is_file(), name
+    results = pq.read_table(out / "results.parquet")
+    assert {"uscc", "name", "group", "score", "class", "rank"} <= set(results.column_names)
+    code, text = run("runs", "list", "--store", store, "--format", "csv")
+    assert code == 0 and text.startswith("id,") and "R0001" in text
+    code, text = run("runs", "show", "R0001", "--store", store, "--statements")
+    assert code == 0 and "huangyan_2022" in text and "CREATE" not in text and "-- ranked" in text
+    code, text = run("explain", "--run", "latest", "--enterprise", "91331003MA00000005",
+                     "--store", store, "--no-what-if")
+    assert code == 0 and "亩均税收" in text and "等级" in text
+
+
+def test_runs_diff_shows_who_changed_and_why(tmp_path: Path, store: str) -> None:
+    for i, tax in enumerate((160, 900)):
+        data = write_dir(tmp_path / f"d{i}", firms(tax))
+        code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data),
+                         "--out", str(tmp_path / f"o{i}"), "--store", store, "--formats",
+                         "parquet")
+        assert code == 0, text
+    code, text = run("runs", "diff", "R0001", "R0002", "--store", store, "--format", "json",
+                     "--output", str(tmp_path / "diff.csv"))
+    assert code == 0, text
+    assert "评价税收 160 → 900" in text
+    assert "91331003MA00000003" in (tmp_path / "diff.csv").read_text(encoding="utf-8-sig")
+
+
+def test_missing_data_folder_is_one_clear_error(tmp_path: Path, store: str) -> None:
+    result = runner.invoke(app, ["evaluate", "--scheme", "huangyan_2022", "--data",
+                                 str(tmp_path / "nowhere"), "--store", store])
+    assert result.exit_code != 0
+    assert "data folder not found" in str(result.exception)
+
+
+def test_cli_reference_is_up_to_date() -> None:
+    expected = render_cli_reference()
+    assert DOCS.read_text(encoding="utf-8") == expected, (
+        "docs/cli.md is stale: run `uv run python -m tiangong.cli_docs > docs/cli.md`")

@@ -1,0 +1,91 @@
+"""Explanations come from the stored run; what-if finds the smallest change, or says none can."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import tables
+
+from tiangong.evaluate import evaluate
+from tiangong.explain import explain
+from tiangong.runs import RunStore
+
+# Five 规下 firms, constant benchmarks: score = tax/land/11.5932*50 + tax/elec/0.2352*50.
+BELOW = [dict(uscc=f"91331003MA0001{i:04d}", size_class="below", land_area=30.0,
+              eval_tax=20.0 + 10 * i, electricity=100.0) for i in range(5)]
+ABOVE = [dict(uscc=f"91331003MA0000{i:04d}", size_class="above", land_area=10.0 + i,
+              eval_tax=100.0 + 20 * i, value_added=1000, energy_tce=300, emissions=1,
+              employees=50, rd_expense=100, revenue=5000) for i in range(6)]
+
+
+def below_score(tax: float, land: float = 30.0, elec: float = 100.0) -> float:
+    return tax / land / 11.5932 * 50 + tax / elec / 0.2352 * 50
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    events = [dict(uscc=ABOVE[0]["uscc"], year=2022, event_type="safety_accident",
+                   severity="major")]
+    with RunStore(tmp_path / "runs.duckdb") as st:
+        st.save(evaluate("huangyan_2022", tables(BELOW + ABOVE, events), 2022))
+        yield st
+
+
+def test_explanation_lists_every_number_behind_the_class(store: RunStore) -> None:
+    ex = explain(store, "latest", BELOW[2]["uscc"], what_if=False)
+    assert ex.row["group"] == "below" and ex.row["class"] == "B"
+    items = {i.indicator: i for i in ex.items}
+    assert set(items) == {"tax_per_mu", "tax_per_kwh"}
+    assert items["tax_per_mu"].value == pytest.approx(40 / 30)
+    assert items["tax_per_mu"].benchmark == pytest.approx(11.5932)
+    assert items["tax_per_mu"].points == pytest.approx(40 / 30 / 11.5932 * 50, abs=1e-9)
+    assert ex.row["score"] == pytest.approx(below_score(40), abs=1e-9)
+    assert ex.row["rank"] == 3 and ex.row["partition_size"] == 5
+    text = "\n".join(ex.lines())
+    for needle in ("亩均税收", "基准值 11.5932", "第 3 名 / 共 5 家", "等级：B", "依据"):
+        assert needle in text
+    # the lowest score of each class in the partition, best class first
+    assert list(ex.class_floors) == ["A", "B", "C"]
+    assert ex.class_floors["A"] == pytest.approx(below_score(60), abs=1e-9)
+
+
+def test_what_if_tax_finds_the_boundary_of_the_next_class(store: RunStore) -> None:
+    # quotas (round half up) on 5 firms: A = 1, B = 2, C = 2; firm 2 (tax 40) is B.
+    ex = explain(store, "latest", BELOW[2]["uscc"])
+    tax = ex.what_if[0]
+    assert tax.variable == "eval_tax" and tax.target == "A"
+    # A needs a score at least that of firm 4 (tax 60); ties go to the higher tax, so tax ≥ 60.
+    assert tax.needed == pytest.approx(60.0, abs=0.011)
+    assert "增至" in tax.message and "A 类" in tax.message
+    land = ex.what_if[1]
+    # land only enters 亩均税收: 40/land/11.5932*50 + 40/100/0.2352*50 ≥ below_score(60)
+    needed_land = 40 / 11.5932 * 50 / (below_score(60) - 40 / 100 / 0.2352 * 50)
+    assert land.needed == pytest.approx(needed_land, abs=0.011)
+    assert 3 <= land.needed <= needed_land + 1e-9  # never claims more land than allowed
+
+
+def test_what_if_land_stops_at_the_population_threshold(tmp_path: Path) -> None:
+    # with 10 亩 each, firm 2 would need 2.52 亩, below the 3 亩 threshold of 规下 evaluation
+    rows = [{**r, "land_area": 10.0} for r in BELOW]
+    with RunStore(tmp_path / "runs.duckdb") as st:
+        st.save(evaluate("huangyan_2022", tables(rows), 2022))
+        land = explain(st, "latest", rows[2]["uscc"]).what_if[1]
+    assert land.needed is None and "不再参评" in land.message
+
+
+def test_what_if_says_when_no_change_can_help(store: RunStore) -> None:
+    vetoed = explain(store, "latest", ABOVE[0]["uscc"])
+    assert vetoed.row["class"] == "D"
+    assert all(w.needed is None for w in vetoed.what_if)
+    assert "无法" in vetoed.what_if[0].message
+    best = explain(store, "latest", BELOW[4]["uscc"])
+    assert best.row["class"] == "A"
+    assert "已是最高等级" in best.what_if[0].message and best.what_if[0].evaluations == 0
+
+
+def test_unknown_enterprise_is_a_clear_error(store: RunStore) -> None:
+    from tiangong.errors import TiangongError
+
+    with pytest.raises(TiangongError, match="not in run R0001"):
+        explain(store, "R0001", "91330000XXXXXXXXXX")
