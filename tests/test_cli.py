@@ -105,3 +105,12 @@ def test_cli_reference_is_up_to_date() -> None:
     expected = render_cli_reference()
     assert DOCS.read_text(encoding="utf-8") == expected, (
         "docs/cli.md is stale: run `uv run python -m tiangong.cli_docs > docs/cli.md`")
+
+
+def test_data_format_reference_is_up_to_date() -> None:
+    from tiangong.data_docs import render_data_formats
+
+    path = DOCS.parent / "data-formats.md"
+    assert path.read_text(encoding="utf-8") == render_data_formats(), (
+        "docs/data-formats.md is stale: run "
+        "`uv run python -m tiangong.data_docs > docs/data-formats.md`")
