@@ -114,3 +114,19 @@ def test_data_format_reference_is_up_to_date() -> None:
     assert path.read_text(encoding="utf-8") == render_data_formats(), (
         "docs/data-formats.md is stale: run "
         "`uv run python -m tiangong.data_docs > docs/data-formats.md`")
+
+
+def test_unreadable_csv_values_are_reported_with_file_line_and_column(tmp_path: Path) -> None:
+    from tiangong.errors import DataError
+    from tiangong.evaluate import evaluate
+
+    data = write_dir(tmp_path / "data", firms(), fmt="csv")
+    path = data / "enterprises.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",140,", ",一百四十,", 1)  # eval_tax of the third firm
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        evaluate("huangyan_2022", data, 2022)
+    [problem] = info.value.problems
+    assert (problem.source, problem.line, problem.field) == (str(path), 4, "eval_tax")
+    assert "'一百四十' is not a number" in problem.message

@@ -42,9 +42,12 @@ class DuckDBEngine(Engine):
                    where: str | None = None) -> None:
         reader = self._reader(paths)
         try:
-            present = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+            described = self.con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         except duckdb.Error as err:
             raise DataError([Problem(f"cannot read: {err}", ", ".join(map(str, paths)))]) from None
+        present = {r[0] for r in described}
+        if reader.startswith("read_csv"):
+            self._check_csv_values(paths, columns, present)
         select = ", ".join(
             f"CAST({name} AS {sql_type}) AS {name}" if name in present
             else f"CAST(NULL AS {sql_type}) AS {name}"
@@ -56,6 +59,29 @@ class DuckDBEngine(Engine):
         except duckdb.ConversionException as err:
             raise DataError([Problem(f"a value does not fit the canonical column type: {err}",
                                      ", ".join(map(str, paths)))]) from None
+
+    def _check_csv_values(self, paths: Sequence[Path], columns: dict[str, str],
+                          present: set[str]) -> None:
+        """Every CSV cell that is not a number or date where one is needed, with file and line.
+
+        CSV is read as text; a cast failure would otherwise name neither row nor column.
+        """
+        typed = [(n, t) for n, t in columns.items() if n in present and t != "VARCHAR"]
+        if not typed:
+            return
+        raw = (f"SELECT *, row_number() OVER (PARTITION BY filename) + 1 AS __line FROM "
+               f"read_csv({_sql_list(paths)}, header = true, all_varchar = true, "
+               "union_by_name = true, filename = true)")
+        checks = " UNION ALL ".join(
+            f"SELECT filename, __line, '{n}' AS col, {n} AS value, '{t}' AS type FROM raw "
+            f"WHERE {n} IS NOT NULL AND TRY_CAST({n} AS {t}) IS NULL" for n, t in typed)
+        bad = self.con.execute(f"WITH raw AS ({raw}) SELECT * FROM ({checks}) "
+                               "ORDER BY filename, __line, col LIMIT 50").fetchall()
+        kinds = {"DOUBLE": "a number", "INTEGER": "a whole number", "DATE": "a date (YYYY-MM-DD)"}
+        problems = [Problem(f"{value!r} is not {kinds.get(t, t)}", str(f), int(line), col)
+                    for f, line, col, value, t in bad]
+        if problems:
+            raise DataError(problems, title="input values that cannot be read (first 50 shown)")
 
     def load_arrow(self, table: str, data: pa.Table) -> None:
         self.con.register(f"__arrow_{table}", data)
