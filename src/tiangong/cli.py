@@ -71,16 +71,22 @@ def print_rows(rows: list[dict[str, Any]], fmt: str, title: str = "") -> None:
         raise TiangongError(f"unknown --format {fmt!r}; choose table, json or csv")
 
 
-def print_class_counts(counts: dict[str, dict[str, int]], order: list[str]) -> None:
+def print_class_counts(counts: dict[str, dict[str, int]], order: list[str],
+                       labels: dict[str, str] | None = None) -> None:
+    """Class counts per group; enterprises outside every group are shown as 未参评."""
+    labels = labels or {}
     codes = [c for c in order if any(c in v for v in counts.values())]
-    codes += sorted({c for v in counts.values() for c in v} - set(codes))
+    codes += sorted({c for v in counts.values() for c in v} - set(codes) - {"(none)"})
+    if any("(none)" in v for v in counts.values()):
+        codes.append("(none)")
     table = Table(title="等级分布 (class counts)")
     table.add_column("组 group")
     for c in codes:
-        table.add_column(c, justify="right")
+        table.add_column("无等级" if c == "(none)" else c, justify="right")
     table.add_column("合计", justify="right")
     for group, by_class in counts.items():
-        table.add_row(group, *(str(by_class.get(c, 0)) for c in codes),
+        name = "未参评" if group == "(none)" else labels.get(group, group)
+        table.add_row(name, *(str(by_class.get(c, 0)) for c in codes),
                       str(sum(by_class.values())))
     out.print(table)
 
@@ -171,7 +177,7 @@ def evaluate(
     for w in ev.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")
     order = [c.code for c in loaded.scheme.classification.classes]
-    print_class_counts(ev.class_counts(), order)
+    print_class_counts(ev.class_counts(), order, {g.id: g.label for g in loaded.scheme.groups})
     out.print(f"run {run_id}: {ev.results.num_rows} enterprises, scheme {loaded.scheme.id}, "
               f"year {the_year}, engine {ev.engine}")
     for p in paths:
@@ -194,7 +200,8 @@ def explain(
     from tiangong.explain import explain as explain_one
     from tiangong.runs import RunStore
 
-    with RunStore(store) as st:
+    with RunStore(store) as st, err.status("re-evaluating to find what would lift the class…"
+                                           if what_if else "reading the run…"):
         ex = explain_one(st, run, enterprise, what_if=what_if)
     if as_json:
         out.print_json(json.dumps(ex.to_dict(), ensure_ascii=False, default=str))
@@ -226,14 +233,16 @@ def runs_show(
     with RunStore(store) as st:
         r = st.get(run)
         bench = st.benchmarks(r.id).to_pylist()
-        order = [c.code for c in st.scheme(r.id).scheme.classification.classes]
+        stored = st.scheme(r.id).scheme
+        order = [c.code for c in stored.classification.classes]
+        labels = {g.id: g.label for g in stored.groups}
     out.print(f"run {r.id}  {r.created_at}  engine {r.engine}  tiangong {r.tiangong_version}")
     out.print(f"scheme {r.scheme_id} ({r.scheme_name}) from {r.scheme_source}, hash "
               f"{r.scheme_hash[:16]}; year {r.year}")
     for table, fp in r.fingerprints.items():
         out.print(f"input {table}: sha256 {fp[:16]}")
     out.print(f"results: {r.n_results} rows, sha256 {r.results_sha256}")
-    print_class_counts(r.class_counts, order)
+    print_class_counts(r.class_counts, order, labels)
     print_rows([{k: v for k, v in b.items()} for b in bench], "table", "基准值 (benchmarks)")
     for w in r.warnings:
         out.print(f"warning: {w}")

@@ -41,8 +41,10 @@ def demo(
         tables = generate(scale, seed, year=DEMO_YEAR)
         update("write", 1, 2)
         write_canonical(tables, data_dir)
-    n = tables["enterprises"].num_rows
-    out.print(f"generated {scale} (seed {seed}): {n} enterprise-years in {data_dir}")
+    ent = tables["enterprises"]
+    n = sum(1 for y in ent["year"].to_pylist() if y == DEMO_YEAR)
+    out.print(f"generated a {scale} (seed {seed}): {n} enterprises in {DEMO_YEAR} "
+              f"({ent.num_rows} enterprise-years with {DEMO_YEAR - 1}) in {data_dir}")
     loaded = load_scheme(DEMO_SCHEME)
     with progress_bar("evaluating") as update:
         ev = evaluate(loaded, data_dir, DEMO_YEAR, progress=update)
@@ -53,7 +55,8 @@ def demo(
                     ["parquet", "csv", "xlsx"])
     for w in ev.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")
-    print_class_counts(ev.class_counts(), [c.code for c in loaded.scheme.classification.classes])
+    print_class_counts(ev.class_counts(), [c.code for c in loaded.scheme.classification.classes],
+                       {g.id: g.label for g in loaded.scheme.groups})
     out.print(f"run {record.id} stored in {store_path}: {ev.results.num_rows} enterprises "
               f"evaluated under {loaded.scheme.name}")
     for p in paths:
