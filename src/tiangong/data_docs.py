@@ -40,8 +40,8 @@ def render_data_formats() -> str:
     lines = [INTRO.rstrip()]
     for name, columns in canonical.TABLES.items():
         lines += _table(name, columns)
-    lines += ["", "`size_class` is `above` (规上) or `below` (规下). `severity` in `events` is free "
-              "text; the generator and the built-in schemes use `major` and `general`.", "",
+    lines += ["", "`size_class` is `above` (规上) or `below` (规下). `severity` in `events` is "
+              "free text; the generator and the built-in schemes use `major` and `general`.", "",
               "## Event types", "", "| event_type | 中文 |", "|---|---|"]
     lines += [f"| `{k}` | {v} |" for k, v in canonical.EVENT_TYPES.items()]
     lines += ["", "## Derived variables", "",

@@ -43,12 +43,14 @@ class Evaluation:
         return self.results.to_pandas()
 
     def class_counts(self) -> dict[str, dict[str, int]]:
-        frame = self.results.select(["group", "class"]).to_pandas()
-        frame = frame.fillna({"group": "(none)", "class": "(none)"})
-        counts = frame.groupby(["group", "class"]).size()
+        counts = self.results.select(["group", "class"]).group_by(
+            ["group", "class"], use_threads=False).aggregate([([], "count_all")])
+        keys = [("(none)" if g is None else str(g), "(none)" if c is None else str(c), n)
+                for g, c, n in zip(*(counts.column(i).to_pylist() for i in range(3)),
+                                   strict=True)]
         out: dict[str, dict[str, int]] = {}
-        for (group, cls), n in counts.items():
-            out.setdefault(str(group), {})[str(cls)] = int(n)
+        for group, cls, n in sorted(keys):
+            out.setdefault(group, {})[cls] = out.get(group, {}).get(cls, 0) + int(n)
         return out
 
 
@@ -56,10 +58,11 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _load_inputs(engine: Engine, inputs: InputSet, years: list[int], year: int) -> None:
-    year_list = ", ".join(str(y) for y in years)
+def _load_inputs(engine: Engine, inputs: InputSet, years: list[int]) -> None:
+    # every table for every year the plan evaluates: the prior year's special classes and
+    # tenant counts (which decide who is in its benchmark means) read its own events/tenancies
+    where = f"year IN ({', '.join(str(y) for y in years)})"
     for table in ("enterprises", "events", "tenancies"):
-        where = f"year IN ({year_list})" if table == "enterprises" else f"year = {year}"
         if table in inputs.tables:
             engine.load_arrow(f"{table}__input", inputs.tables[table])
             engine.create(table, f"SELECT * FROM {table}__input WHERE {where}")
@@ -71,8 +74,7 @@ def _load_inputs(engine: Engine, inputs: InputSet, years: list[int], year: int) 
 
 def _check_loaded(engine: Engine, years: list[int], year: int) -> None:
     problems = []
-    counts = engine.query("SELECT year, COUNT(*) AS n, COUNT(DISTINCT uscc) AS d "
-                          "FROM enterprises GROUP BY year").to_pylist()
+    counts = engine.query("SELECT year, COUNT(*) AS n FROM enterprises GROUP BY year").to_pylist()
     by_year = {r["year"]: r for r in counts}
     for y in years:
         if y not in by_year:
@@ -118,7 +120,7 @@ def evaluate(
     owns_engine = isinstance(engine, str)
     try:
         years = [year - 1, year] if needs_prior_year(loaded.scheme) else [year]
-        _load_inputs(eng, inputs, years, year)
+        _load_inputs(eng, inputs, years)
         _check_loaded(eng, years, year)
         plan = build_plan(loaded.scheme, year)
         for i, (name, sql) in enumerate(plan.steps):
@@ -159,6 +161,12 @@ def _benchmarks(eng: Engine, loaded: LoadedScheme) -> pa.Table:
                 f" CAST(min_{i} AS DOUBLE) AS group_min, CAST(max_{i} AS DOUBLE) AS group_max,"
                 f" CAST(n_{i} AS BIGINT) AS n_with_data FROM benchmarks"
                 f" WHERE group_id = '{group.id}'")
+    if not parts:  # rank-only schemes score no item: no benchmark, same columns
+        return pa.schema([("group", pa.string()), ("indicator", pa.string()),
+                          ("method", pa.string()), ("benchmark_kind", pa.string()),
+                          ("benchmark", pa.float64()), ("group_min", pa.float64()),
+                          ("group_max", pa.float64()), ("n_with_data", pa.int64())]
+                         ).empty_table()
     return eng.query(" UNION ALL ".join(parts) + " ORDER BY 1, 2")
 
 

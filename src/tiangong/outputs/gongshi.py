@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
@@ -294,11 +296,12 @@ def write_results_tables(
     out_dir = Path(out_dir)
     paths: list[Path] = []
     for fmt in formats:
+        data: bytes | memoryview
         if fmt == "parquet":
             sink = pa.BufferOutputStream()
             table = _plain_strings(pa.Table.from_pandas(frame, preserve_index=False))
             pq.write_table(table, sink, compression="zstd")
-            data = sink.getvalue().to_pybytes()
+            data = memoryview(sink.getvalue())  # no second copy of the file in memory
         else:
             data = frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
         paths.append(write_atomic(out_dir / f"results.{fmt}", data))
@@ -306,24 +309,61 @@ def write_results_tables(
 
 
 def _typed_frame(results: pd.DataFrame) -> pd.DataFrame:
-    """Sorted copy with contract dtypes; pandas metadata in the Parquet then restores them."""
+    """Sorted copy with contract dtypes; pandas metadata in the Parquet then restores them.
+
+    Vectorised where the column already has the contract's kind (string columns from Arrow,
+    integer or float ranks): a nation-scale table has millions of rows. Anything else (codes
+    held as numbers, objects) takes the cell-by-cell path, with the same result.
+    """
     frame = results.reset_index(drop=True)
     if "uscc" in frame.columns:
-        keys = [text(v) for v in frame["uscc"]]
-        frame = frame.iloc[sorted(range(len(frame)), key=keys.__getitem__)]
+        order = _text_order(frame["uscc"])
+        if order is not None:
+            frame = frame.iloc[order]
     columns: dict[str, pd.Series] = {}
     for col in frame.columns:
         name = str(col)
         series = frame[col].reset_index(drop=True)
         if name in _TEXT_COLUMNS or name.startswith("imputed_"):
-            strings = [None if is_missing(v) else str(v) for v in series]
-            series = pd.Series(strings, dtype=pd.StringDtype())
+            series = _as_strings(series)
         elif name in _INT_COLUMNS:
-            series = pd.Series([None if is_missing(v) else int(v) for v in series], dtype="Int64")
+            series = _as_ints(series)
         elif name in _FLOAT_COLUMNS or name.startswith(("value_", "points_")):
             series = pd.to_numeric(series).astype("float64")
         columns[name] = series
     return pd.DataFrame(columns)
+
+
+def _text_order(series: pd.Series) -> np.ndarray | None:
+    """Stable order of `text(v)` (missing as ""), by code point as Python compares str;
+    None when the rows are in that order already (evaluation results are)."""
+    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
+            series.dtype):
+        keys = pa.array(series.fillna(""), type=pa.large_string())
+        if len(keys) < 2 or pc.all(pc.greater_equal(keys[1:], keys[:-1])).as_py():
+            return None
+        return np.asarray(pc.sort_indices(keys))  # stable; UTF-8 bytes order = code points
+    keys_list = [text(v) for v in series]
+    return np.array(sorted(range(len(series)), key=keys_list.__getitem__), dtype=np.int64)
+
+
+def _as_strings(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
+            series.dtype):
+        return series.astype(pd.StringDtype())
+    strings = [None if is_missing(v) else str(v) for v in series]
+    return pd.Series(strings, dtype=pd.StringDtype())
+
+
+def _as_ints(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return series.astype("Int64")
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        finite = values[~np.isnan(values)]
+        if np.all(finite == np.trunc(finite)) and np.all(np.abs(finite) < 2.0**53):
+            return series.astype("Int64")
+    return pd.Series([None if is_missing(v) else int(v) for v in series], dtype="Int64")
 
 
 def _plain_strings(table: pa.Table) -> pa.Table:

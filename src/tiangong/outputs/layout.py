@@ -246,7 +246,7 @@ def save_workbook(workbook: Workbook, buffer: io.BytesIO, path: Path) -> Path:
     return write_atomic(path, buffer.getvalue())
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
+def write_atomic(path: Path, data: bytes | memoryview) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -47,18 +47,24 @@ def _year_chain(scheme: Scheme, year: int, suffix: str) -> list[tuple[str, str]]
     ]
 
 
+def _shown(column: str) -> str:
+    """Points as DOUBLE, hidden for special classes whose scores are not computed."""
+    return f"CASE WHEN unscored THEN NULL ELSE CAST({column} AS DOUBLE) END"
+
+
 def result_columns(scheme: Scheme) -> list[tuple[str, str]]:
     """(output name, SQL) in the stable order of the results table."""
     ident = [(c.name, c.name) for c in canonical.ENTERPRISE_COLUMNS
              if c.name in ("uscc", "name", "year", "county_code", "town_code", "town_name",
                            "size_class", "industry_code")]
     group_label = case_by_group({g.id: literal(g.label) for g in scheme.groups})
-    cols = ident + [
+    cols = [
+        *ident,
         ("group", "group_id"), ("group_label", group_label),
         ("special_class", "special_class"), ("class", "class"), ("class_label", "class_label"),
         ("policy_class", "policy_class"), ("class_reason", "class_reason"),
-        ("score", "CAST(score AS DOUBLE)"), ("items_score", "CAST(items_score AS DOUBLE)"),
-        ("bonus", "CAST(bonus AS DOUBLE)"), ("penalty", "CAST(penalty AS DOUBLE)"),
+        ("score", "CAST(score AS DOUBLE)"), ("items_score", _shown("items_score")),
+        ("bonus", _shown("bonus")), ("penalty", _shown("penalty")),
         ("rank", "CAST(rank_pos AS BIGINT)"),
         ("partition", "CASE WHEN group_id IS NULL THEN NULL ELSE partition_key END"),
         ("partition_size", "CASE WHEN group_id IS NULL THEN NULL ELSE partition_size END"),
@@ -67,11 +73,11 @@ def result_columns(scheme: Scheme) -> list[tuple[str, str]]:
     for ind in scheme.indicators:
         cols.append((f"value_{ind}", f"CAST(value_{ind} AS DOUBLE)"))
     for ind in scores.scored_items(scheme):
-        cols += [(f"points_{ind}", f"CAST(points_{ind} AS DOUBLE)"),
-                 (f"imputed_{ind}", f"imputed_{ind}")]
+        cols += [(f"points_{ind}", _shown(f"points_{ind}")),
+                 (f"imputed_{ind}", f"CASE WHEN unscored THEN NULL ELSE imputed_{ind} END")]
     for _kind, p in scores.points_items(scheme):
         cols += [(f"value_{p.id}", f"CAST(value_{p.id} AS DOUBLE)"),
-                 (f"points_{p.id}", f"CAST(points_{p.id} AS DOUBLE)")]
+                 (f"points_{p.id}", _shown(f"points_{p.id}"))]
     return cols
 
 

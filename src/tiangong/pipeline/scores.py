@@ -47,6 +47,11 @@ def group_stats_sql(scheme: Scheme, source: str) -> str:
             " WHERE group_id IS NOT NULL AND special_class IS NULL GROUP BY group_id")
 
 
+def _with(first: str, cols: list[str]) -> str:
+    """A select list; no trailing comma when a scheme scores no item (rank-only schemes)."""
+    return ", ".join([first, *cols])
+
+
 def _benchmark_expr(item: Item) -> str:
     bm = item.benchmark
     if bm is None:
@@ -65,8 +70,21 @@ def benchmarks_sql(scheme: Scheme, with_prior: bool) -> str:
         cols.append(f"{case_by_group(per_group)} AS bm_{ind}")
         cols += [f"gs.min_{ind} AS min_{ind}", f"gs.max_{ind} AS max_{ind}",
                  f"gs.n_{ind} AS n_{ind}"]
-    prior = " LEFT JOIN group_stats_prev gp ON gp.group_id = gs.group_id" if with_prior else ""
-    return f"SELECT gs.group_id, {', '.join(cols)} FROM group_stats gs{prior}"
+    # the prior year's group id is renamed so that CASE group_id stays unambiguous
+    means = "".join(f", mean_{ind}" for ind in scheme.indicators)
+    prior = (f" LEFT JOIN (SELECT group_id AS prior_group_id{means} FROM group_stats_prev) gp"
+             " ON gp.prior_group_id = gs.group_id" if with_prior else "")
+    return f"SELECT {_with('gs.group_id', cols)} FROM {_every_group_stats(scheme)} gs{prior}"
+
+
+def _every_group_stats(scheme: Scheme) -> str:
+    """group_stats with a row for every group of the scheme, also one whose firms are all in
+    special classes (a compute-only list still needs its constant benchmarks)."""
+    groups = " UNION ALL ".join(f"SELECT {literal(g.id)} AS group_id" for g in scheme.groups)
+    stats = "".join(f", s.{stat}_{ind}" for ind in scheme.indicators
+                    for stat in ("mean", "max", "min", "n"))
+    return (f"(SELECT a.group_id{stats} FROM ({groups}) a"
+            " LEFT JOIN group_stats s ON s.group_id = a.group_id)")
 
 
 def _steps_sql(value: str, steps: tuple[Step, ...]) -> str:
@@ -77,27 +95,42 @@ def _steps_sql(value: str, steps: tuple[Step, ...]) -> str:
 
 
 def _clamp(sql: str, floor: float | None, cap: float | None) -> str:
+    """Cap and floor points; NULL (no value) stays NULL.
+
+    LEAST/GREATEST skip NULL arguments on DuckDB and Spark, so a bare GREATEST(NULL, 0) would
+    turn a firm without data into one scoring the floor, and pull the group's mean item score
+    (黄岩: the imputation for missing emission data) towards it.
+    """
+    if cap is None and floor is None:
+        return sql
+    clamped = sql
     if cap is not None:
-        sql = f"LEAST({sql}, {literal(float(cap))})"
+        clamped = f"LEAST({clamped}, {literal(float(cap))})"
     if floor is not None:
-        sql = f"GREATEST({sql}, {literal(float(floor))})"
-    return sql
+        clamped = f"GREATEST({clamped}, {literal(float(floor))})"
+    return f"CASE WHEN ({sql}) IS NULL THEN NULL ELSE {clamped} END"
 
 
 def _raw_points(item: Item) -> str:
     v, b, ind = f"value_{item.indicator}", f"bm_{item.indicator}", item.indicator
     w = literal(float(item.weight))
     if item.method == "ratio":
-        sql = f"{w} * {v} / NULLIF({b}, 0)"
+        # a benchmark that is not positive (no firm with data, a negative mean) gives no
+        # points rather than points of the wrong sign; evaluate() warns about it
+        sql = f"CASE WHEN {b} > 0 THEN {w} * {v} / {b} END"
     elif item.method == "inverse":
-        sql = f"CASE WHEN {v} >= 2 * {b} THEN 0e0 ELSE {w} * (2 - {v} / NULLIF({b}, 0)) END"
+        sql = (f"CASE WHEN {b} > 0 AND {v} IS NOT NULL THEN CASE WHEN {v} >= 2 * {b} THEN 0e0"
+               f" ELSE {w} * (2 - {v} / {b}) END END")
     elif item.method == "minmax":
         low, high = literal(float(item.low)), literal(float(item.high))
         sql = (f"CASE WHEN max_{ind} > min_{ind} THEN {w} * ({low} + ({high} - {low}) * "
                f"({v} - min_{ind}) / (max_{ind} - min_{ind})) / 100 ELSE {w} * {high} / 100 END")
     else:  # steps
         sql = _steps_sql(v, item.steps)
-    return _clamp(sql, item.floor, item.cap)
+    # no value, no raw points: the missing-data rule decides, and the group's mean item score
+    # (group_mean) averages only firms with data (a step table or min–max alone would give
+    # 0 or the top score to a NULL)
+    return _clamp(f"CASE WHEN {v} IS NULL THEN NULL ELSE {sql} END", item.floor, item.cap)
 
 
 def raw_points_sql(scheme: Scheme) -> str:
@@ -106,14 +139,14 @@ def raw_points_sql(scheme: Scheme) -> str:
         per_group = {g.id: _raw_points(i) for g in scheme.groups for i in g.items
                      if i.indicator == ind and i.method != "rank_only"}
         cols.append(f"{case_by_group(per_group)} AS raw_{ind}")
-    bms = ", ".join(f"bm.bm_{i}, bm.min_{i}, bm.max_{i}" for i in scored_items(scheme))
-    return (f"SELECT j.*, {', '.join(cols)} FROM (SELECT c.*, {bms} FROM classified c"
+    bms = [f"bm.bm_{i}, bm.min_{i}, bm.max_{i}" for i in scored_items(scheme)]
+    return (f"SELECT {_with('j.*', cols)} FROM (SELECT {_with('c.*', bms)} FROM classified c"
             " LEFT JOIN benchmarks bm ON bm.group_id = c.group_id) j")
 
 
 def item_means_sql(scheme: Scheme) -> str:
-    cols = ", ".join(f"{exact_mean(f'raw_{i}')} AS meanpts_{i}" for i in scored_items(scheme))
-    return (f"SELECT group_id, {cols} FROM raw_points"
+    cols = [f"{exact_mean(f'raw_{i}')} AS meanpts_{i}" for i in scored_items(scheme)]
+    return (f"SELECT {_with('group_id', cols)} FROM raw_points"
             " WHERE group_id IS NOT NULL AND special_class IS NULL GROUP BY group_id")
 
 
@@ -136,7 +169,8 @@ def _item_columns(scheme: Scheme, ind: str) -> tuple[str, str]:
         for item in g.items:
             if item.indicator != ind or item.method == "rank_only":
                 continue
-            miss, zero = rule_for(scheme, item, "missing"), rule_for(scheme, item, "zero_denominator")
+            miss = rule_for(scheme, item, "missing")
+            zero = rule_for(scheme, item, "zero_denominator")
             points[g.id] = (f"CASE WHEN missing_{ind} THEN {_rule_points(miss, ind)}"
                             f" WHEN zero_{ind} THEN {_rule_points(zero, ind)} ELSE raw_{ind} END")
             imputed[g.id] = (
@@ -203,20 +237,27 @@ def scored_sql(scheme: Scheme) -> str:
 def totals_sql(scheme: Scheme) -> str:
     def total_for(g: Group) -> tuple[str, str, str]:
         inds = [i.indicator for i in g.items if i.method != "rank_only"]
-        items = " + ".join(f"COALESCE(points_{i}, 0)" for i in inds) or "0e0"
         bonus = " + ".join(f"COALESCE(points_{p.id}, 0)" for p in g.bonus) or "0e0"
         pen = " + ".join(f"COALESCE(points_{p.id}, 0)" for p in g.penalties) or "0e0"
+        if not inds:  # rank-only group: no item score (NULL, not a misleading 0)
+            return "CAST(NULL AS DOUBLE)", bonus, pen
+        items = " + ".join(f"COALESCE(points_{i}, 0)" for i in inds)
         return f"({items}) * reweight_factor", bonus, pen
+
+    def total(g: Group) -> str:
+        if all(i.method == "rank_only" for i in g.items) and not (g.bonus or g.penalties):
+            return "CAST(NULL AS DOUBLE)"
+        return _clamp("COALESCE(items_score, 0) + bonus - penalty", g.total.floor, g.total.cap)
 
     parts = {g.id: total_for(g) for g in scheme.groups}
     items = case_by_group({g: p[0] for g, p in parts.items()})
     bonus = case_by_group({g: p[1] for g, p in parts.items()})
     pen = case_by_group({g: p[2] for g, p in parts.items()})
-    total = case_by_group({g.id: _clamp("items_score + bonus - penalty", g.total.floor,
-                                        g.total.cap) for g in scheme.groups})
+    totals = case_by_group({g.id: total(g) for g in scheme.groups})
     unscored = [s.code for s in scheme.special_classes if not s.scored]
     hide = (f"special_class IN ({', '.join(literal(c) for c in unscored)})" if unscored
             else "FALSE")
-    return (f"SELECT t.*, CASE WHEN COALESCE({hide}, FALSE) THEN NULL ELSE {total} END AS score"
-            f" FROM (SELECT s.*, {items} AS items_score, {bonus} AS bonus, {pen} AS penalty"
-            " FROM scored s) t")
+    # `unscored`: a special class with scored: false; results show none of its points
+    return (f"SELECT t.*, CASE WHEN unscored THEN NULL ELSE {totals} END AS score"
+            f" FROM (SELECT s.*, {items} AS items_score, {bonus} AS bonus, {pen} AS penalty,"
+            f" COALESCE({hide}, FALSE) AS unscored FROM scored s) t")

@@ -10,7 +10,8 @@ state separately.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -25,6 +26,7 @@ _ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
     exp.Anonymous,
 )
 _EVENT_FUNCTION = "event_count"
+ALLOWED_FUNCTIONS = ("least", "greatest", "coalesce", "abs", "ln", "sqrt", "pow", _EVENT_FUNCTION)
 
 
 class ExpressionError(ValueError):
@@ -42,6 +44,15 @@ class CompiledExpression:
     @property
     def has_division(self) -> bool:
         return bool(self.denominators)
+
+
+def suggest(name: str, known: Iterable[str]) -> str:
+    """' (did you mean a, b?)' for names close to `name`, else ''."""
+    candidates = list(known)
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+    lowered = [c for c in candidates if c.lower() == name.lower() and c not in close]
+    close = lowered + close
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
 
 
 def event_column(event_type: str, severity: str | None) -> str:
@@ -66,9 +77,14 @@ def compile_expression(source: str, names: Mapping[str, str]) -> CompiledExpress
     return result
 
 
-def _check(tree: exp.Expression, names: Mapping[str, str], out: CompiledExpression,
+def _check(tree: exp.Expr, names: Mapping[str, str], out: CompiledExpression,
            source: str) -> None:
     for node in tree.walk():
+        if isinstance(node, exp.Func) and not isinstance(node, _ALLOWED_NODES):
+            raise ExpressionError(
+                f"{source!r}: function {node.sql_name().lower()}() is not allowed; allowed "
+                f"functions: {', '.join(ALLOWED_FUNCTIONS)}"
+            )
         if not isinstance(node, _ALLOWED_NODES):
             raise ExpressionError(
                 f"{source!r}: '{node.sql(dialect='duckdb')}' ({type(node).__name__}) is not "
@@ -83,7 +99,10 @@ def _check(tree: exp.Expression, names: Mapping[str, str], out: CompiledExpressi
 
 def _check_event_call(node: exp.Anonymous, source: str, out: CompiledExpression) -> None:
     if str(node.this).lower() != _EVENT_FUNCTION:
-        raise ExpressionError(f"{source!r}: unknown function {node.this}()")
+        raise ExpressionError(
+            f"{source!r}: function {node.this}() is not allowed; allowed functions: "
+            f"{', '.join(ALLOWED_FUNCTIONS)}"
+        )
     args = node.expressions
     if not 1 <= len(args) <= 2 or not all(
         isinstance(a, exp.Literal) and a.is_string for a in args
@@ -98,18 +117,22 @@ def _check_event_call(node: exp.Anonymous, source: str, out: CompiledExpression)
 
 def _check_column(node: exp.Column, names: Mapping[str, str], source: str,
                   out: CompiledExpression) -> None:
+    if node.args.get("db") is not None or node.args.get("catalog") is not None:
+        raise ExpressionError(f"{source!r}: {node.sql()!r} is not a variable")
     if node.table:
         if node.table.lower() != "events":
             raise ExpressionError(f"{source!r}: unknown prefix {node.table!r} (only events.)")
         out.events.add((node.name, None))
         return
     if node.name not in names:
-        known = ", ".join(sorted(names))
-        raise ExpressionError(f"{source!r}: unknown variable {node.name!r}; known: {known}")
+        hint = suggest(node.name, names)
+        if not hint:
+            hint = f"; known: {', '.join(sorted(names))}"
+        raise ExpressionError(f"{source!r}: unknown variable {node.name!r}{hint}")
     out.variables.add(node.name)
 
 
-def _rename(node: exp.Expression, names: Mapping[str, str]) -> exp.Expression:
+def _rename(node: exp.Expr, names: Mapping[str, str]) -> exp.Expr:
     if isinstance(node, exp.Column):
         if node.table:
             return exp.column(event_column(node.name, None))
@@ -120,7 +143,7 @@ def _rename(node: exp.Expression, names: Mapping[str, str]) -> exp.Expression:
     return node
 
 
-def _safe_division(node: exp.Expression, out: CompiledExpression) -> exp.Expression:
+def _safe_division(node: exp.Expr, out: CompiledExpression) -> exp.Expr:
     if isinstance(node, exp.Div):
         denominator = node.expression
         out.denominators.append(denominator.sql(dialect="duckdb"))

@@ -20,6 +20,7 @@ from ruamel.yaml.error import YAMLError
 
 from tiangong.errors import Problem, SchemeError
 from tiangong.scheme.model import Scheme
+from tiangong.scheme.prune import clean_loc, prune_until_valid, real_errors
 from tiangong.scheme.validate import check_scheme
 
 BUILTIN_PACKAGE = "tiangong.scheme.builtin"
@@ -60,6 +61,7 @@ def load_scheme(ref: str | Path) -> LoadedScheme:
 
 
 def parse_scheme(text: str, source: str) -> LoadedScheme:
+    """Parse and check scheme text; raise one `SchemeError` listing every problem found."""
     yaml = YAML(typ="rt")
     try:
         data = yaml.load(text)
@@ -70,20 +72,40 @@ def parse_scheme(text: str, source: str) -> LoadedScheme:
                                    source, line)], title="scheme is invalid") from None
     if not isinstance(data, dict):
         raise SchemeError([Problem("a scheme must be a YAML mapping", source)])
+    plain = _plain(data)
     try:
-        scheme = Scheme.model_validate(_plain(data))
+        scheme = Scheme.model_validate(plain)
     except ValidationError as err:
-        problems = [
-            Problem(_message(e), source, _line_of(data, e["loc"]), _dotted(e["loc"]))
-            for e in err.errors()
-        ]
-        raise SchemeError(problems, title=f"scheme {source} is invalid") from None
+        problems = [Problem(_message(e), source, _line_of(data, clean_loc(e["loc"])),
+                            _dotted(e["loc"])) for e in real_errors(err)]
+        problems += _findings_despite(plain, err, data, source)
+        raise SchemeError(_in_file_order(problems), title=f"scheme {source} is invalid") from None
     findings = check_scheme(scheme)
     if findings:
         problems = [Problem(msg, source, _line_of(data, path), _dotted(path))
                     for path, msg in findings]
-        raise SchemeError(problems, title=f"scheme {source} is incomplete or inconsistent")
+        raise SchemeError(_in_file_order(problems),
+                          title=f"scheme {source} is incomplete or inconsistent")
     return LoadedScheme(scheme=scheme, source=source, text=text)
+
+
+def _findings_despite(plain: Any, err: ValidationError, data: Any,
+                      source: str) -> list[Problem]:
+    """Cross-field findings on the part of a shape-invalid scheme that does validate."""
+    model, pruned = prune_until_valid(plain, Scheme, err)
+    if not isinstance(model, Scheme):
+        return []
+    out = []
+    for path, msg in check_scheme(model):
+        if pruned.explains(path, msg):
+            continue
+        original = pruned.original(path)
+        out.append(Problem(msg, source, _line_of(data, original), _dotted(original)))
+    return out
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: p.line if p.line is not None else 0)
 
 
 def _plain(node: Any) -> Any:
@@ -95,13 +117,33 @@ def _plain(node: Any) -> Any:
     return node
 
 
+# Why a required key matters, for keys whose absence is a rule left unstated.
+_REQUIRED_HINTS = {
+    "in_denominator": "state whether firms of this special class count in the quota "
+                      "denominator of their partition (in_denominator: true|false)",
+    "scored": "state whether scores are computed and shown for firms of this special class "
+              "(scored: true|false)",
+    "method": "state how the item is scored (ratio, minmax, inverse, rank_only, steps) or how "
+              "classes are assigned (quota, thresholds, two_stage)",
+    "order": "state the tiebreak direction (order: asc|desc)",
+    "reason": "state the reason shown to the firm when this adjustment applies",
+}
+_NUMBER_ERRORS = ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float")
+
+
 def _message(error: Any) -> str:
     msg = str(error["msg"]).removeprefix("Value error, ")
+    loc = clean_loc(error["loc"])
+    key = str(loc[-1]) if loc else ""
     if error["type"] == "extra_forbidden":
-        return "unknown key (check the spelling; see docs/scheme-format.md)"
+        return f"unknown key '{key}' (check the spelling; see docs/scheme-format.md)"
     if error["type"] == "missing":
-        return "required key is missing"
-    return msg
+        hint = _REQUIRED_HINTS.get(key)
+        return f"required key '{key}' is missing" + (f": {hint}" if hint else "")
+    if error["type"] in _NUMBER_ERRORS:
+        kind = "a whole number" if error["type"].startswith("int") else "a number"
+        return f"'{key}' must be {kind}, not {error.get('input')!r} (write it without quotes)"
+    return f"'{key}': {msg}" if key and not isinstance(loc[-1], int) else msg
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

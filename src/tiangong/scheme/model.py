@@ -1,23 +1,34 @@
 """The scheme: a county's published evaluation rules as data.
 
 Every published 办法 differs in groups, indicators, benchmarks, missing-data rules and class
-quotas, so none of it is code. These models are the shape of the YAML file; `validate.py` adds the
-checks that span fields (rules a scheme must state, names that must exist) and `loader.py` turns
-every problem into a message with the file and line.
+quotas, so none of it is code. These models are the shape of the YAML file (the class rules are
+in `classification.py`); `validate.py` adds the checks that span fields (rules a scheme must
+state, names that must exist) and `loader.py` turns every problem into a message with the file
+and line. docs/scheme-format.md is the user reference of every key.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
-ClassCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-\u4e00-\u9fff]{1,16}$")]
+from tiangong.scheme.classification import (
+    Adjustment,
+    Bound,
+    ClassDef,
+    Classification,
+    SpecialClass,
+    TieBreak,
+    TwoStage,
+)
+from tiangong.scheme.types import ClassCode, Identifier, Number, Percent, Strict
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+__all__ = [
+    "Adjustment", "Benchmark", "Bound", "ClassCode", "ClassDef", "Classification", "Group",
+    "Identifier", "Indicator", "Item", "Number", "Percent", "PointsItem", "Range", "Rule",
+    "Scheme", "Selector", "SpecialClass", "Step", "Strict", "TieBreak", "TotalBounds", "TwoStage",
+]
 
 
 class Indicator(Strict):
@@ -30,8 +41,8 @@ class Benchmark(Strict):
     """What an indicator is divided by: a published constant or a statistic of a group."""
 
     kind: Literal["constant", "group_mean", "group_max", "prior_year_mean"]
-    value: float | None = None
-    factor: float = 1.0
+    value: Number | None = None
+    factor: Number = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _value_for_constant(self) -> Benchmark:
@@ -39,6 +50,8 @@ class Benchmark(Strict):
             raise ValueError("a constant benchmark needs a positive 'value'")
         if self.kind != "constant" and self.value is not None:
             raise ValueError(f"'value' is only for kind: constant (got kind: {self.kind})")
+        if self.kind == "constant" and "factor" in self.model_fields_set:
+            raise ValueError("'factor' is for group statistics; write the product as 'value'")
         return self
 
 
@@ -46,7 +59,7 @@ class Rule(Strict):
     """What to do with an item when its value is missing or its denominator is zero."""
 
     kind: Literal["group_mean", "zero", "penalty", "reweight", "special_class"]
-    points: float | None = None  # for penalty: points deducted (positive number)
+    points: Number | None = None  # for penalty: points deducted (positive number)
     special_class: str | None = None  # for special_class
 
     @model_validator(mode="before")
@@ -68,12 +81,23 @@ class Rule(Strict):
             raise ValueError("penalty needs non-negative 'points', e.g. {penalty: 3}")
         if self.kind == "special_class" and not self.special_class:
             raise ValueError("special_class needs a class code, e.g. {special_class: T}")
+        if self.kind != "penalty" and self.points is not None:
+            raise ValueError(f"'points' is only for penalty (got {self.kind})")
+        if self.kind != "special_class" and self.special_class is not None:
+            raise ValueError(f"'special_class' is only for kind special_class (got {self.kind})")
         return self
 
 
 class Step(Strict):
-    at_least: float
-    points: float
+    at_least: Number
+    points: Number
+
+
+def _distinct_steps(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    thresholds = [s.at_least for s in steps]
+    if len(set(thresholds)) != len(thresholds):
+        raise ValueError("two steps have the same 'at_least'")
+    return steps
 
 
 class Item(Strict):
@@ -81,13 +105,13 @@ class Item(Strict):
 
     indicator: Identifier
     method: Literal["ratio", "minmax", "inverse", "rank_only", "steps"]
-    weight: float = 0.0
+    weight: Number = 0.0
     benchmark: Benchmark | None = None
-    low: float = 20.0  # minmax: score at the group minimum, in percent of weight
-    high: float = 100.0  # minmax: score at the group maximum
+    low: Percent = 20.0  # minmax: score at the group minimum, in percent of weight
+    high: Percent = 100.0  # minmax: score at the group maximum
     steps: tuple[Step, ...] = ()
-    cap: float | None = None  # maximum points
-    floor: float | None = None  # minimum points; must be stated for negative-capable inputs
+    cap: Number | None = None  # maximum points
+    floor: Number | None = None  # minimum points; must be stated for negative-capable inputs
     missing: Rule | None = None
     zero_denominator: Rule | None = None
 
@@ -98,6 +122,19 @@ class Item(Strict):
             return {"kind": "constant", "value": value}
         return value
 
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+        return _distinct_steps(steps)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Item:
+        if self.cap is not None and self.floor is not None and self.floor > self.cap:
+            raise ValueError(f"floor {self.floor:g} is above cap {self.cap:g}")
+        if self.method == "minmax" and self.low > self.high:
+            raise ValueError(f"minmax 'low' ({self.low:g}) is above 'high' ({self.high:g})")
+        return self
+
 
 class PointsItem(Strict):
     """A bonus or penalty: points from an expression, linear or by a step table."""
@@ -105,9 +142,14 @@ class PointsItem(Strict):
     id: Identifier
     label: str
     expr: str
-    per_unit: float | None = None
+    per_unit: Number | None = None
     steps: tuple[Step, ...] = ()
-    cap: float | None = None
+    cap: Number | None = None
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+        return _distinct_steps(steps)
 
     @model_validator(mode="after")
     def _one_way(self) -> PointsItem:
@@ -117,8 +159,8 @@ class PointsItem(Strict):
 
 
 class Range(Strict):
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
     min_inclusive: bool | None = None
     max_inclusive: bool | None = None
 
@@ -130,6 +172,8 @@ class Range(Strict):
             raise ValueError("'max' needs 'max_inclusive: true|false' (≤ or <) stated")
         if self.min is None and self.max is None:
             raise ValueError("a range needs 'min' or 'max'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"range 'min' {self.min:g} is above 'max' {self.max:g}")
         return self
 
 
@@ -143,8 +187,8 @@ class Selector(Strict):
 
 
 class TotalBounds(Strict):
-    cap: float | None = None
-    floor: float | None = None
+    cap: Number | None = None
+    floor: Number | None = None
 
 
 class Group(Strict):
@@ -155,68 +199,6 @@ class Group(Strict):
     bonus: tuple[PointsItem, ...] = ()
     penalties: tuple[PointsItem, ...] = ()
     total: TotalBounds = TotalBounds()
-
-
-class ClassDef(Strict):
-    code: ClassCode
-    label: str
-
-
-class SpecialClass(Strict):
-    code: ClassCode
-    label: str
-    when: str | None = None  # trigger; None when only a missing-data rule assigns it
-    scored: bool  # are scores computed (and shown) for these firms
-    in_denominator: bool  # do they count in the quota denominator of their partition
-    managed_as: str | None = None  # 不定等级 managed as B: the class policies apply
-
-
-class TieBreak(Strict):
-    by: Identifier
-    order: Literal["asc", "desc"]
-
-
-class Bound(Strict):
-    max_share: float | None = Field(default=None, ge=0, le=100)
-    min_share: float | None = Field(default=None, ge=0, le=100)
-
-
-class TwoStage(Strict):
-    class_: str = Field(alias="class")
-    candidates_top_share: float = Field(gt=0, le=100)
-    by: Identifier  # indicator id whose value ranks the candidates
-    share: float = Field(gt=0, le=100)
-
-
-class Adjustment(Strict):
-    when: str
-    action: Literal["set", "downgrade", "upgrade", "at_most", "at_least"]
-    class_: str | None = Field(default=None, alias="class")
-    steps: int = 1
-    reason: str
-
-    @model_validator(mode="after")
-    def _class_needed(self) -> Adjustment:
-        if self.action in ("set", "at_most", "at_least") and not self.class_:
-            raise ValueError(f"action '{self.action}' needs 'class'")
-        return self
-
-
-class Classification(Strict):
-    classes: tuple[ClassDef, ...] = Field(min_length=1)  # best first
-    partition_by: tuple[Literal["group", "county_code", "town_code", "industry_division"], ...] = (
-        "group",
-    )
-    rank_by: str = "total"  # 'total' or an indicator id (rank-only schemes)
-    method: Literal["quota", "thresholds", "two_stage"]
-    quotas: dict[str, float] | None = None  # cumulative percent per class, last = 100
-    thresholds: dict[str, float] | None = None  # minimum score per class, last class none
-    rounding: Literal["floor", "round_half_up", "ceil"] | None = None
-    ties: Literal["tiebreak", "better_class", "worse_class"] | None = None
-    tiebreak: tuple[TieBreak, ...] = ()
-    bounds: dict[str, Bound] = Field(default_factory=dict)
-    two_stage: TwoStage | None = None
-    adjustments: tuple[Adjustment, ...] = ()
 
 
 class Scheme(Strict):

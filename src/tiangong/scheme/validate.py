@@ -2,7 +2,9 @@
 
 A published scheme that is silent on, say, firms with zero energy use must not be completed by a
 guess in code: the analyst has to write the rule down. Each check yields a (path, message) pair;
-the loader turns the path into a file line.
+the loader turns the path into a file line. A finding about a key that is absent points at the
+path the key would have (`(..., "floor")`), so the loader can tell it apart from other findings.
+The class rules are checked in `validate_classes.py`.
 """
 
 from __future__ import annotations
@@ -10,201 +12,171 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from tiangong import canonical
-from tiangong.scheme.expressions import CompiledExpression, ExpressionError, compile_expression
-from tiangong.scheme.model import Classification, Group, Item, Scheme
+from tiangong.scheme.expressions import CompiledExpression, suggest
+from tiangong.scheme.model import Group, Item, PointsItem, Rule, Scheme
+from tiangong.scheme.names import (
+    OUTCOME_NAMES,
+    Finding,
+    Path,
+    base_names,
+    compile_into,
+    indicator_column,
+    names_with_indicators,
+    outcome_names,
+)
+from tiangong.scheme.validate_classes import check_classification
 
-Path = tuple[str | int, ...]
-Finding = tuple[Path, str]
+__all__ = ["Finding", "Path", "base_names", "check_scheme", "compile_into", "indicator_column",
+           "names_with_indicators", "outcome_names"]
 
-_SCORED_METHODS = ("ratio", "minmax", "inverse")
-
-
-def base_names() -> dict[str, str]:
-    """Identifiers usable before indicators exist: canonical and derived variables."""
-    names = {c.name: c.name for c in canonical.ENTERPRISE_COLUMNS}
-    names.update({d: d for d in canonical.DERIVED_VARIABLES})
-    return names
-
-
-def indicator_column(indicator_id: str) -> str:
-    return f"value_{indicator_id}"
-
-
-def names_with_indicators(scheme: Scheme) -> dict[str, str]:
-    names = base_names()
-    names.update({i: indicator_column(i) for i in scheme.indicators})
-    return names
-
-
-def outcome_names(scheme: Scheme) -> dict[str, str]:
-    """Identifiers an adjustment may read: everything plus the firm's own result so far."""
-    names = names_with_indicators(scheme)
-    names.update({"score": "score", "rank": "rank_pos", "percentile": "percentile",
-                  "partition_size": "partition_size"})
-    return names
+SCORED_METHODS = ("ratio", "minmax", "inverse")
+_RULE_CHOICES = "group_mean, zero, reweight, {penalty: N} or {special_class: CODE}"
 
 
 def check_scheme(scheme: Scheme) -> list[Finding]:
-    return list(_check(scheme))
-
-
-def _compile(expr: str, names: Mapping[str, str], path: Path,
-             found: list[Finding]) -> CompiledExpression | None:
-    try:
-        return compile_expression(expr, names)
-    except ExpressionError as err:
-        found.append((path, str(err)))
-        return None
-
-
-def _check(scheme: Scheme) -> Iterator[Finding]:
-    found: list[Finding] = []
+    """Every problem of a shape-valid scheme, in file order of the checks; empty when clean."""
     compiled: dict[str, CompiledExpression] = {}
-    for ind_id, ind in scheme.indicators.items():
-        c = _compile(ind.expr, base_names(), ("indicators", ind_id, "expr"), found)
-        if c is not None:
-            compiled[ind_id] = c
-    yield from found
-    yield from _check_specials(scheme)
+    found = list(_check_indicators(scheme, compiled))
+    found += _check_specials(scheme)
     seen_groups: set[str] = set()
     for gi, group in enumerate(scheme.groups):
         if group.id in seen_groups:
-            yield ("groups", gi, "id"), f"group id '{group.id}' is used twice"
+            found.append((("groups", gi, "id"), f"group id '{group.id}' is used twice"))
         seen_groups.add(group.id)
-        yield from _check_group(scheme, group, ("groups", gi), compiled)
-    yield from _check_classification(scheme, scheme.classification)
+        found += _check_group(scheme, group, ("groups", gi), compiled)
+    found += _check_points_ids(scheme)
+    found += check_classification(scheme)
+    return found
+
+
+def _check_indicators(scheme: Scheme,
+                      compiled: dict[str, CompiledExpression]) -> Iterator[Finding]:
+    found: list[Finding] = []
+    reserved = set(base_names()) | set(OUTCOME_NAMES) | {"total"}
+    for ind_id, ind in scheme.indicators.items():
+        if ind_id in reserved:
+            found.append((("indicators", ind_id), f"indicator id '{ind_id}' is already a "
+                          "variable name; choose another id (e.g. tax_per_mu)"))
+        c = compile_into(ind.expr, base_names(), ("indicators", ind_id, "expr"), found)
+        if c is not None:
+            compiled[ind_id] = c
+    yield from found
 
 
 def _check_specials(scheme: Scheme) -> Iterator[Finding]:
     codes = set(scheme.class_codes())
+    ruled = {rule.special_class for rule in _all_rules(scheme) if rule.kind == "special_class"}
+    seen: set[str] = set()
     for si, special in enumerate(scheme.special_classes):
         path: Path = ("special_classes", si)
         if special.code in codes:
-            yield path + ("code",), f"special class '{special.code}' clashes with a class code"
+            yield (*path, "code"), f"special class '{special.code}' clashes with a class code"
+        if special.code in seen:
+            yield (*path, "code"), f"special class '{special.code}' is defined twice"
+        seen.add(special.code)
         if special.managed_as is not None and special.managed_as not in codes:
-            yield path + ("managed_as",), f"'{special.managed_as}' is not a class code"
+            yield (*path, "managed_as"), (f"managed_as '{special.managed_as}' is not a class "
+                                          f"code{suggest(special.managed_as, codes)}")
         if special.when is not None:
             found: list[Finding] = []
-            _compile(special.when, base_names(), path + ("when",), found)
+            compile_into(special.when, base_names(), (*path, "when"), found)
             yield from found
+        elif special.code not in ruled:
+            yield (*path, "when"), (f"special class '{special.code}' has no 'when:' trigger and "
+                                    "no missing/zero_denominator rule moves firms to it")
 
 
-def _rule_problems(scheme: Scheme, item: Item, kind: str, path: Path) -> Iterator[Finding]:
-    rule = getattr(item, kind) or scheme.defaults.get(kind)  # type: ignore[call-overload]
+def _all_rules(scheme: Scheme) -> Iterator[Rule]:
+    yield from scheme.defaults.values()
+    for group in scheme.groups:
+        for item in group.items:
+            yield from (r for r in (item.missing, item.zero_denominator) if r is not None)
+
+
+def _rule_problems(scheme: Scheme, item: Item, kind: str, path: Path,
+                   detail: str = "") -> Iterator[Finding]:
+    own = getattr(item, kind)
+    rule = own or scheme.defaults.get(kind)  # type: ignore[call-overload]
     label = {"missing": "missing data", "zero_denominator": "a zero denominator"}[kind]
     if rule is None:
-        yield path, (
-            f"item '{item.indicator}' does not say what happens on {label}: state '{kind}:' "
-            "(group_mean, zero, reweight, {penalty: N} or {special_class: CODE}) on the item "
-            f"or under defaults"
-        )
+        yield (*path, kind), (
+            f"item '{item.indicator}' does not say what happens on {label}{detail}: state "
+            f"'{kind}:' ({_RULE_CHOICES}) on the item or under 'defaults:'")
     elif rule.kind == "special_class" and scheme.special(rule.special_class or "") is None:
-        yield path + (kind,), f"special class '{rule.special_class}' is not defined"
+        where: Path = (*path, kind) if own else ("defaults", kind)
+        known = [s.code for s in scheme.special_classes]
+        yield where, (f"special class '{rule.special_class}' is not defined under "
+                      f"special_classes{suggest(rule.special_class or '', known)}")
 
 
 def _check_item(scheme: Scheme, item: Item, path: Path,
                 compiled: Mapping[str, CompiledExpression]) -> Iterator[Finding]:
     if item.indicator not in scheme.indicators:
-        yield path + ("indicator",), f"unknown indicator '{item.indicator}'"
+        yield (*path, "indicator"), (f"unknown indicator '{item.indicator}'"
+                                     f"{suggest(item.indicator, scheme.indicators)}")
         return
     expr = compiled.get(item.indicator)
-    if item.method in ("ratio", "inverse") and item.benchmark is None:
-        yield path, f"method '{item.method}' needs a 'benchmark'"
-    if item.method in ("minmax", "steps", "rank_only") and item.benchmark is not None:
-        yield path + ("benchmark",), f"method '{item.method}' takes no benchmark"
-    if item.method in _SCORED_METHODS and item.weight <= 0:
-        yield path + ("weight",), f"method '{item.method}' needs a positive 'weight'"
-    if item.method == "steps" and not item.steps:
-        yield path, "method 'steps' needs a 'steps' table"
-    if item.method == "rank_only" and item.weight:
-        yield path + ("weight",), "a rank_only item scores no points: drop 'weight'"
-    if item.method == "rank_only":
+    name, method = item.indicator, item.method
+    if method in ("ratio", "inverse") and item.benchmark is None:
+        yield (*path, "benchmark"), (
+            f"item '{name}': method '{method}' needs a 'benchmark:' (a number, or "
+            "{kind: group_mean | group_max | prior_year_mean, factor: k})")
+    if method in ("minmax", "steps", "rank_only") and item.benchmark is not None:
+        yield (*path, "benchmark"), f"item '{name}': method '{method}' takes no benchmark"
+    if method in SCORED_METHODS and item.weight <= 0:
+        yield (*path, "weight"), f"item '{name}': method '{method}' needs a positive 'weight'"
+    if method == "steps" and not item.steps:
+        yield (*path, "steps"), f"item '{name}': method 'steps' needs a 'steps:' table"
+    if method != "steps" and item.steps:
+        yield (*path, "steps"), f"item '{name}': a 'steps:' table is only for method 'steps'"
+    if method == "rank_only":
+        if item.weight:
+            yield (*path, "weight"), f"item '{name}': a rank_only item scores no points"
         return
     yield from _rule_problems(scheme, item, "missing", path)
     if expr is not None and expr.has_division:
-        yield from _rule_problems(scheme, item, "zero_denominator", path)
+        detail = f" (when {' or '.join(expr.denominators)} is 0)"
+        yield from _rule_problems(scheme, item, "zero_denominator", path, detail)
     negative = sorted(expr.variables & canonical.NEGATIVE_VARIABLES) if expr else []
-    if negative and item.method in _SCORED_METHODS and "floor" not in item.model_fields_set:
-        yield path, (
-            f"item '{item.indicator}' reads {', '.join(negative)}, which can be negative "
-            "(net refunds): state 'floor:' (minimum points, e.g. 0, or null for none)"
-        )
+    if negative and method in SCORED_METHODS and "floor" not in item.model_fields_set:
+        yield (*path, "floor"), (
+            f"item '{name}' reads {', '.join(negative)}, which can be negative (net refunds, "
+            "losses): state 'floor:' (minimum points, e.g. 0, or null for no floor)")
 
 
 def _check_group(scheme: Scheme, group: Group, path: Path,
                  compiled: Mapping[str, CompiledExpression]) -> Iterator[Finding]:
     found: list[Finding] = []
     if group.select.where:
-        _compile(group.select.where, base_names(), path + ("select", "where"), found)
+        compile_into(group.select.where, base_names(), (*path, "select", "where"), found)
     seen: set[str] = set()
     for ii, item in enumerate(group.items):
         if item.indicator in seen:
-            found.append((path + ("items", ii), f"indicator '{item.indicator}' scored twice"))
+            found.append(((*path, "items", ii), f"indicator '{item.indicator}' scored twice"))
         seen.add(item.indicator)
-        found.extend(_check_item(scheme, item, path + ("items", ii), compiled))
+        found.extend(_check_item(scheme, item, (*path, "items", ii), compiled))
     names = names_with_indicators(scheme)
     for kind in ("bonus", "penalties"):
         for pi, points in enumerate(getattr(group, kind)):
-            if points.id in seen or points.id in scheme.indicators:
-                found.append((path + (kind, pi, "id"), f"id '{points.id}' is already used"))
+            if points.id in seen or points.id in scheme.indicators or points.id in names:
+                found.append(((*path, kind, pi, "id"), f"id '{points.id}' is already used"))
             seen.add(points.id)
-            _compile(points.expr, names, path + (kind, pi, "expr"), found)
+            compile_into(points.expr, names, (*path, kind, pi, "expr"), found)
+            if points.per_unit is not None and points.per_unit <= 0:
+                found.append(((*path, kind, pi, "per_unit"), "per_unit must be positive "
+                              "(penalties are subtracted; write the points as a positive number)"))
     yield from found
 
 
-def _check_classification(scheme: Scheme, cls: Classification) -> Iterator[Finding]:
-    path: Path = ("classification",)
-    codes = scheme.class_codes()
-    if cls.rank_by != "total" and cls.rank_by not in scheme.indicators:
-        yield path + ("rank_by",), f"rank_by '{cls.rank_by}' is neither 'total' nor an indicator"
-    if cls.method in ("quota", "two_stage"):
-        yield from _check_quotas(cls, codes, path)
-        if cls.ties is None:
-            yield path, ("quota classes need 'ties:' (tiebreak, better_class or worse_class): "
-                         "how firms with equal scores at a boundary are treated")
-    if cls.method == "two_stage":
-        if cls.two_stage is None:
-            yield path, "method two_stage needs a 'two_stage' block"
-        else:
-            if cls.two_stage.class_ not in codes:
-                yield path + ("two_stage", "class"), f"'{cls.two_stage.class_}' is not a class"
-            if cls.two_stage.by not in scheme.indicators:
-                yield path + ("two_stage", "by"), f"'{cls.two_stage.by}' is not an indicator"
-        if cls.ties not in (None, "tiebreak"):
-            yield path + ("ties",), "two_stage selection supports only ties: tiebreak"
-    if cls.method == "thresholds":
-        if not cls.thresholds or list(cls.thresholds) != codes[:-1]:
-            yield path + ("thresholds",), (
-                f"thresholds must give a minimum score for each class but the last, in order: "
-                f"{', '.join(codes[:-1])}")
-    if (cls.bounds or cls.method != "thresholds") and cls.rounding is None:
-        yield path, ("quotas and bounds need 'rounding:' (floor, round_half_up or ceil): "
-                     "how a share of the partition becomes a number of firms")
-    for code, bound in cls.bounds.items():
-        if code not in codes:
-            yield path + ("bounds", code), f"'{code}' is not a class"
-        elif bound.min_share is not None and code != codes[-1]:
-            yield path + ("bounds", code), "min_share is supported on the last class only"
-    names = names_with_indicators(scheme)
-    for ti, tb in enumerate(cls.tiebreak):
-        if tb.by not in names:
-            yield path + ("tiebreak", ti, "by"), f"unknown variable '{tb.by}'"
-    for ai, adj in enumerate(cls.adjustments):
-        if adj.class_ is not None and adj.class_ not in codes:
-            yield path + ("adjustments", ai, "class"), f"'{adj.class_}' is not a class"
-        found: list[Finding] = []
-        _compile(adj.when, outcome_names(scheme), path + ("adjustments", ai, "when"), found)
-        yield from found
-
-
-def _check_quotas(cls: Classification, codes: list[str], path: Path) -> Iterator[Finding]:
-    if not cls.quotas or list(cls.quotas) != codes:
-        yield path + ("quotas",), (
-            f"quotas must give a cumulative percentage for every class, in order: "
-            f"{', '.join(codes)}")
-        return
-    values = list(cls.quotas.values())
-    if any(b < a for a, b in zip(values, values[1:], strict=False)):
-        yield path + ("quotas",), "quotas are cumulative and must not decrease"
-    if values[-1] != 100:
-        yield path + ("quotas",), "the last class's cumulative quota must be 100"
+def _check_points_ids(scheme: Scheme) -> Iterator[Finding]:
+    """A bonus or penalty id used in several groups must mean the same thing in each."""
+    first: dict[str, tuple[str, PointsItem]] = {}
+    for gi, group in enumerate(scheme.groups):
+        for kind in ("bonus", "penalties"):
+            for pi, points in enumerate(getattr(group, kind)):
+                if points.id not in first:
+                    first[points.id] = (kind, points)
+                elif first[points.id] != (kind, points):
+                    yield (("groups", gi, kind, pi, "id"),
+                           f"'{points.id}' is defined differently in another group; give it "
+                           "another id or make the definitions identical")
