@@ -16,6 +16,7 @@ so two evaluations never see each other's temporary views.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
 import sqlglot
+from sqlglot import exp
 
 from tiangong.engines.base import Engine, Statement
 from tiangong.errors import DataError, Problem, TiangongError
@@ -68,8 +70,26 @@ _root: SparkSession | None = None
 
 
 def to_spark_sql(sql: str) -> str:
-    """One DuckDB-dialect statement in Spark SQL."""
-    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+    """One DuckDB-dialect statement in Spark SQL, with DuckDB's results where Spark's differ:
+    EXTRACT is BIGINT on DuckDB (INT on Spark); LN of 0 is -inf and of a negative number NaN
+    on DuckDB (NULL on Spark)."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    for extract in list(tree.find_all(exp.Extract)):
+        if not isinstance(extract.parent, exp.Cast):
+            extract.replace(exp.cast(extract.copy(), exp.DataType.Type.BIGINT))
+    for ln in reversed(list(tree.find_all(exp.Ln, bfs=False))):  # innermost first
+        ln.replace(_duckdb_ln(ln.this))
+    return tree.sql(dialect="spark")
+
+
+def _duckdb_ln(x: exp.Expression) -> exp.Expression:
+    zero = exp.Literal.number(0)
+    return (exp.case()
+            .when(exp.GT(this=x.copy(), expression=zero.copy()), exp.Ln(this=x.copy()))
+            .when(exp.EQ(this=x.copy(), expression=zero.copy()),
+                  exp.cast(exp.Literal.string("-Infinity"), exp.DataType.Type.DOUBLE))
+            .when(exp.LT(this=x.copy(), expression=zero.copy()),
+                  exp.cast(exp.Literal.string("NaN"), exp.DataType.Type.DOUBLE)))
 
 
 def _pyspark() -> Any:
@@ -85,6 +105,10 @@ def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None) 
     global _root
     _pyspark()
     from pyspark.sql import SparkSession
+
+    # pyspark warns about pandas 3 on the first Arrow transfer; the adapter moves Arrow only
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                            category=FutureWarning)
 
     with _lock:
         if _root is None or _root.sparkContext._jsc is None:  # stopped by someone else
@@ -122,7 +146,7 @@ def _arrow_type(spark_type: Any) -> pa.DataType:
 
 def _is_cast_failure(err: Exception) -> bool:
     condition = getattr(err, "getCondition", lambda: None)() or ""
-    return condition.startswith(("CAST_", "DATATYPE_MISMATCH.CAST", "INVALID_", "NUMERIC_VALUE"))
+    return condition.startswith(("CAST_", "DATATYPE_MISMATCH.CAST", "NUMERIC_VALUE_OUT_OF_RANGE"))
 
 
 class SparkEngine(Engine):
@@ -226,9 +250,8 @@ class SparkEngine(Engine):
             raise DataError(problems, title="input values that cannot be read (first 50 shown)")
 
     def load_arrow(self, table: str, data: pa.Table) -> None:
-        schema = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type)
-                            else f for f in data.schema])
-        frame = self.spark.createDataFrame(data.cast(schema))
+        columns = [_plain(data.column(i)) for i in range(data.num_columns)]
+        frame = self.spark.createDataFrame(pa.table(columns, names=data.column_names))
         frame.createOrReplaceTempView(table)
         self._frames[table] = frame
 
@@ -259,6 +282,19 @@ class SparkEngine(Engine):
         for view in self._frames:
             self.spark.catalog.dropTempView(view)
         self._frames.clear()
+
+
+def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Arrow types Spark does not take (dictionary, large and view strings) as plain ones."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = column.type
+    if pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return column.cast(pa.string())
+    if pa.types.is_large_binary(kind) or pa.types.is_binary_view(kind):
+        return column.cast(pa.binary())
+    return column
 
 
 def _quote(name: str) -> str:
