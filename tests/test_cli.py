@@ -130,3 +130,22 @@ def test_unreadable_csv_values_are_reported_with_file_line_and_column(tmp_path: 
     [problem] = info.value.problems
     assert (problem.source, problem.line, problem.field) == (str(path), 4, "eval_tax")
     assert "'一百四十' is not a number" in problem.message
+
+
+def test_regions_aggregate_from_a_stored_run(tmp_path: Path, store: str) -> None:
+    rows = firms()
+    for i, r in enumerate(rows):
+        r["town_code"] = "331003001" if i < 6 else "331003002"
+    data = write_dir(tmp_path / "data", rows)
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--out",
+                     str(tmp_path / "o"), "--store", store, "--formats", "parquet")
+    assert code == 0, text
+    code, text = run("regions", "aggregate", "--run", "latest", "--level", "town", "--store",
+                     store, "--format", "csv", "--output", str(tmp_path / "towns.csv"))
+    assert code == 0, text
+    import pandas as pd
+
+    towns = pd.read_csv(tmp_path / "towns.csv", dtype={"region_code": str})
+    first = towns.set_index("region_code").loc["331003001"]
+    # 亩均税收 of the town from sums: (100+120+140+160+180+200) / (10+11+12+13+14+15)
+    assert first["tax_per_mu"] == pytest.approx(900 / 75)

@@ -172,7 +172,7 @@ def evaluate(
     if not no_store:
         with RunStore(store) as st:
             run_id = st.save(ev, label=label).id
-    paths = publish(ev.results.to_pandas(), loaded.scheme, the_year, run_id, out_dir, fmts,
+    paths = publish(ev.results, loaded.scheme, the_year, run_id, out_dir, fmts,
                     hide_ranks=hide_ranks)
     for w in ev.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")
@@ -293,3 +293,7 @@ def main() -> None:
 from tiangong.cli_demo import demo_app  # noqa: E402  (it uses the helpers above)
 
 app.add_typer(demo_app, name="demo")
+
+from tiangong.cli_regions import regions_app  # noqa: E402
+
+app.add_typer(regions_app, name="regions")

@@ -51,7 +51,7 @@ def demo(
     with RunStore(store) as st:
         record = st.save(ev, label=f"demo {scale} seed {seed}")
         store_path = st.path
-    paths = publish(ev.results.to_pandas(), loaded.scheme, DEMO_YEAR, record.id, out_dir,
+    paths = publish(ev.results, loaded.scheme, DEMO_YEAR, record.id, out_dir,
                     ["parquet", "csv", "xlsx"])
     for w in ev.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from tiangong.outputs import (
     MAX_ENTERPRISE_SHEETS,
@@ -46,14 +47,16 @@ def layout_for(scheme: Scheme, year: int, run_id: str) -> PublicationLayout:
                              run_id=run_id, groups=groups, classes=tuple(classes))
 
 
-def publish(results: pd.DataFrame, scheme: Scheme, year: int, run_id: str, out_dir: Path,
-            formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
+def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
+            out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
             hide_ranks: bool = False) -> list[Path]:
     """Write the chosen formats into `out_dir`; returns the paths written, in a stable order.
 
     `parquet`/`csv`: the analysts' results table; `xlsx`: the 公示 workbook; `sheets`: the
     一企一单 workbook (one sheet per enterprise; at most 2,000 per workbook, so large regions
-    get it per group, in several files).
+    get it per group, in several files). `results` may be the evaluation's Arrow table
+    (`Evaluation.results`): the Parquet is then written without a pandas copy, and the
+    DataFrame is only made for the formats that need one.
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -65,6 +68,8 @@ def publish(results: pd.DataFrame, scheme: Scheme, year: int, run_id: str, out_d
     tables = [f for f in formats if f in ("parquet", "csv")]
     if tables:
         paths += write_results_tables(results, out_dir, tables)
+    if isinstance(results, pa.Table) and ("xlsx" in formats or "sheets" in formats):
+        results = results.to_pandas()
     if "xlsx" in formats:
         paths.append(write_gongshi_workbook(results, layout, out_dir / GONGSHI_FILE,
                                             hide_ranks=hide_ranks))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import pyarrow as pa
 
 from tiangong.engines.base import Engine, Statement
 from tiangong.errors import DataError, Problem
+
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 def _sql_list(paths: Sequence[Path]) -> str:
@@ -51,8 +55,14 @@ class DuckDBEngine(Engine):
         self.con = duckdb.connect(":memory:")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        if memory_limit:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        # DuckDB would take 80 % of RAM before spilling; the evaluation's own buffers need far
+        # less (2.5 million firms fit), and the Arrow results, the stored inputs and the
+        # output writers share the process with it. Beyond the limit DuckDB spills to a
+        # private temporary folder, which it creates on demand and removes on close.
+        limit = memory_limit or DEFAULT_MEMORY_LIMIT
+        self.con.execute(f"SET memory_limit = '{limit}'")
+        spill = Path(tempfile.gettempdir()) / f"tiangong-duckdb-{os.getpid()}-{id(self):x}"
+        self.con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
         self.con.execute("SET preserve_insertion_order = true")
 
     def _reader(self, paths: Sequence[Path]) -> str:
