@@ -270,14 +270,26 @@ def runs_diff(
                   f"{d.score_changes} scores changed")
         for line in d.input_changes + d.scheme_changes[:50] + d.benchmark_changes:
             out.print(f"  {line}")
-    rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
-    print_rows(rows, fmt, "等级变化 (class changes)")
+    if fmt == "table":  # one block per enterprise: the causes are too long for a table cell
+        for c in d.changes:
+            out.print(f"{c.uscc} {c.name} [{c.group}] {c.class_a} → {c.class_b}  score "
+                      f"{_num(c.score_a)} → {_num(c.score_b)}  rank {c.rank_a or '—'} → "
+                      f"{c.rank_b or '—'}", markup=False)
+            for cause in c.causes:
+                out.print(f"    {cause}", markup=False)
+    else:
+        rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+        print_rows(rows, fmt, "等级变化 (class changes)")
     if output is not None:
         if output.suffix.lower() == ".xlsx":
             frame.to_excel(output, index=False)
         else:
             frame.to_csv(output, index=False, encoding="utf-8-sig")
         out.print(f"wrote {output}")
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
 
 
 def main() -> None:
