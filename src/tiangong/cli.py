@@ -28,10 +28,7 @@ app = typer.Typer(help="天工 tiangong: evaluate manufacturing enterprises by l
                   pretty_exceptions_enable=False)
 scheme_app = typer.Typer(help="Check, list and show evaluation schemes.", no_args_is_help=True,
                          rich_markup_mode=None)
-runs_app = typer.Typer(help="List, show and compare stored runs.", no_args_is_help=True,
-                       rich_markup_mode=None)
 app.add_typer(scheme_app, name="scheme")
-app.add_typer(runs_app, name="runs")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -210,88 +207,6 @@ def explain(
             out.print(line)
 
 
-# -- runs ----------------------------------------------------------------------------------
-
-@runs_app.command("list")
-def runs_list(store: StoreOpt = None, fmt: FormatOpt = "table") -> None:
-    """List stored runs, oldest first."""
-    from tiangong.runs import RunStore
-
-    with RunStore(store) as st:
-        print_rows([r.summary() for r in st.list()], fmt, f"runs in {st.path}")
-
-
-@runs_app.command("show")
-def runs_show(
-    run: Annotated[str, typer.Argument(help="Run id, or latest.")],
-    store: StoreOpt = None,
-    statements: Annotated[bool, typer.Option(help="Also print every SQL statement.")] = False,
-) -> None:
-    """Show a run: scheme, inputs, benchmarks, class counts, and optionally its statements."""
-    from tiangong.runs import RunStore
-
-    with RunStore(store) as st:
-        r = st.get(run)
-        bench = st.benchmarks(r.id).to_pylist()
-        stored = st.scheme(r.id).scheme
-        order = [c.code for c in stored.classification.classes]
-        labels = {g.id: g.label for g in stored.groups}
-    out.print(f"run {r.id}  {r.created_at}  engine {r.engine}  tiangong {r.tiangong_version}")
-    out.print(f"scheme {r.scheme_id} ({r.scheme_name}) from {r.scheme_source}, hash "
-              f"{r.scheme_hash[:16]}; year {r.year}")
-    for table, fp in r.fingerprints.items():
-        out.print(f"input {table}: sha256 {fp[:16]}")
-    out.print(f"results: {r.n_results} rows, sha256 {r.results_sha256}")
-    print_class_counts(r.class_counts, order, labels)
-    print_rows([{k: v for k, v in b.items()} for b in bench], "table", "基准值 (benchmarks)")
-    for w in r.warnings:
-        out.print(f"warning: {w}")
-    if statements:
-        for s in r.statements:
-            out.print(f"-- {s['step']}\n{s['sql']};")
-
-
-@runs_app.command("diff")
-def runs_diff(
-    run_a: Annotated[str, typer.Argument(help="The earlier run.")],
-    run_b: Annotated[str, typer.Argument(help="The later run.")],
-    store: StoreOpt = None, fmt: FormatOpt = "table",
-    output: Annotated[Path | None, typer.Option(
-        "--output", help="Also write the changes to this .csv or .xlsx file.")] = None,
-) -> None:
-    """Who changed class between two runs, and which inputs or rules caused it."""
-    from tiangong.runs import RunStore, diff_runs
-
-    with RunStore(store) as st:
-        d = diff_runs(st, run_a, run_b)
-    frame = d.to_frame()
-    if fmt == "table":
-        out.print(f"{d.a.id} → {d.b.id}: {len(d.changes)} enterprises changed class; "
-                  f"{d.score_changes} scores changed")
-        for line in d.input_changes + d.scheme_changes[:50] + d.benchmark_changes:
-            out.print(f"  {line}")
-    if fmt == "table":  # one block per enterprise: the causes are too long for a table cell
-        for c in d.changes:
-            out.print(f"{c.uscc} {c.name} [{c.group}] {c.class_a} → {c.class_b}  score "
-                      f"{_num(c.score_a)} → {_num(c.score_b)}  rank {c.rank_a or '—'} → "
-                      f"{c.rank_b or '—'}", markup=False)
-            for cause in c.causes:
-                out.print(f"    {cause}", markup=False)
-    else:
-        rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
-        print_rows(rows, fmt, "等级变化 (class changes)")
-    if output is not None:
-        if output.suffix.lower() == ".xlsx":
-            frame.to_excel(output, index=False)
-        else:
-            frame.to_csv(output, index=False, encoding="utf-8-sig")
-        out.print(f"wrote {output}")
-
-
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4f}"
-
-
 def main() -> None:
     try:
         app()
@@ -302,8 +217,10 @@ def main() -> None:
         raise SystemExit(2) from None
 
 
-from tiangong.cli_demo import demo_app  # noqa: E402  (it uses the helpers above)
+from tiangong.cli_demo import demo_app  # noqa: E402  (these use the helpers above)
+from tiangong.cli_runs import runs_app  # noqa: E402
 
+app.add_typer(runs_app, name="runs")
 app.add_typer(demo_app, name="demo")
 
 from tiangong.cli_regions import regions_app  # noqa: E402

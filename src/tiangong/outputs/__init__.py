@@ -6,7 +6,7 @@ so what is published is exactly what was computed. Every file is written determi
 """
 
 from tiangong.outputs.enterprise_sheet import MAX_ENTERPRISE_SHEETS, write_enterprise_sheets
-from tiangong.outputs.gongshi import write_gongshi_workbook, write_results_tables
+from tiangong.outputs.gongshi import write_gongshi_workbook
 from tiangong.outputs.layout import (
     ClassLayout,
     GroupLayout,
@@ -14,6 +14,7 @@ from tiangong.outputs.layout import (
     PublicationLayout,
     display_width,
 )
+from tiangong.outputs.results_table import write_results_tables
 
 __all__ = [
     "MAX_ENTERPRISE_SHEETS",
