@@ -20,6 +20,7 @@ from tiangong.index.mcda import preference, promethee_ii, topsis, vikor
 from tiangong.index.normalise import normalise
 from tiangong.index.pca import pca_weights, principal_components
 from tiangong.index.pipeline import Composite, IndexSpec, composite
+from tiangong.index.sensitivity import Sensitivity, sobol_indices
 from tiangong.index.treat import (
     denominate,
     impute,
@@ -28,6 +29,12 @@ from tiangong.index.treat import (
     skewness,
     treat,
     winsorise,
+)
+from tiangong.index.uncertainty import (
+    Uncertainty,
+    UncertaintyResult,
+    WeightNoise,
+    monte_carlo,
 )
 from tiangong.index.weights import (
     critic,
@@ -44,6 +51,10 @@ __all__ = [
     "Hierarchy",
     "IndexMethodError",
     "IndexSpec",
+    "Sensitivity",
+    "Uncertainty",
+    "UncertaintyResult",
+    "WeightNoise",
     "aggregate_hierarchy",
     "ahp",
     "composite",
@@ -57,6 +68,7 @@ __all__ = [
     "kurtosis",
     "log_ct",
     "manual_weights",
+    "monte_carlo",
     "normalise",
     "pairwise_matrix",
     "pca_weights",
@@ -64,6 +76,7 @@ __all__ = [
     "principal_components",
     "promethee_ii",
     "skewness",
+    "sobol_indices",
     "topsis",
     "treat",
     "vikor",

@@ -1,0 +1,330 @@
+"""Uncertainty analysis: re-run the whole composite under sampled method choices and weights.
+
+A published ranking is only as firm as the choices behind it (domain notes section 5). Following
+the JRC/OECD Handbook and COINr's `get_sensitivity`, each uncertain choice is declared once in an
+`Uncertainty`, every replicate draws one value per choice, and each unit gets its nominal rank,
+its median rank and the 5-95 % rank interval. Replicates are driven by one matrix of uniform
+numbers in [0, 1) (one column per input factor), so the same decoding serves Monte Carlo here and
+Sobol designs from SALib in `sensitivity`, and a seed fixes every number.
+
+Speed (10,000 replicates of 90 x 30 in well under 10 s) comes from doing the discrete work once:
+each (imputation, normalisation) alternative is prepared and normalised once, and every replicate's
+aggregation is then a batched matrix product -- the geometric mean as exp of the weighted mean of
+logs, the harmonic as the reciprocal of the weighted mean of reciprocals. Benchmarks and targets
+enter distance-to-target and ratio normalisation as one positive factor per indicator, which folds
+into the weights, so sampling them costs no re-normalisation. Ranks use a stable sort, so ties go
+to the earlier unit exactly as `rank_descending` does; a test pins the nominal replicate to
+`composite()`'s ranks. Data-driven weights (entropy, CRITIC, PCA) are not supported here yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from tiangong.index._common import Directions, FloatArray, as_frame, direction_vector, fail
+from tiangong.index.aggregate import Hierarchy, Mean
+from tiangong.index.normalise import Method, normalise
+from tiangong.index.pipeline import IndexSpec
+from tiangong.index.treat import ImputeMethod, impute, treat
+
+WeightKind = Literal["uniform", "dirichlet"]
+
+
+@dataclass(frozen=True)
+class WeightNoise:
+    """How far weights may move from their nominal values.
+
+    "uniform": each weight times U(1 - spread, 1 + spread), then rescaled within its parent (the
+    Handbook's and COINr's usual +/- 25 %). "dirichlet": the weights of each parent drawn from a
+    Dirichlet with mean at the nominal weights and the given concentration (larger = tighter),
+    which keeps them on the simplex without a rescaling step.
+    """
+
+    spread: float = 0.25
+    kind: WeightKind = "uniform"
+    concentration: float = 50.0
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """The declared uncertain choices; an empty field means "fixed at the spec's value".
+
+    Discrete choices are sampled with equal probability; listing an option twice doubles its
+    probability. `benchmarks` maps an indicator to a (low, high) range for its target (used by
+    "target" normalisation) or benchmark (used by "ratio"), sampled uniformly; the nominal value
+    is the midpoint.
+    """
+
+    weights: WeightNoise | None = None
+    normalisation: tuple[Method, ...] = ()
+    aggregation: tuple[Mean, ...] = ()
+    imputation: tuple[ImputeMethod, ...] = ()
+    benchmarks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UncertaintyResult:
+    """Per unit: nominal, median, mean rank and the 5 % / 95 % rank quantiles (numpy's default
+    linear interpolation, R's type 7 that COINr uses); `ranks` is replicates x units if kept."""
+
+    summary: pd.DataFrame
+    ranks: np.ndarray | None
+
+
+def monte_carlo(data: pd.DataFrame, spec: IndexSpec | None, uncertain: Uncertainty,
+                n: int = 1000, seed: int = 0, *, hierarchy: Hierarchy | None = None,
+                directions: Directions = None, groups: pd.Series | None = None,
+                keep_ranks: bool = False) -> UncertaintyResult:
+    """Rank every unit under `n` replicates of the uncertain choices (default hierarchy: one
+    index over every column, equal weights)."""
+    if n < 1:
+        raise fail(f"need at least one replicate, got {n}", "n")
+    plan = Plan(data, spec or IndexSpec(), uncertain, hierarchy, directions, groups)
+    u = np.random.default_rng(seed).random((n, plan.n_factors))
+    ranks = plan.ranks(u)
+    nominal = plan.ranks(None)[0]
+    summary = pd.DataFrame({
+        "nominal": nominal,
+        "median": np.median(ranks, axis=0),
+        "q05": np.quantile(ranks, 0.05, axis=0),
+        "q95": np.quantile(ranks, 0.95, axis=0),
+        "mean": ranks.mean(axis=0),
+    }, index=plan.units)
+    return UncertaintyResult(summary, ranks if keep_ranks else None)
+
+
+def ranks_from_scores(scores: FloatArray) -> np.ndarray:
+    """Rank 1 = highest score along each row; ties keep unit order, missing scores rank last."""
+    order = np.argsort(-scores, axis=1, kind="stable")
+    ranks = np.empty(order.shape, dtype=np.int32)
+    row = np.broadcast_to(np.arange(1, scores.shape[1] + 1, dtype=np.int32), order.shape)
+    np.put_along_axis(ranks, order, row, axis=1)
+    return ranks
+
+
+class Plan:
+    """Everything fixed across replicates, and the decoding of uniform factors into choices."""
+
+    def __init__(self, data: pd.DataFrame, spec: IndexSpec, uncertain: Uncertainty,
+                 hierarchy: Hierarchy | None, directions: Directions,
+                 groups: pd.Series | None) -> None:
+        frame = as_frame(data)
+        self.hierarchy = hierarchy or Hierarchy({"index": {str(c): 1.0 for c in frame.columns}})
+        self.leaves = self.hierarchy.leaves()
+        missing = [c for c in self.leaves if c not in frame.columns]
+        if missing:
+            raise fail("indicator in the hierarchy but not in the data", missing[0])
+        if spec.weighting not in ("given", "equal"):
+            raise fail(f"weighting {spec.weighting!r} is data-driven; uncertainty analysis "
+                       "supports 'given' and 'equal' weights", "weighting")
+        self.frame, self.spec, self.uncertain = frame[self.leaves], spec, uncertain
+        self.groups = groups
+        self.units = frame.index
+        self.dirs = direction_vector(self.leaves, directions)
+        self.order = self.hierarchy.order()
+        self.edges: list[tuple[str, str]] = []
+        nominal: list[float] = []
+        for parent in self.order:
+            kids = dict(self.hierarchy.children[parent])
+            total = float(sum(kids.values())) if spec.weighting == "given" else float(len(kids))
+            for child, w in kids.items():
+                self.edges.append((parent, child))
+                nominal.append(float(w) / total if spec.weighting == "given" else 1.0 / total)
+        self.nominal_w = np.array(nominal)
+        # declared options first (what the factors decode to), then the nominal if it is not one
+        self.imps = _with(uncertain.imputation, spec.imputation)
+        self.norms = _with(uncertain.normalisation, spec.normalisation)
+        self.aggs = _with(uncertain.aggregation, spec.aggregation)
+        unknown = [c for c in uncertain.benchmarks if c not in self.leaves]
+        if unknown:
+            raise fail("benchmark range given for an unknown indicator", unknown[0])
+        self.bench_cols = [self.leaves.index(c) for c in uncertain.benchmarks]
+        rng = np.array([uncertain.benchmarks[c] for c in uncertain.benchmarks], dtype=float)
+        self.bench_lo, self.bench_hi = rng.reshape(-1, 2).T
+        self._prepared: dict[str, pd.DataFrame] = {}
+        self._normalised: dict[tuple[str, str], tuple[FloatArray, FloatArray, FloatArray]] = {}
+
+    @property
+    def factor_groups(self) -> list[str]:
+        """One group name per input factor (column of the uniform matrix), SALib's `groups`."""
+        u = self.uncertain
+        out = ["weights"] * len(self.edges) if u.weights else []
+        out += [name for name, opts in (("imputation", u.imputation),
+                                        ("normalisation", u.normalisation),
+                                        ("aggregation", u.aggregation)) if opts]
+        return out + ["benchmarks"] * len(self.bench_cols)
+
+    @property
+    def n_factors(self) -> int:
+        return len(self.factor_groups)
+
+    def ranks(self, u: FloatArray | None) -> np.ndarray:
+        """Ranks (replicates x units) for uniform factors `u`; None = the one nominal replicate."""
+        return ranks_from_scores(self.scores(u))
+
+    def scores(self, u: FloatArray | None) -> FloatArray:
+        """Index scores (replicates x units) for uniform factors `u`."""
+        w, imp, norm, agg, bench = self._decode(u)
+        out = np.full((w.shape[0], len(self.units)), np.nan)
+        combos = np.stack([imp, norm, agg], axis=1)
+        for combo in np.unique(combos, axis=0):
+            rows = np.flatnonzero((combos == combo).all(axis=1))
+            out[rows] = self._aggregate(self.imps[combo[0]], self.norms[combo[1]],
+                                        self.aggs[combo[2]], w[rows], bench[rows])
+        return out
+
+    def _decode(self, u: FloatArray | None
+                ) -> tuple[FloatArray, np.ndarray, np.ndarray, np.ndarray, FloatArray]:
+        """Uniform factors -> (edge weights, imputation, normalisation, aggregation indices,
+        benchmark per leaf with NaN = the method's default)."""
+        unc, spec = self.uncertain, self.spec
+        bench = np.full((1 if u is None else u.shape[0], len(self.leaves)), np.nan)
+        if u is None:  # the nominal replicate: spec's choices, nominal weights, midpoints
+            bench[0, self.bench_cols] = (self.bench_lo + self.bench_hi) / 2
+            return (self.nominal_w[None, :], np.array([_pos(self.imps, spec.imputation)]),
+                    np.array([_pos(self.norms, spec.normalisation)]),
+                    np.array([_pos(self.aggs, spec.aggregation)]), bench)
+        col, r = 0, u.shape[0]
+        w = np.broadcast_to(self.nominal_w, (r, len(self.edges))).copy()
+        if unc.weights is not None:
+            block = u[:, :len(self.edges)]
+            col = len(self.edges)
+            if unc.weights.kind == "uniform":
+                w *= 1.0 - unc.weights.spread + 2.0 * unc.weights.spread * block
+            else:  # SciPy only here: importing it costs ~1 s that most callers never need
+                from scipy import stats
+
+                w = stats.gamma.ppf(block, unc.weights.concentration * self.nominal_w)
+        picks = []
+        for opts in (unc.imputation, unc.normalisation, unc.aggregation):
+            if opts:
+                picks.append(np.minimum((u[:, col] * len(opts)).astype(int), len(opts) - 1))
+                col += 1
+            else:
+                picks.append(np.zeros(r, dtype=int))
+        bench[:, self.bench_cols] = self.bench_lo + (self.bench_hi - self.bench_lo) * u[:, col:]
+        return w, picks[0], picks[1], picks[2], bench
+
+    def _leaf_matrix(self, imp: str, norm: str) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """(A, lo, hi): normalised values = A x scale(benchmark); lo/hi are the column extremes."""
+        key = (imp, norm)
+        if key not in self._normalised:
+            if imp not in self._prepared:
+                prepared = impute(self.frame, imp, self.groups)  # type: ignore[arg-type]
+                if self.spec.treat_outliers:
+                    prepared = treat(prepared).data
+                self._prepared[imp] = prepared
+            p = self._prepared[imp]
+            x = p.to_numpy()
+            lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+            benefit = self.dirs > 0
+            if norm == "target":
+                a = np.where(benefit, x - lo, hi - x)
+            elif norm == "ratio":
+                with np.errstate(divide="ignore"):
+                    a = np.where(benefit, x, 1.0 / x)
+                a = np.where(np.isfinite(a), a, np.nan)
+            else:
+                a = normalise(p, norm, dict(zip(self.leaves, self.dirs, strict=True)),  # type: ignore[arg-type]
+                              low=self.spec.low, high=self.spec.high).to_numpy()
+            self._normalised[key] = (a, lo, hi)
+        return self._normalised[key]
+
+    def _scale(self, norm: str, bench: FloatArray, lo: FloatArray, hi: FloatArray
+               ) -> FloatArray | None:
+        """Per replicate and leaf, the positive factor a benchmark or target contributes."""
+        benefit = self.dirs > 0
+        if norm == "target":
+            if np.isnan(bench).any():
+                raise fail("distance to target needs a benchmark range for every indicator",
+                           self.leaves[int(np.flatnonzero(np.isnan(bench).any(axis=0))[0])])
+            with np.errstate(divide="ignore"):
+                s = np.where(benefit, 1.0 / (bench - lo), 1.0 / (hi - bench))
+        elif norm == "ratio":
+            b = np.where(np.isnan(bench), np.where(benefit, hi, lo), bench)
+            with np.errstate(divide="ignore"):
+                s = np.where(benefit, 1.0 / b, b)
+        else:
+            return None
+        bad = ~(np.isfinite(s) & (s > 0)).all(axis=0)
+        if bad.any():
+            raise fail(f"a sampled {norm} value lies on the wrong side of the observed values "
+                       "(the worst unit for a target, zero or below for a benchmark)",
+                       self.leaves[int(np.flatnonzero(bad)[0])])
+        return np.asarray(s)
+
+    def _aggregate(self, imp: str, norm: str, agg: Mean, w: FloatArray, bench: FloatArray
+                   ) -> FloatArray:
+        """Scores of the root for replicates sharing one (imputation, normalisation,
+        aggregation) combination; `w` holds their edge weights in `self.edges` order."""
+        a, lo, hi = self._leaf_matrix(imp, norm)
+        s = self._scale(norm, bench, lo, hi)
+        present = ~np.isnan(a)
+        pos = {c: j for j, c in enumerate(self.leaves)}
+        shape = (w.shape[0], a.shape[0])
+        values: dict[str, FloatArray] = {}
+        e = 0
+        for parent in self.order:
+            kids = list(self.hierarchy.children[parent])
+            we, e = w[:, e:e + len(kids)], e + len(kids)
+            method = self.hierarchy.methods.get(parent, agg)
+            num, den = np.zeros(shape), np.zeros(shape)
+            idx = [i for i, c in enumerate(kids) if c not in self.hierarchy.children]
+            if idx:
+                cols = [pos[kids[i]] for i in idx]
+                al, pl, wl = a[:, cols], present[:, cols], we[:, idx]
+                _check_positive(al[pl], method, f"{norm!r} normalisation")
+                f = np.where(pl, _forward(np.where(pl, al, 1.0), method), 0.0)
+                if s is None:
+                    num += wl @ f.T
+                elif method == "geometric":
+                    num += wl @ f.T + (wl * np.log(s[:, cols])) @ pl.T
+                else:
+                    num += (wl * s[:, cols] if method == "arithmetic" else wl / s[:, cols]) @ f.T
+                den += wl @ pl.T
+            for i, child in enumerate(kids):
+                if child in self.hierarchy.children:
+                    v = values[child]
+                    pv = ~np.isnan(v)
+                    _check_positive(v[pv], method, f"aggregate {child!r}")
+                    num += we[:, i:i + 1] * np.where(pv, _forward(np.where(pv, v, 1.0), method), 0)
+                    den += we[:, i:i + 1] * pv
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y = _inverse(num / den, method)
+            values[parent] = np.where(den > 0, y, np.nan)
+        return values[self.order[-1]]
+
+
+def _with(options: tuple[str, ...], nominal: str) -> tuple[str, ...]:
+    return options if nominal in options else (*options, nominal)
+
+
+def _pos(options: tuple[str, ...], value: str) -> int:
+    return options.index(value)
+
+
+def _forward(x: FloatArray, method: str) -> FloatArray:
+    """The power-mean transform: x, log x or 1/x."""
+    if method == "arithmetic":
+        return x
+    if method == "geometric":
+        return np.log(x)
+    if method == "harmonic":
+        return 1.0 / x
+    raise fail(f"unknown aggregation method {method!r}", "method")
+
+
+def _inverse(y: FloatArray, method: str) -> FloatArray:
+    """Undo `_forward` on the weighted mean of transformed values."""
+    return y if method == "arithmetic" else np.exp(y) if method == "geometric" else 1.0 / y
+
+
+def _check_positive(values: FloatArray, method: str, what: str) -> None:
+    if method != "arithmetic" and values.size and float(values.min()) <= 0:
+        raise fail(f"{method} aggregation needs values > 0, but {what} gives "
+                   f"{float(values.min()):g}; normalise onto e.g. [1, 100]", method)

@@ -1,0 +1,180 @@
+"""Uncertainty (Monte Carlo ranks) and sensitivity (Sobol) analysis of composite indices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tiangong.index import (
+    Hierarchy,
+    IndexMethodError,
+    IndexSpec,
+    Uncertainty,
+    WeightNoise,
+    composite,
+    monte_carlo,
+    normalise,
+    sobol_indices,
+    weighted_mean,
+)
+from tiangong.index.uncertainty import ranks_from_scores
+
+SPEC = IndexSpec(low=1.0, high=100.0)
+ALL = Uncertainty(WeightNoise(0.25), ("minmax", "rank"), ("arithmetic", "geometric", "harmonic"))
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(rng.lognormal(size=(25, 6)), columns=[f"x{j}" for j in range(6)],
+                         index=[f"u{i}" for i in range(25)])
+    frame.iloc[0] = frame.max() * 2  # u0 is best in every (benefit) indicator
+    return frame
+
+
+HIER = Hierarchy({"index": {"a": 1, "b": 2}, "a": {"x0": 1, "x1": 2, "x2": 1},
+                  "b": {"x3": 1, "x4": 1, "x5": 3}}, methods={"b": "geometric"})
+
+
+@pytest.mark.parametrize("spec", [
+    SPEC, IndexSpec(low=1.0, aggregation="harmonic"), IndexSpec(normalisation="rank"),
+    IndexSpec(normalisation="ratio", aggregation="geometric", treat_outliers=False),
+    IndexSpec(low=1.0, weighting="equal", imputation="median"),
+])
+def test_nominal_replicate_matches_the_pipeline(data: pd.DataFrame, spec: IndexSpec) -> None:
+    frame = data.copy()
+    frame.iloc[3, 2] = np.nan  # missing values: aggregated over what a unit has
+    dirs = {"x1": -1}
+    got = monte_carlo(frame, spec, Uncertainty(), n=5, hierarchy=HIER, directions=dirs)
+    ref = composite(frame, HIER, dirs, spec).rank
+    assert (got.summary["nominal"] == ref).all()
+
+
+def test_no_uncertainty_collapses_the_interval(data: pd.DataFrame) -> None:
+    s = monte_carlo(data, SPEC, Uncertainty(), n=50, seed=1).summary
+    for col in ("median", "q05", "q95", "mean"):
+        assert (s[col] == s["nominal"]).all()
+
+
+def test_deterministic_per_seed(data: pd.DataFrame) -> None:
+    a = monte_carlo(data, SPEC, ALL, n=300, seed=3, keep_ranks=True)
+    b = monte_carlo(data, SPEC, ALL, n=300, seed=3, keep_ranks=True)
+    c = monte_carlo(data, SPEC, ALL, n=300, seed=4, keep_ranks=True)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    assert a.ranks is not None and b.ranks is not None and c.ranks is not None
+    assert (a.ranks == b.ranks).all() and not (a.ranks == c.ranks).all()
+    assert a.ranks.shape == (300, 25)
+
+
+@pytest.mark.parametrize("noise", [WeightNoise(0.5), WeightNoise(kind="dirichlet",
+                                                                  concentration=2.0)])
+def test_dominant_unit_is_first_in_every_replicate(data: pd.DataFrame, noise: WeightNoise
+                                                   ) -> None:
+    u = Uncertainty(noise, ("minmax", "rank", "ratio"), ("arithmetic", "geometric", "harmonic"))
+    res = monte_carlo(data, SPEC, u, n=500, seed=0, keep_ranks=True)
+    assert res.ranks is not None
+    assert (res.ranks[:, 0] == 1).all()
+    assert list(res.summary.loc["u0", ["nominal", "median", "q05", "q95"]]) == [1, 1, 1, 1]
+    assert (np.sort(res.ranks, axis=1) == np.arange(1, 26)).all()  # each row a permutation
+
+
+def test_ranks_break_ties_by_unit_order_and_put_missing_last() -> None:
+    scores = np.array([[3.0, 1.0, 2.0], [1.0, 1.0, 0.0], [np.nan, 5.0, 5.0]])
+    assert ranks_from_scores(scores).tolist() == [[1, 3, 2], [1, 2, 3], [3, 1, 2]]
+
+
+def test_hand_checked_quantiles() -> None:
+    # minmax onto [1, 100]: a = (100, 1), b = (1, 100), c = (46, 46) (45.55 exactly).
+    # arithmetic: a 50.5 = b 50.5 > c -> ranks a 1, b 2 (tie by order), c 3;
+    # geometric: c 45.55 > a 10 = b 10 -> ranks c 1, a 2, b 3.
+    frame = pd.DataFrame({"x1": [10.0, 0.0, 4.5], "x2": [0.0, 10.0, 4.5]},
+                         index=["a", "b", "c"])
+    spec = IndexSpec(low=1.0, treat_outliers=False)
+    u = Uncertainty(aggregation=("arithmetic", "geometric"))
+    res = monte_carlo(frame, spec, u, n=10, seed=5, keep_ranks=True)
+    arithmetic = np.random.default_rng(5).random((10, 1))[:, 0] < 0.5  # the documented draw
+    k = int(arithmetic.sum())
+    assert res.ranks is not None
+    assert res.ranks[:, 0].tolist() == [1 if a else 2 for a in arithmetic]
+    # a's sorted ranks: k ones then 10 - k twos; type-7 quantile at p: position 9p
+    a_sorted = np.array([1.0] * k + [2.0] * (10 - k))
+
+    def q(p: float) -> float:
+        h = 9 * p
+        lo = int(np.floor(h))
+        return float(a_sorted[lo] + (h - lo) * (a_sorted[min(lo + 1, 9)] - a_sorted[lo]))
+
+    row = res.summary.loc["a"]
+    assert row["nominal"] == 1
+    assert row["mean"] == pytest.approx(1 + (10 - k) / 10)
+    assert row["median"] == pytest.approx(q(0.5))
+    assert row["q05"] == pytest.approx(q(0.05)) and row["q95"] == pytest.approx(q(0.95))
+    assert 0 < k < 10  # both options drawn, so the interval is not degenerate
+    assert (row["q05"], row["q95"]) == (1.0, 2.0)
+
+
+@pytest.mark.parametrize(("norm", "agg"), [
+    ("target", "arithmetic"), ("ratio", "arithmetic"), ("ratio", "geometric"),
+    ("ratio", "harmonic"),
+])
+def test_fixed_benchmarks_match_the_library(data: pd.DataFrame, norm: str, agg: str) -> None:
+    # the engine folds a target/benchmark into the weights; check against normalising directly
+    dirs = {"x4": -1}  # a cost criterion: its target lies below the best (lowest) value
+    values = {c: float(data[c].max() * 1.5) for c in data.columns} | {"x4": 0.5 * data["x4"].min()}
+    u = Uncertainty(benchmarks={c: (t, t) for c, t in values.items()})
+    spec = IndexSpec(normalisation=norm, aggregation=agg, treat_outliers=False)  # type: ignore[arg-type]
+    got = monte_carlo(data, spec, u, n=3, directions=dirs).summary
+    y = normalise(data, norm, dirs, targets=values, benchmarks=values)  # type: ignore[arg-type]
+    expected = weighted_mean(y, None, agg).rank(ascending=False, method="first")  # type: ignore[arg-type]
+    assert (got["median"] == expected).all() and (got["nominal"] == expected).all()
+
+
+def test_sobol_identical_options_give_zero_and_a_real_choice_does_not(data: pd.DataFrame
+                                                                      ) -> None:
+    u = Uncertainty(WeightNoise(0.1), ("minmax", "minmax"), ("arithmetic", "harmonic"))
+    res = sobol_indices(data, SPEC, u, n=256, seed=0, per_unit=True)
+    idx = res.indices
+    assert list(idx.index) == ["weights", "normalisation", "aggregation"]
+    assert res.runs == 256 * (3 + 2)
+    assert idx.loc["normalisation", ["S1", "ST"]].abs().max() < 1e-12
+    st = idx["ST"].to_dict()
+    assert st["aggregation"] > 0.3 and st["weights"] > 0.0
+    assert res.unit_st is not None and res.unit_s1 is not None
+    assert (res.unit_st.loc["u0"] == 0).all()  # always first: no variance to explain
+    assert res.unit_st.shape == (25, 3)
+
+
+def test_benchmarks_cannot_move_a_geometric_ranking(data: pd.DataFrame) -> None:
+    # a per-indicator target scales every unit's value by one factor: a constant under logs
+    ranges = {c: (float(data[c].max() * 1.2), float(data[c].max() * 3)) for c in data.columns}
+    u = Uncertainty(WeightNoise(0.2), ("ratio",), ("geometric",), benchmarks=ranges)
+    spec = IndexSpec(normalisation="ratio", aggregation="geometric", treat_outliers=False)
+    idx = sobol_indices(data.drop(index="u0") + 1.0, spec, u, n=128).indices
+    assert idx.loc["benchmarks", "ST"] == pytest.approx(0.0, abs=1e-12)
+    assert idx["ST"].to_dict()["weights"] > 0.5
+
+
+def test_sobol_sample_size_must_be_a_power_of_two(data: pd.DataFrame) -> None:
+    with pytest.raises(IndexMethodError, match="power of 2"):
+        sobol_indices(data, SPEC, ALL, n=1000)
+    with pytest.raises(IndexMethodError, match="nothing to analyse"):
+        sobol_indices(data, SPEC, Uncertainty(), n=64)
+
+
+def test_single_choice_sobol_is_one(data: pd.DataFrame) -> None:
+    idx = sobol_indices(data, SPEC, Uncertainty(WeightNoise(0.3)), n=64).indices
+    assert list(idx.loc["weights", ["S1", "ST"]]) == [1.0, 1.0]
+
+
+def test_invalid_declarations_are_reported(data: pd.DataFrame) -> None:
+    with pytest.raises(IndexMethodError, match="needs values > 0"):
+        monte_carlo(data, IndexSpec(), Uncertainty(aggregation=("geometric",)), n=10)
+    with pytest.raises(IndexMethodError, match="data-driven"):
+        monte_carlo(data, IndexSpec(weighting="entropy"), ALL, n=10)
+    with pytest.raises(IndexMethodError, match="benchmark range for every indicator"):
+        monte_carlo(data, SPEC, Uncertainty(normalisation=("target",)), n=10)
+    with pytest.raises(IndexMethodError, match="wrong side"):
+        u = Uncertainty(normalisation=("target",),
+                        benchmarks={c: (0.0, 1.0) for c in data.columns})
+        monte_carlo(data, SPEC, u, n=10)
