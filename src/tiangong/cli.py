@@ -226,3 +226,7 @@ app.add_typer(demo_app, name="demo")
 from tiangong.cli_regions import regions_app  # noqa: E402
 
 app.add_typer(regions_app, name="regions")
+
+from tiangong.cli_index import index_app  # noqa: E402
+
+app.add_typer(index_app, name="index")
