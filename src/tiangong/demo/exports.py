@@ -1,0 +1,144 @@
+"""Departmental exports of one data year as a county receives them, with the truth kept aside.
+
+`write_exports` turns the canonical demo tables into the files the seven departments send
+(名录 xlsx, tax CSV in GBK, electricity xlsx by 户号, land parcels xlsx, the 规上 statistics
+report with a two-row merged header, environment CSV with a BOM, events xlsx), with the mess
+real exports have (title rows, 合计 rows, blank lines, footnotes, numbers as text, full-width
+digits, missing / mistyped / old-style codes, name variants) at the rates in
+`tiangong.demo.export_quirks`. `out_dir/_truth/` keeps, for every data row (file, sheet, row as
+seen in the file), the true USCC and the quirks applied, and the canonical totals per
+enterprise, so intake accuracy and reconciliation can be measured. Deterministic per seed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from tiangong.demo import export_sources as src
+from tiangong.demo.export_writers import Sheet, layout, write_csv, write_xlsx
+
+TRUTH_DIR = "_truth"
+TOTAL_COLUMNS = ("eval_tax", "revenue", "land_area", "electricity", "emissions", "value_added",
+                 "energy_tce", "employees", "rd_expense", "tech_invest", "water")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One written file: where, what source, its units and its row counts."""
+
+    path: Path
+    source: str
+    sheet: str | None  # worksheet name; None for CSV
+    encoding: str | None  # CSV encoding; None for xlsx
+    units: dict[str, str]  # canonical column → unit declared in the header
+    header_rows: tuple[int, ...]  # 1-based file rows of the header
+    data_rows: int  # enterprise records
+    excluded_rows: int  # rows after the header that are not records (blank, 合计, notes)
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ExportManifest:
+    out_dir: Path
+    seed: int
+    year: int
+    files: tuple[ExportFile, ...]
+    truth_rows: Path  # parquet: file, sheet, row, source, uscc, code_written, quirks
+    truth_totals: Path  # parquet: canonical totals per enterprise
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(f.data_rows for f in self.files)
+
+    def by_source(self, source: str) -> list[ExportFile]:
+        return [f for f in self.files if f.source == source]
+
+
+def _frame(table: pa.Table | pd.DataFrame) -> pd.DataFrame:
+    return table if isinstance(table, pd.DataFrame) else table.to_pandas()
+
+
+def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, year: int,
+                  environment_layout: str | None = None) -> ExportManifest:
+    """Write the departmental files of `year` into `out_dir` and the truth into `_truth/`.
+
+    tables: the output of `tiangong.demo.generate` (enterprises and events are used).
+    environment_layout: "rows" (one row per pollutant) or "columns" (a column per pollutant
+    plus 排放总量); None picks one from the seed.
+    """
+    start = time.perf_counter()
+    out = Path(out_dir)
+    (out / TRUTH_DIR).mkdir(parents=True, exist_ok=True)
+    ent = _frame(tables["enterprises"])
+    ent = ent[ent["year"] == year].reset_index(drop=True)
+    if ent.empty:
+        raise ValueError(f"no enterprises in year {year}")
+    ev = _frame(tables["events"]) if "events" in tables else pd.DataFrame(
+        columns=["uscc", "year", "event_type", "event_date", "description"])
+    ev = ev[ev["year"] == year]
+
+    def rng(k: int) -> np.random.Generator:
+        return np.random.default_rng([seed, year, k])
+
+    if environment_layout is None:
+        environment_layout = "columns" if rng(0).random() < 0.5 else "rows"
+    if environment_layout not in ("rows", "columns"):
+        raise ValueError("environment_layout must be 'rows' or 'columns'")
+    elec_sheets, accounts = src.electricity(ent, rng(3), year)
+    land_sheets, land_sums = src.land(ent, rng(4), year)
+    sheets: list[Sheet] = [*src.registry(ent, rng(1), year), *src.tax(ent, rng(2), year),
+                           *elec_sheets, *land_sheets, *src.statistics(ent, rng(5), year),
+                           *src.environment(ent, rng(6), year, environment_layout == "columns"),
+                           *src.events(ent, ev, rng(7), year)]
+    files, truth = [], []
+    for k, sheet in enumerate(sheets):
+        t0 = time.perf_counter()
+        lay = layout(sheet, rng(100 + k))
+        path = out / sheet.filename
+        if sheet.encoding is None:
+            write_xlsx(sheet, lay, path)
+        else:
+            write_csv(sheet, lay, path)
+        excluded = lay.last_row - lay.header_rows[-1] - sheet.n_rows
+        files.append(ExportFile(path, sheet.source, None if sheet.encoding else sheet.sheet_name,
+                                sheet.encoding, dict(sheet.units), lay.header_rows,
+                                sheet.n_rows, excluded, time.perf_counter() - t0))
+        truth.append(pd.DataFrame({
+            "file": sheet.filename, "sheet": "" if sheet.encoding else sheet.sheet_name,
+            "row": lay.data_rows, "source": sheet.source, "uscc": sheet.uscc,
+            "code_written": sheet.columns[_code_column(sheet)],
+            "code_quirk": sheet.code_quirk, "name_quirk": sheet.name_quirk}))
+    rows_path = out / TRUTH_DIR / "rows.parquet"
+    rows = pd.concat(truth, ignore_index=True)
+    rows["code_written"] = rows["code_written"].astype("string")
+    rows.to_parquet(rows_path, index=False)
+    totals_path = out / TRUTH_DIR / "totals.parquet"
+    _totals(ent, ev, accounts, land_sums).to_parquet(totals_path, index=False)
+    return ExportManifest(out, seed, year, tuple(files), rows_path, totals_path,
+                          time.perf_counter() - start)
+
+
+def _code_column(sheet: Sheet) -> int:
+    header = sheet.header[0]
+    names = ("统一社会信用代码", "纳税人识别号")
+    return next(i for i, h in enumerate(header) if h in names)
+
+
+def _totals(ent: pd.DataFrame, ev: pd.DataFrame, accounts: pd.Series,
+            land_sums: pd.DataFrame) -> pd.DataFrame:
+    """Canonical values per enterprise (万元, 亩, 万kWh, 吨 …) plus what the files add up to."""
+    out = ent[["uscc", "name", "size_class", "town_name", "industry_code",
+               *TOTAL_COLUMNS]].copy()
+    key = out["uscc"]
+    out["accounts"] = key.map(accounts).fillna(0).astype(np.int64)
+    out["parcels"] = key.map(land_sums["parcels"]).fillna(0).astype(np.int64)
+    out["land_area_m2"] = key.map(land_sums["land_area_m2"])
+    out["events"] = key.map(ev["uscc"].value_counts()).fillna(0).astype(np.int64)
+    return out.reset_index(drop=True)
