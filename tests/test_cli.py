@@ -149,3 +149,12 @@ def test_regions_aggregate_from_a_stored_run(tmp_path: Path, store: str) -> None
     first = towns.set_index("region_code").loc["331003001"]
     # 亩均税收 of the town from sums: (100+120+140+160+180+200) / (10+11+12+13+14+15)
     assert first["tax_per_mu"] == pytest.approx(900 / 75)
+
+
+def test_demo_generate_writes_canonical_tables_and_exports(tmp_path: Path) -> None:
+    code, text = run("demo", "generate", "--scale", "county", "--seed", "3", "--exports",
+                     "--out", str(tmp_path / "g"))
+    assert code == 0, text
+    assert pq.read_table(tmp_path / "g" / "enterprises.parquet").num_rows > 3000
+    exported = sorted(p.name for p in (tmp_path / "g" / "exports").iterdir())
+    assert "01_企业名录.xlsx" in exported and "_truth" in exported

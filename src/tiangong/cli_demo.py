@@ -77,14 +77,26 @@ def demo_generate(
     years: Annotated[int, typer.Option(help="How many consecutive years.")] = 2,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the canonical tables.")] = Path(
         "demo_data"),
+    exports: Annotated[bool, typer.Option(
+        "--exports", help="Also write the departmental exports of the last year (messy xlsx/CSV "
+                          "as counties receive them) into OUT/exports, with the truth in "
+                          "OUT/exports/_truth.")] = False,
 ) -> None:
     """Write canonical tables (enterprises, events, tenancies) of a synthetic region."""
     from tiangong.demo.generator import generate, write_canonical
 
     with progress_bar(f"generating a {scale}") as update:
-        update("generate", 0, 2)
+        update("generate", 0, 3)
         tables = generate(scale, seed, year=year, years=years)
-        update("write", 1, 2)
+        update("write", 1, 3)
         paths = write_canonical(tables, out_dir)
+        if exports:
+            from tiangong.demo.exports import write_exports
+
+            update("exports", 2, 3)
+            manifest = write_exports(tables, out_dir / "exports", seed, year)
     for name, path in paths.items():
         out.print(f"wrote {path} ({tables[name].num_rows} rows)")
+    if exports:
+        for f in manifest.files:
+            out.print(f"wrote {f.path} ({f.data_rows} data rows, {f.encoding or 'xlsx'})")
