@@ -158,34 +158,33 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _rows(store: RunStore, rec: RunRecord, usccs: list[str]) -> dict[str, dict[str, Any]]:
-    key = rec.input_keys.get("enterprises")
+def _input_rows(store: RunStore, rec: RunRecord, table: str, usccs: list[str],
+                select: str) -> pd.DataFrame | None:
+    """`select` over the run's stored `table` (as `t`), restricted to `usccs` and the run year."""
+    key = rec.input_keys.get(table)
     if not key or not usccs:
-        return {}
-    frame = pd.DataFrame({"uscc": usccs})
-    store.con.register("__wanted", frame)
+        return None
+    store.con.register("__wanted", pd.DataFrame({"uscc": usccs}))
     try:
-        rows = store.con.execute(
-            f'SELECT e.* FROM "input_{key}" e JOIN __wanted w USING (uscc) WHERE e.year = ?',
-            [rec.year]).fetchdf()
+        return store.con.execute(select.format(table=f'"input_{key}" t JOIN __wanted w USING '
+                                                     "(uscc) WHERE t.year = ?"),
+                                 [rec.year]).fetchdf()
     finally:
         store.con.unregister("__wanted")
+
+
+def _rows(store: RunStore, rec: RunRecord, usccs: list[str]) -> dict[str, dict[str, Any]]:
+    rows = _input_rows(store, rec, "enterprises", usccs, "SELECT t.* FROM {table}")
+    if rows is None:
+        return {}
     return {str(r["uscc"]): {str(k): v for k, v in r.items()} for r in rows.to_dict("records")}
 
 
 def _events(store: RunStore, rec: RunRecord, usccs: list[str]) -> dict[str, dict[str, int]]:
-    key = rec.input_keys.get("events")
-    if not key or not usccs:
-        return {}
-    frame = pd.DataFrame({"uscc": usccs})
-    store.con.register("__wanted", frame)
-    try:
-        rows = store.con.execute(
-            f'SELECT uscc, event_type, COALESCE(severity, \'\') AS severity, COUNT(*) AS n '
-            f'FROM "input_{key}" JOIN __wanted USING (uscc) WHERE year = ? '
-            "GROUP BY ALL ORDER BY ALL", [rec.year]).fetchall()
-    finally:
-        store.con.unregister("__wanted")
+    frame = _input_rows(store, rec, "events", usccs,
+                        "SELECT uscc, event_type, COALESCE(severity, '') AS severity, "
+                        "COUNT(*) AS n FROM {table} GROUP BY ALL ORDER BY ALL")
+    rows = [] if frame is None else frame.itertuples(index=False, name=None)
     out: dict[str, dict[str, int]] = {}
     for uscc, kind, severity, n in rows:
         label = canonical.EVENT_TYPES.get(kind, kind) + (f"({severity})" if severity else "")
