@@ -230,3 +230,7 @@ app.add_typer(regions_app, name="regions")
 from tiangong.cli_index import index_app  # noqa: E402
 
 app.add_typer(index_app, name="index")
+
+from tiangong.cli_intake import register as register_intake  # noqa: E402
+
+register_intake(app)

@@ -1,0 +1,183 @@
+"""Assembling departmental exports into canonical tables: reconciled, linked, evaluable."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from tiangong.demo import generate
+from tiangong.demo.exports import ExportManifest, write_exports
+from tiangong.errors import DataError
+from tiangong.intake.assemble import MEASURES, IntakeResult, assemble, detect_source
+from tiangong.sources import empty_table
+
+SEED, YEAR = 5, 2022
+GHOST = "黄岩幽灵不存在贸易有限公司"
+STRANGER = "宁波完全无关食品有限公司"  # written with a registry firm's valid code
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> ExportManifest:
+    exports = tmp_path_factory.mktemp("exports")
+    m = write_exports(generate(400, SEED, year=YEAR), exports, SEED, YEAR,
+                      environment_layout="columns")
+    # a tax record of a firm not in the registry (quarantined, not lost) and one whose valid
+    # code names another firm (review queue, not used until decided)
+    code = pd.read_parquet(m.truth_totals)["uscc"].iloc[0]
+    tax = sorted(exports.glob("02_税收_*.csv"))[0]
+    with tax.open("a", encoding="gbk", newline="") as fh:
+        fh.write(f",{GHOST},{YEAR},123.45,678.90\r\n{code},{STRANGER},{YEAR},55.5,66.6\r\n")
+    return m
+
+
+@pytest.fixture(scope="module")
+def result(manifest: ExportManifest, tmp_path_factory: pytest.TempPathFactory) -> IntakeResult:
+    return assemble(manifest.out_dir, YEAR, tmp_path_factory.mktemp("canonical") / "out")
+
+
+def test_outputs_written(result: IntakeResult) -> None:
+    names = {p.name for p in result.out_dir.iterdir()}
+    assert {"enterprises.parquet", "events.parquet", "tenancies.parquet", "quality.xlsx",
+            "reconciliation.csv", f"review_{YEAR}.xlsx"} <= names
+    for table in ("enterprises", "events", "tenancies"):
+        schema = pq.read_schema(result.out_dir / f"{table}.parquet")
+        assert schema.equals(empty_table(table).schema, check_metadata=False)
+    sheets = pd.ExcelFile(result.out_dir / "quality.xlsx").sheet_names
+    assert sheets == ["质量报告", "对账"]
+
+
+def test_every_file_reconciles(result: IntakeResult, manifest: ExportManifest) -> None:
+    rec = result.reconciliation
+    files = rec[rec["file"] != "合计"]
+    assert set(files["file"]) == {f.path.name for f in manifest.files}
+    assert (files["rows_read"] == files["rows_used"] + files["rows_quarantined"]
+            + files["rows_excluded"]).all()
+    expected = {f.path.name: f.data_rows for f in manifest.files}
+    for row in files.itertuples():
+        extra = 2 if row.file == min(f for f in expected if f.startswith("02_税收")) else 0
+        assert row.rows_used + row.rows_quarantined == expected[row.file] + extra
+    assert files["rows_quarantined"].sum() >= 1
+
+
+def test_sums_reconcile(result: IntakeResult) -> None:
+    rec = result.reconciliation
+    totals = rec[rec["file"] == "合计"].set_index("measure")
+    assert set(totals.index) == set(MEASURES.values())
+    for measure, row in totals.iterrows():
+        after = result.enterprises[measure].sum()
+        assert row["after"] == pytest.approx(after)
+        assert row["after"] + row["quarantined"] == pytest.approx(row["before"], rel=1e-12)
+    # the ghost record's tax is in before and in quarantined
+    assert totals.loc["eval_tax", "quarantined"] > 0
+
+
+def test_quarantined_record_reported(result: IntakeResult) -> None:
+    status = result.record_status()
+    ghost = status[(status["source"] == "tax") & (status["status"] != "used")]
+    assert len(ghost) >= 1
+    assert (ghost["uscc"].isna()).all()
+    rules = {q.rule for q in result.quality}
+    assert "quarantined_not_linked" in rules
+    assert any(GHOST in q.value for q in result.quality)
+
+
+def test_review_queue(result: IntakeResult) -> None:
+    review = result.review
+    mine = review[review["name_written"] == STRANGER]
+    assert len(mine) == 1
+    assert mine["flag"].iloc[0] == "code_name_mismatch"
+    assert mine["roster_name"].iloc[0] != STRANGER
+    written = pd.read_excel(result.out_dir / f"review_{YEAR}.xlsx")
+    assert STRANGER in set(written["name_written"])
+    status = result.record_status()
+    row = status[(status["file"] == mine["file"].iloc[0]) & (status["row"] == mine["row"].iloc[0])]
+    assert row["status"].tolist() == ["awaiting review"]
+
+
+def test_values_equal_truth(result: IntakeResult, manifest: ExportManifest) -> None:
+    rows = pd.read_parquet(manifest.truth_rows)
+    totals = pd.read_parquet(manifest.truth_totals).set_index("uscc")
+    status = result.record_status()
+    merged = rows.merge(status, on=["file", "row"], how="left", suffixes=("_true", ""))
+    assert merged["status"].notna().all()
+    good = (merged["status"] == "used") & (merged["uscc"] == merged["uscc_true"])
+    bad_true = set(merged.loc[~good, "uscc_true"])
+    bad_linked = set(merged.loc[(merged["status"] == "used") & ~good, "uscc"])
+    ent = result.enterprises.set_index("uscc")
+    clean = ent.index.difference(list(bad_true | bad_linked))
+    assert len(clean) > 0.9 * len(ent)
+    truth = totals.loc[clean]
+    got = ent.loc[clean]
+    truth = truth.assign(land_area=truth["land_area_m2"] * 0.0015)
+    above = (truth["size_class"] == "above").to_numpy()
+    # statistics report only 规上 firms; 规下 revenue comes from the tax files
+    exported = {"revenue": above | truth["eval_tax"].notna().to_numpy()}
+    for col in ("value_added", "energy_tce", "employees", "rd_expense", "tech_invest", "water"):
+        exported[col] = above
+    for col in ("eval_tax", "electricity", "land_area", "emissions", "value_added",
+                "energy_tce", "employees", "rd_expense", "tech_invest", "water", "revenue"):
+        t, g = truth[col].to_numpy(float), got[col].to_numpy(float)
+        t = np.where(exported.get(col, True), t, np.nan)
+        assert np.array_equal(np.isnan(t), np.isnan(g)), col
+        ok = ~np.isnan(t)
+        np.testing.assert_allclose(g[ok], t[ok], rtol=1e-6, atol=1e-9, err_msg=col)
+    assert (got["size_class"] == truth["size_class"]).all()
+    events = result.events
+    counts = events["uscc"].value_counts()
+    assert (ent.loc[clean].index.map(counts).fillna(0) == truth["events"]).all()
+
+
+def test_evaluates(result: IntakeResult) -> None:
+    from tiangong.evaluate import evaluate
+
+    ev = evaluate("huangyan_2022", result.out_dir, YEAR)
+    assert ev is not None
+
+
+def test_detect_source_from_headers(manifest: ExportManifest, tmp_path: Path) -> None:
+    land = next(f.path for f in manifest.files if f.source == "land")
+    renamed = tmp_path / "export_xyz.xlsx"
+    shutil.copy(land, renamed)
+    assert detect_source(renamed) == "land"
+
+
+def test_failed_intake_leaves_out_dir(manifest: ExportManifest, tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    shutil.copytree(manifest.out_dir, exports)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous run")
+    tax = sorted(exports.glob("02_税收_*.csv"))[0]
+    text = tax.read_text(encoding="gbk").replace("实缴税金", "某某金额")
+    tax.write_text(text, encoding="gbk")
+    with pytest.raises(DataError) as err:
+        assemble(exports, YEAR, out)
+    assert tax.name in str(err.value)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_cli_command(manifest: ExportManifest, tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from tiangong.cli_intake import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps "intake" a subcommand
+        """Nothing."""
+
+    out = tmp_path / "canonical"
+    res = CliRunner().invoke(app, ["intake", str(manifest.out_dir), "--year", str(YEAR),
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "awaiting review" in res.output
+    assert (out / "enterprises.parquet").is_file()
