@@ -158,3 +158,19 @@ def test_demo_generate_writes_canonical_tables_and_exports(tmp_path: Path) -> No
     assert pq.read_table(tmp_path / "g" / "enterprises.parquet").num_rows > 3000
     exported = sorted(p.name for p in (tmp_path / "g" / "exports").iterdir())
     assert "01_企业名录.xlsx" in exported and "_truth" in exported
+
+
+def test_demo_main_job_goes_from_exports_through_intake_to_the_gongshi(tmp_path: Path,
+                                                                       store: str) -> None:
+    out = tmp_path / "demo"
+    code, text = run("demo", "--out", str(out), "--store", store, "--seed", "2")
+    assert code == 0, text
+    assert "intake:" in text and "0 quarantined" in text
+    for name in ("exports/01_企业名录.xlsx", "canonical/enterprises.parquet",
+                 "canonical/quality.xlsx", "canonical/reconciliation.csv", "gongshi.xlsx",
+                 "results.parquet"):
+        assert (out / name).is_file(), name
+    results = pq.read_table(out / "results.parquet")
+    assert results.num_rows == 3000
+    assert set(results.column("class").drop_null().to_pylist()) >= {"A", "B", "C", "D"}
+    assert results.column("town_code").null_count == 0

@@ -25,26 +25,36 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same region).")] = 1,
     store: StoreOpt = None,
 ) -> None:
-    """Without a subcommand: generate a county, evaluate it with the built-in 黄岩 2022 scheme,
-    store the run, write the 公示 workbook and print a summary."""
+    """Without a subcommand: generate a county and its departmental exports, run intake on
+    the exports, evaluate the result with the built-in 黄岩 2022 scheme, store the run, write
+    the 公示 workbook and print a summary."""
     if ctx.invoked_subcommand is not None:
         return
-    from tiangong.demo.generator import generate, write_canonical
+    from tiangong.demo.exports import write_exports
+    from tiangong.demo.generator import generate
     from tiangong.evaluate import evaluate
+    from tiangong.intake.assemble import assemble
     from tiangong.publish import publish
     from tiangong.runs import RunStore
     from tiangong.scheme.loader import load_scheme
 
-    data_dir = out_dir / "data"
+    exports_dir, data_dir = out_dir / "exports", out_dir / "canonical"
     with progress_bar(f"generating a {scale}") as update:
         update("generate", 0, 2)
-        tables = generate(scale, seed, year=DEMO_YEAR)
-        update("write", 1, 2)
-        write_canonical(tables, data_dir)
-    ent = tables["enterprises"]
-    n = sum(1 for y in ent["year"].to_pylist() if y == DEMO_YEAR)
-    out.print(f"generated a {scale} (seed {seed}): {n} enterprises in {DEMO_YEAR} "
-              f"({ent.num_rows} enterprise-years with {DEMO_YEAR - 1}) in {data_dir}")
+        tables = generate(scale, seed, year=DEMO_YEAR, years=1)
+        update("departmental exports", 1, 2)
+        manifest = write_exports(tables, exports_dir, seed, DEMO_YEAR)
+    out.print(f"generated a {scale} (seed {seed}): {tables['enterprises'].num_rows} enterprises;"
+              f" {len(manifest.files)} departmental files ({manifest.rows} data rows) in "
+              f"{exports_dir}")
+    with err.status("intake: reading, linking and reconciling the exports…"):
+        intake = assemble(exports_dir, DEMO_YEAR, data_dir)
+    rec = intake.reconciliation
+    files = rec[rec["file"] != "合计"]
+    out.print(f"intake: {int(files['rows_read'].sum())} rows read, {int(files['rows_used'].sum())}"
+              f" used, {int(files['rows_quarantined'].sum())} quarantined, "
+              f"{int(files['rows_excluded'].sum())} excluded (totals, notes, blanks); "
+              f"{len(intake.review)} awaiting review; quality report {data_dir / 'quality.xlsx'}")
     loaded = load_scheme(DEMO_SCHEME)
     with progress_bar("evaluating") as update:
         ev = evaluate(loaded, data_dir, DEMO_YEAR, progress=update)

@@ -88,10 +88,10 @@ def registry(ent: pd.DataFrame, rng: np.random.Generator, year: int) -> list[She
     n = len(ent)
     size = ent["size_class"].map({"above": "规上", "below": "规下"})
     cols = [_obj(np.arange(1, n + 1)), _blank(n), _blank(n), _obj(ent["industry_code"]),
-            _obj(ent["town_name"]), _obj(size), _date_text(ent["founded_date"]),
-            _date_text(ent["production_date"])]
-    header = ["序号", "统一社会信用代码", "企业名称", "行业代码", "所属乡镇", "规模",
-              "成立日期", "投产日期"]
+            _obj(ent["town_name"]), _obj(ent["town_code"]), _obj(ent["county_code"]),
+            _obj(size), _date_text(ent["founded_date"]), _date_text(ent["production_date"])]
+    header = ["序号", "统一社会信用代码", "企业名称", "行业代码", "所属乡镇", "乡镇代码",
+              "县区代码", "规模", "成立日期", "投产日期"]
     sheet = _sheet("registry", "01_企业名录.xlsx", f"{year}年度工业企业名录", header, cols,
                    ent["uscc"].to_numpy(object), ent["name"].to_numpy(object), rng, 1, 2, {},
                    "市场监管局", year, clean=True, sheet_name="企业名录")

@@ -269,7 +269,8 @@ def _size_class(value: object) -> str | None:
 def _enterprises(files: list[LoadedFile], roster: pd.DataFrame, year: int) -> pd.DataFrame:
     ent = pd.DataFrame({"uscc": roster["uscc"].to_numpy(), "name": roster["name"].to_numpy()})
     ent["year"] = year
-    for col in ("industry_code", "town_name", "founded_date", "production_date"):
+    for col in ("industry_code", "town_name", "town_code", "county_code", "founded_date",
+                "production_date"):
         ent[col] = roster[col].to_numpy() if col in roster.columns else None
     size = roster["size_class"].map(_size_class) if "size_class" in roster.columns else None
     ent["size_class"] = size.to_numpy() if size is not None else None
@@ -295,8 +296,6 @@ def _enterprises(files: list[LoadedFile], roster: pd.DataFrame, year: int) -> pd
     in_stats = key.isin(stats.index) if not stats.empty else pd.Series(False, index=ent.index)
     ent["size_class"] = ent["size_class"].fillna(
         pd.Series(np.where(in_stats, "above", "below"), index=ent.index))
-    for col in ("county_code", "town_code"):
-        ent[col] = None
     return ent[[c.name for c in ENTERPRISE_COLUMNS]]
 
 

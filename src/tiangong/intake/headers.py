@@ -58,6 +58,8 @@ SOURCES: dict[str, tuple[ColumnSpec, ...]] = {
         replace(_USCC, required=True), replace(_NAME, required=True), _ORG, _REGNO,
         _c("industry_code", "行业代码 国民经济行业代码 行业分类代码", "id"),
         _c("town_name", "乡镇街道 所属乡镇 乡镇(街道) 镇街 所在乡镇"),
+        _c("town_code", "乡镇代码 乡镇街道代码 乡镇(街道)代码 所属乡镇代码", "id"),
+        _c("county_code", "县区代码 县(市、区)代码 所属县区代码 区县代码", "id"),
         _c("size_class", "规模 企业规模 规上规下 是否规上"),
         _c("founded_date", "成立日期 成立时间 注册日期", "date"),
         _c("production_date", "投产日期 投产时间", "date"),
