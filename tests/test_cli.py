@@ -174,3 +174,16 @@ def test_demo_main_job_goes_from_exports_through_intake_to_the_gongshi(tmp_path:
     assert results.num_rows == 3000
     assert set(results.column("class").drop_null().to_pylist()) >= {"A", "B", "C", "D"}
     assert results.column("town_code").null_count == 0
+
+
+def test_evaluate_with_stability_writes_class_probabilities(tmp_path: Path, store: str) -> None:
+    data = write_dir(tmp_path / "data", firms())
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--out",
+                     str(tmp_path / "o"), "--store", store, "--formats", "parquet",
+                     "--stability", "40", "--uncertainty", "0.2")
+    assert code == 0, text
+    import pandas as pd
+
+    stab = pd.read_csv(tmp_path / "o" / "stability.csv", encoding="utf-8-sig")
+    assert len(stab) == 12 and {"p_keep", "p_up", "p_down", "modal_class"} <= set(stab.columns)
+    assert ((stab["p_keep"] + stab["p_up"] + stab["p_down"]) - 1).abs().max() < 1e-9

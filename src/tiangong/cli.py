@@ -150,6 +150,13 @@ def evaluate(
     store: StoreOpt = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not keep the run.")] = False,
     label: Annotated[str, typer.Option(help="A note kept with the run.")] = "",
+    stability: Annotated[int, typer.Option(
+        help="Monte Carlo replications of the class under benchmark and weight uncertainty "
+             "(0: skip); writes stability.csv with each enterprise's chance to keep its class.")
+    ] = 0,
+    uncertainty: Annotated[float, typer.Option(
+        help="Relative uncertainty of every benchmark and weight for --stability (uniform).")
+    ] = 0.10,
 ) -> None:
     """Evaluate every enterprise: scores, ranks, classes; store the run and write outputs."""
     from tiangong.evaluate import evaluate as run_evaluation
@@ -179,6 +186,19 @@ def evaluate(
               f"year {the_year}, engine {ev.engine}")
     for p in paths:
         out.print(f"  wrote {p}")
+    if stability:
+        from tiangong.stability import ClassUncertainty, class_stability
+
+        with err.status(f"{stability} replications of every class…"):
+            stab = class_stability(ev, ClassUncertainty(benchmark=uncertainty, weight=uncertainty),
+                                   n=stability)
+        stab.insert(1, "name", ev.results.column("name").to_pylist())
+        path = out_dir / "stability.csv"
+        stab.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
+        borderline = int((stab["p_keep"] < 0.95).sum())
+        out.print(f"class stability (±{uncertainty:.0%} on benchmarks and weights, {stability} "
+                  f"replications): {borderline} enterprises keep their class in fewer than 95 % "
+                  f"of replications; wrote {path}")
 
 
 # -- explain -------------------------------------------------------------------------------
