@@ -71,6 +71,5 @@ def test_accuracy_on_perturbed_names(roster: pd.DataFrame) -> None:
     assert "probabilistic" in set(out.method)
     precision, recall = precision_recall(out, truth)
     assert precision >= 0.99, precision
-    # The brief's target is 0.9; the current model reaches ~0.85 here (typo + dropped region
-    # records land in the review queue), so this guards against regressions below that.
-    assert recall >= 0.83, recall
+    # ~0.98 here: typo records are accepted when their best candidate stands out (MARGIN_BITS).
+    assert recall >= 0.95, recall

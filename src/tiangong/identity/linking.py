@@ -5,8 +5,10 @@ written their own way. Stages run from surest to least sure and each record keep
 that decides it: the analyst's crosswalk (a human already decided), a valid USCC in the roster,
 the organisation code inside whatever code it has, the exact normalised name (unique in the
 roster), then a Splink model on name parts. Links between `p_low` and `p_high` go to the review
-queue; a valid code whose name disagrees is linked but flagged, because about 1 % of random
-two-character errors still pass both check characters.
+queue unless the best candidate's Bayes factor beats the runner-up's by MARGIN_BITS (a typo'd
+name whose only near match in the roster is that firm); a valid code whose name disagrees is
+linked but flagged, because about 1 % of random two-character errors still pass both check
+characters.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from tiangong.identity.uscc import is_valid_org_code, is_valid_uscc, normalize_u
 METHODS = ("crosswalk", "uscc", "org_code", "name_exact", "probabilistic", "none")
 CONFIDENCE = {"crosswalk": 1.0, "uscc": 1.0, "org_code": 0.97, "name_exact": 0.98}
 MISMATCH = 0.5  # trade names sharing fewer characters than this disagree
+# A proposal between p_low and p_high is still accepted when its Bayes factor beats the next
+# candidate's by this many bits (16×): the only near match in the roster, not one of several.
+MARGIN_BITS = 4.0
 
 
 def _org_code(code: str) -> str | None:
@@ -115,7 +120,10 @@ def _probabilistic(out: pd.DataFrame, todo: pd.Series, recs: pd.DataFrame,
     total = pairs.groupby("record_id")["bf"].transform("sum") + n * (1 - rho) / rho
     pairs = pairs.assign(p=pairs["bf"] / total)
     pairs = pairs.sort_values(["record_id", "p", "uscc"], ascending=[True, False, True])
-    best = pairs.drop_duplicates("record_id", keep="first").set_index("record_id")
+    rank = pairs.groupby("record_id").cumcount()
+    best = pairs[rank == 0].set_index("record_id")
+    runner_up = pairs[rank == 1].set_index("record_id")["log2_bf"]
+    gap = (best["log2_bf"] - runner_up.reindex(best.index)).fillna(np.inf).to_numpy()
     idx = best.index.astype(int)
     p = best["p"].to_numpy()
     proposed = p >= p_low
@@ -123,4 +131,9 @@ def _probabilistic(out: pd.DataFrame, todo: pd.Series, recs: pd.DataFrame,
     out.loc[keep, "uscc"] = best["uscc"].to_numpy()[proposed]
     out.loc[keep, "method"] = "probabilistic"
     out.loc[keep, "confidence"] = p[proposed]
-    out.loc[keep, "review"] = p[proposed] < p_high
+    # A record whose best candidate is a near (not exact) match — a one-character typo in the
+    # trade name — gets a modest posterior however alone it is, since the model must allow for
+    # records of firms missing from the roster; one that clearly stands out from every other
+    # candidate (and is proposed at all) is accepted rather than queued.
+    unique = gap[proposed] >= MARGIN_BITS
+    out.loc[keep, "review"] = (p[proposed] < p_high) & ~unique

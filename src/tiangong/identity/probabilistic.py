@@ -5,8 +5,12 @@ A Fellegi–Sunter model weighs agreement on each name part by how often true ma
 pairs agree on it, which a hand-set similarity threshold cannot. DuckDB's string distances
 count UTF-8 bytes, so the trade-name level compares *lists of characters* (precomputed in
 Python) with `list_intersect`: one character in three differing is a typo level, not a byte
-soup. m is trained on records already linked by a valid code (true pairs), or by EM when there
-are too few; u by random sampling; the prior is 1 / roster size (each record has ≤ 1 match).
+soup; above that, names of one length that differ in exactly one *place* share a blanked
+variant (华_ for 华泰/华达), a stronger typo level than any shared character. Regions are graded
+(same prefix, same most specific region, one within the other, overlapping, different), and the
+legal form as written counts above its class. m is trained on records already linked by a
+valid code (true pairs), or by EM when there are too few; u by random sampling; the prior is
+1 / roster size (each record has ≤ 1 match).
 """
 
 from __future__ import annotations
@@ -20,6 +24,12 @@ import pandas as pd
 LABEL_MIN = 50  # fewer labelled pairs than this: train m by EM instead
 
 
+def _masks(trade: str) -> list[str]:
+    """The trade name with each character in turn blanked: 华泰 → [_泰, 华_]. Two names of one
+    length differing in exactly one place share one of these."""
+    return [trade[:i] + "_" + trade[i + 1:] for i in range(len(trade))]
+
+
 def _splink_input(parts: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """The columns the Splink model compares, one row per record or roster firm."""
     trade = parts["trade"].fillna("")
@@ -27,12 +37,15 @@ def _splink_input(parts: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
         "unique_id": ids.astype(str).to_numpy(),
         "trade": trade.replace("", None).to_numpy(),
         "trade_chars": trade.map(list).to_numpy(),
+        "trade_masks": trade.map(_masks).to_numpy(),
         "t1": trade.str.slice(0, 1).to_numpy(),
         "t2": trade.str.slice(1, 2).to_numpy(),
+        "region": parts["region"].replace("", None).to_numpy(),
         "regions": parts["regions"].fillna("").map(lambda s: [t for t in s.split("|") if t])
         .to_numpy(),
         "industry": parts["industry"].replace("", None).to_numpy(),
         "legal": parts["legal"].to_numpy(),
+        "form": parts["form"].to_numpy(),
         "branch": parts["branch"].fillna("").to_numpy(),
     })
 
@@ -47,18 +60,29 @@ def _settings(prior: float) -> Any:
     trade = cl.CustomComparison(output_column_name="trade", comparison_levels=[
         level("trade_l IS NULL OR trade_r IS NULL", "null", is_null_level=True),
         level("trade_l = trade_r", "exact"),
+        level("len(list_intersect(trade_masks_l, trade_masks_r)) > 0",
+              "one character differs in place"),
         level("len(list_intersect(trade_chars_l, trade_chars_r)) >= "
               "greatest(len(trade_chars_l), len(trade_chars_r)) - 1", "one character differs"),
         level("ELSE", "different")])
     region = cl.CustomComparison(output_column_name="regions", comparison_levels=[
         level("len(regions_l) = 0 OR len(regions_r) = 0", "null", is_null_level=True),
-        level("len(list_intersect(regions_l, regions_r)) > 0", "shared region"),
+        level("regions_l = regions_r", "same regions"),
+        level("region_l = region_r", "same most specific region"),
+        level("list_has_all(regions_l, regions_r) OR list_has_all(regions_r, regions_l)",
+              "one region within the other"),
+        level("len(list_intersect(regions_l, regions_r)) > 0", "shared region, parts differ"),
         level("ELSE", "different region")])
+    legal = cl.CustomComparison(output_column_name="legal", comparison_levels=[
+        level("legal_l IS NULL OR legal_r IS NULL", "null", is_null_level=True),
+        level("form_l = form_r", "same legal form"),
+        level("legal_l = legal_r", "same legal class"),
+        level("ELSE", "different")])
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="unique_id",
         probability_two_random_records_match=prior,
-        comparisons=[trade, region, cl.ExactMatch("industry"), cl.ExactMatch("legal"),
+        comparisons=[trade, region, cl.ExactMatch("industry"), legal,
                      cl.ExactMatch("branch")],
         blocking_rules_to_generate_predictions=[
             block_on("trade"), block_on("t1", "industry"), block_on("t2", "industry")],
