@@ -64,7 +64,8 @@ def test_index_uncertainty_writes_rank_intervals(files: tuple[Path, Path],
     # geometric means need values > 0: normalise onto [1, 100]
     config.write_text(CONFIG.replace("low: 0", "low: 1"), encoding="utf-8")
     args = ["index", "uncertainty", "--config", str(config), "--data", str(data), "--year",
-            "2024", "--runs", "200", "--seed", "3", "--out", str(tmp_path / "u"), "--sobol", "64"]
+            "2024", "--runs", "200", "--seed", "3", "--out", str(tmp_path / "u"), "--sobol", "64",
+            "--report"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = pd.read_csv(tmp_path / "u" / "demo_index_rank_uncertainty.csv",
@@ -72,6 +73,9 @@ def test_index_uncertainty_writes_rank_intervals(files: tuple[Path, Path],
     assert list(summary.columns[:3]) == ["region_code", "name", "nominal"]
     assert (summary["q05"] <= summary["median"]).all()
     assert (summary["median"] <= summary["q95"]).all()
+    html = (tmp_path / "u" / "demo_index_report.html").read_text(encoding="utf-8")
+    assert "排名稳健性" in html and "丙县" in html and 'src="http' not in html
+    assert (tmp_path / "u" / "demo_index_rank_intervals.svg").is_file()
     sobol = pd.read_csv(tmp_path / "u" / "demo_index_sobol.csv", encoding="utf-8-sig")
     assert set(sobol["choice"]) == {"weights", "aggregation"}
     again = runner.invoke(app, args)

@@ -59,6 +59,9 @@ def index_uncertainty(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 0,
     sobol: Annotated[int, typer.Option(
         help="Sobol base sample size (a power of 2); 0 skips the sensitivity analysis.")] = 0,
+    report: Annotated[bool, typer.Option(
+        "--report", help="Also write an offline HTML report with the rank-interval and Sobol "
+                         "charts (and their SVGs).")] = False,
 ) -> None:
     """Median rank and 5–95 % rank interval per unit under the declared uncertainty; with
     --sobol, first-order and total Sobol indices per uncertain choice."""
@@ -77,10 +80,30 @@ def index_uncertainty(
     for unit, row in summary.head(10).iterrows():
         out.print(f"  {unit}  nominal {row['nominal']:.0f}  median {row['median']:.1f}  "
                   f"5–95 % [{row['q05']:.1f}, {row['q95']:.1f}]")
+    sens = None
     if sobol:
         sens = sobol_indices(values, loaded.spec, loaded.uncertainty, sobol, seed,
                              hierarchy=loaded.hierarchy, directions=loaded.directions)
         paths += _write(sens.indices, out_dir, f"{loaded.config.id}_sobol")
         out.print(sens.indices.round(4).to_string())
+    if report:
+        from tiangong.report import (
+            rank_interval_chart,
+            save_chart,
+            sobol_chart,
+            write_html_report,
+        )
+
+        stem = out_dir / loaded.config.id
+        ranks = rank_interval_chart(mc.summary, summary["name"].dropna())
+        sections: list[tuple[str | None, object]] = [
+            (f"{runs}次蒙特卡洛模拟的排名区间", ranks), ("排名汇总", summary)]
+        paths.append(save_chart(ranks, stem.with_name(f"{stem.name}_rank_intervals.svg")))
+        if sens is not None:
+            bars = sobol_chart(sens.indices)
+            sections += [("各不确定选择的Sobol指数", bars), ("Sobol指数", sens.indices)]
+            paths.append(save_chart(bars, stem.with_name(f"{stem.name}_sobol.svg")))
+        paths.append(write_html_report(stem.with_name(f"{stem.name}_report.html"),
+                                       f"{loaded.config.name}：排名稳健性", sections))
     for p in paths:
         out.print(f"wrote {p}")
