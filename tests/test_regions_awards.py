@@ -152,3 +152,25 @@ def test_published_gold_list_follows_from_the_streak_rule() -> None:
     out = award(s, regs, sized, history=history)
     assert (n_city, n_mountain) == (6, 2)  # 柯城 left the list in 2024: plain group then
     assert sorted(out[out["streak_award"]]["region_code"]) == sorted(gold)
+
+
+def test_award_command_ranks_peers_and_gives_the_streak_award(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from tiangong.cli import app
+
+    rows = ["region_code,year,score"]
+    for year in (2022, 2023, 2024):
+        rows += [f"330101,{year},90", f"330102,{year},{80 + year - 2022}", f"330103,{year},70"]
+    (tmp_path / "scores.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "award.yaml").write_text(
+        "name: 示例奖\nmeasure: score\nstreak: 3\nstreak_award: 金奖\n"
+        "groups:\n  - {id: all, k: 1, label: 全部}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [
+        "award", "--config", str(tmp_path / "award.yaml"), "--scores",
+        str(tmp_path / "scores.csv"), "--years", "2022-2024", "--output",
+        str(tmp_path / "awards.csv")])
+    assert result.exit_code == 0, result.output
+    # 330101 scores 90 every year and wins all three; the third win in a row is the 金奖
+    assert "2022 示例奖 all: 330101" in result.output
+    assert "2024 金奖: 330101" in result.output and "2023 金奖" not in result.output

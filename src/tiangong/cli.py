@@ -243,9 +243,10 @@ from tiangong.cli_runs import runs_app  # noqa: E402
 app.add_typer(runs_app, name="runs")
 app.add_typer(demo_app, name="demo")
 
-from tiangong.cli_regions import regions_app  # noqa: E402
+from tiangong.cli_regions import award_command, regions_app  # noqa: E402
 
 app.add_typer(regions_app, name="regions")
+app.command("award")(award_command)
 
 from tiangong.cli_index import index_app  # noqa: E402
 

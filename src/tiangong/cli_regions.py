@@ -51,3 +51,53 @@ def regions_aggregate(
     cols = [c for c in shown if c in table.columns] if fmt == "table" else list(table.columns)
     rows = [{str(k): v for k, v in r.items()} for r in table[cols].to_dict("records")]
     print_rows(rows, fmt, f"regions by {level}")
+
+
+def award_command(
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Award YAML (name, measure, higher_is_better, ties, streak, "
+                         "streak_award, groups: [{id, k, label, level, where, exclude}]); "
+                         "default: 天工鼎 (6 cities, 20 counties outside / 6 inside 山区26县, "
+                         "3 in a row = 金鼎).")] = None,
+    scores: Annotated[Path, typer.Option(
+        help="Table (CSV/xlsx) with region_code, year and the measure.")] = Path("scores.csv"),
+    regions: Annotated[Path | None, typer.Option(
+        help="Regions table with levels and attributes (e.g. mountain_county by year).")] = None,
+    years: Annotated[str | None, typer.Option(
+        help="Years to award, e.g. 2022-2024 (default: every year in the scores).")] = None,
+    output: Annotated[Path, typer.Option("--output", help="Where to write every ranking.")
+                      ] = Path("awards.csv"),
+) -> None:
+    """Top-k per peer group per year and streak awards (e.g. 天工鼎 and 金鼎)."""
+    import pandas as pd
+    from ruamel.yaml import YAML
+
+    from tiangong.errors import DataError, Problem
+    from tiangong.regions import AwardConfig, Regions, award, read_regions, tiangong_ding
+
+    cfg = (tiangong_ding() if config is None
+           else AwardConfig.from_dict(YAML(typ="safe").load(config.read_text(encoding="utf-8"))))
+    if not scores.is_file():
+        raise DataError([Problem("scores table not found", str(scores))])
+    if scores.suffix.lower() == ".xlsx":
+        import fastexcel
+
+        table = fastexcel.read_excel(str(scores)).load_sheet(0).to_pandas()
+        table["region_code"] = table["region_code"].astype(str).str.removesuffix(".0")
+    else:
+        table = pd.read_csv(scores, dtype={"region_code": str}, encoding="utf-8-sig")
+    if years:
+        first, _, last = years.partition("-")
+        table = table[table["year"].between(int(first), int(last or first))]
+    regs = (read_regions(regions) if regions is not None
+            else Regions.from_codes(table["region_code"].astype(str).unique()))
+    result = award(table, regs, cfg)
+    result.to_csv(output, index=False, encoding="utf-8-sig")
+    winners = result[result["awarded"]]
+    for (year, group), part in winners.groupby(["year", "peer_group"], sort=True):
+        out.print(f"{year} {cfg.name} {group}: {', '.join(part['region_code'].astype(str))}")
+    if cfg.streak:
+        streaks = result[result["streak_award"].astype(bool)]
+        for r in streaks.itertuples():
+            out.print(f"{r.year} {cfg.streak_award}: {r.region_code}")
+    out.print(f"wrote {output} ({len(result)} rankings)")
