@@ -35,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "benchmarks" / "pandas_huangyan.py"
+MINIMAL = ROOT / "benchmarks" / "duckdb_minimal_huangyan.py"
 SCHEME = "huangyan_2022"
 YEAR = 2022
 TOLERANCE = 1e-9
@@ -183,6 +184,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         theirs: list[Measurement] = []
         unstored: list[Measurement] = []
         library: list[Measurement] = []
+        minimal: list[Measurement] = []
         for i in range(args.repeat):
             out_t, out_b = work / f"tiangong{i}", work / f"pandas{i}"
             cmd_t = [*tg, "evaluate", "--scheme", SCHEME, "--data", str(data_dir), "--year",
@@ -212,6 +214,15 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 library.append(m)
                 print(f"  library evaluate() run {i + 1}: {m.wall_s:.2f} s, {m.peak_mb:.0f} MB",
                       flush=True)
+            if args.minimal_too:
+                cmd_m = [*py, str(MINIMAL), "--data", str(data_dir), "--year", str(YEAR),
+                         "--out", str(work / f"minimal{i}")]
+                m = measure(cmd_m, env, work / f"minimal{i}.log")
+                if m.returncode != 0:
+                    sys.exit(f"minimal query failed:\n{(work / f'minimal{i}.log').read_text()}")
+                minimal.append(m)
+                print(f"  minimal DuckDB query run {i + 1}: {m.wall_s:.2f} s, "
+                      f"{m.peak_mb:.0f} MB", flush=True)
             if args.skip_baseline:
                 continue
             cmd_b = [*py, str(BASELINE), "--data", str(data_dir), "--year", str(YEAR),
@@ -227,10 +238,20 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         check = (None if args.skip_baseline else
                  compare(work / "tiangong0" / "results.parquet",
                          work / "pandas0" / "results.parquet"))
+        if minimal and check is not None:
+            # the floor counts only if it computes the same thing as the baseline
+            floor_check = compare(work / "minimal0" / "results.parquet",
+                                  work / "pandas0" / "results.parquet")
+            print(f"minimal DuckDB query vs pandas: {floor_check}")
+            if floor_check["class_differs"] or floor_check["score_differs"] or \
+                    floor_check["only_one_side"]:
+                sys.exit("the minimal DuckDB query disagrees with the pandas baseline")
         commands = ([cmd_t] + ([cmd_b] if theirs else []) + ([cmd_n] if unstored else [])
-                    + ([[*cmd_l[:2], "LIBRARY_DRIVER", *cmd_l[3:]]] if library else []))
+                    + ([[*cmd_l[:2], "LIBRARY_DRIVER", *cmd_l[3:]]] if library else [])
+                    + ([cmd_m] if minimal else []))
         variants = {"tiangong evaluate --no-store": unstored,
-                    "library evaluate() + pq.write_table": library}
+                    "library evaluate() + pq.write_table": library,
+                    "minimal hand-written DuckDB query (floor)": minimal}
         return summarize(args, data_dir, n, ours, theirs, variants, check, commands)
     finally:
         if args.keep:
@@ -314,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
                          "missing)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each side (median reported)")
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--minimal-too", action="store_true",
+                    help="also time duckdb_minimal_huangyan.py: the scheme as one hand-written "
+                         "DuckDB query (the floor for any DuckDB pipeline), checked against "
+                         "the baseline")
     ap.add_argument("--no-store-too", action="store_true",
                     help="also time `tiangong evaluate --no-store` (run not stored)")
     ap.add_argument("--library-too", action="store_true",

@@ -26,7 +26,7 @@ from conftest import tables
 from ruamel.yaml import YAML
 
 from tiangong.errors import DataError, TiangongError
-from tiangong.evaluate import Evaluation, evaluate
+from tiangong.evaluate import Evaluation, evaluate, sorted_rows
 from tiangong.scheme.loader import load_scheme, parse_scheme
 
 pytestmark = pytest.mark.spark
@@ -102,7 +102,8 @@ def assert_same_evaluation(duck: Evaluation, spark: Evaluation) -> None:
     assert spark.class_counts() == duck.class_counts()
     assert [s.step for s in spark.statements] == [s.step for s in duck.statements]
     for name, table in duck.inputs.items():
-        assert_same_table(table, spark.inputs[name], f"inputs.{name}")
+        assert_same_table(sorted_rows(table), sorted_rows(spark.inputs[name]),
+                          f"inputs.{name}")
 
 
 def both(scheme: Any, data: Any, engine: SparkEngine | str,

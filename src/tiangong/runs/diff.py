@@ -164,13 +164,12 @@ def _input_rows(store: RunStore, rec: RunRecord, table: str, usccs: list[str],
     key = rec.input_keys.get(table)
     if not key or not usccs:
         return None
-    store.con.register("__wanted", pd.DataFrame({"uscc": usccs}))
-    try:
-        return store.con.execute(select.format(table=f'"input_{key}" t JOIN __wanted w USING '
-                                                     "(uscc) WHERE t.year = ?"),
-                                 [rec.year]).fetchdf()
-    finally:
-        store.con.unregister("__wanted")
+    rows = store.input_table(key)
+    with store.con.cursor() as cur:  # its own connection: registrations stay local to it
+        cur.register("__wanted", pd.DataFrame({"uscc": usccs}))
+        cur.register("__input", rows)
+        return cur.execute(select.format(table="__input t JOIN __wanted w USING "
+                                               "(uscc) WHERE t.year = ?"), [rec.year]).fetchdf()
 
 
 def _rows(store: RunStore, rec: RunRecord, usccs: list[str]) -> dict[str, dict[str, Any]]:
