@@ -1,56 +1,141 @@
-"""`tiangong regions`: regional totals, ratios, class shares and ranks from a stored run."""
+"""`tiangong regions`: regional totals, ratios, class shares and ranks from a stored run, joined
+with regional indicator tables, and the regional report (class-share bars, map, HTML)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tiangong.cli import FormatOpt, StoreOpt, out, print_rows
 
-regions_app = typer.Typer(help="Aggregate enterprise results to towns, counties and cities.",
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tiangong.regions import JoinReport
+
+regions_app = typer.Typer(help="Aggregate enterprise results to towns, counties and cities; "
+                          "join regional indicators; draw the regional report.",
                           no_args_is_help=True, rich_markup_mode=None)
+
+
+LevelOpt = Annotated[str, typer.Option(
+    help="town, county, city, province, or a region attribute (e.g. mountain_county).")]
+RegionsOpt = Annotated[Path | None, typer.Option(
+    help="Regions table (CSV/xlsx: code, name, level, parent, attributes); default: derived "
+         "from the codes.")]
+PriorOpt = Annotated[str | None, typer.Option(help="An earlier run for year-on-year change.")]
+IndicatorsOpt = Annotated[Path | None, typer.Option(
+    help="Regional indicator table (xlsx/CSV, one row per region and year, region by code or "
+         "name) to join to the aggregates on region code and year.")]
+IndicatorsYearOpt = Annotated[int | None, typer.Option(
+    help="Year of every row of the indicator table, when it has no year column.")]
+JoinOpt = Annotated[str, typer.Option(
+    "--join", help="left: the run's regions only (other rows of the table are listed); outer: "
+                   "also the table's other rows, with empty aggregates.")]
+
+
+def _table(run: str, level: str, regions: Path | None, prior_run: str | None,
+           indicators: Path | None, indicators_year: int | None, join: str,
+           store: Path | None) -> tuple[pd.DataFrame, JoinReport | None, str]:
+    """The aggregate of a stored run, joined with the indicator table if one is given."""
+    from tiangong.errors import TiangongError
+    from tiangong.regions import aggregate_run, aggregate_with_indicators, read_regions
+    from tiangong.runs import RunStore
+
+    if join not in ("left", "outer"):
+        raise TiangongError(f"--join must be left or outer, not {join!r}")
+    regs = read_regions(regions) if regions is not None else None
+    with RunStore(store) as st:
+        run_id = st.get(run).id
+        if indicators is None:
+            return aggregate_run(st, run, level, regs, prior_run), None, run_id
+        table, report = aggregate_with_indicators(
+            st, run, level, indicators, regs, year=indicators_year,
+            how="outer" if join == "outer" else "left", prior_run=prior_run)
+    return table, report, run_id
 
 
 @regions_app.command("aggregate")
 def regions_aggregate(
     run: Annotated[str, typer.Option(help="Run id (R0001), or latest.")],
-    level: Annotated[str, typer.Option(
-        help="town, county, city, province, or a region attribute (e.g. mountain_county).")
-    ] = "town",
-    regions: Annotated[Path | None, typer.Option(
-        help="Regions table (CSV/xlsx: code, name, level, parent, attributes); default: "
-             "derived from the codes.")] = None,
-    prior_run: Annotated[str | None, typer.Option(
-        help="An earlier run for year-on-year change.")] = None,
+    level: LevelOpt = "town",
+    regions: RegionsOpt = None,
+    prior_run: PriorOpt = None,
+    indicators: IndicatorsOpt = None,
+    indicators_year: IndicatorsYearOpt = None,
+    join: JoinOpt = "left",
     store: StoreOpt = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", help="Write the table to .csv, .parquet or .xlsx (Chinese headers).")
-    ] = None,
+        "--output", "--out", help="Write the table to .csv, .parquet or .xlsx (Chinese headers; "
+        "with --indicators: identifiers as headers, ready for `index build --data`, and a "
+        "列说明 sheet).")] = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Totals, per-mu figures (from sums), class counts and shares, and ranks per region."""
-    from tiangong.regions import aggregate_run, read_regions, with_labels
-    from tiangong.runs import RunStore
+    """Totals, per-mu figures (from sums), class counts and shares, and ranks per region;
+    with --indicators, joined with a regional indicator table."""
+    from tiangong.regions import describe_columns, with_labels, write_table
 
-    regs = read_regions(regions) if regions is not None else None
-    with RunStore(store) as st:
-        table = aggregate_run(st, run, level, regs, prior_run)
+    table, report, run_id = _table(run, level, regions, prior_run, indicators,
+                                   indicators_year, join, store)
+    if report is not None:
+        for line in report.lines():
+            out.print(line)
     if output is not None:
         suffix = output.suffix.lower()
-        if suffix == ".xlsx":
-            with_labels(table).to_excel(output, index=False)
-        elif suffix == ".parquet":
-            table.to_parquet(output, index=False)
+        if report is not None or suffix != ".xlsx":
+            write_table(table, output, describe_columns(table, report, run_id))
         else:
-            table.to_csv(output, index=False, encoding="utf-8-sig")
+            with_labels(table).to_excel(output, index=False)
         out.print(f"wrote {output} ({len(table)} regions)")
     shown = ["year", "region_code", "region_name", "n_evaluated", "land", "tax", "tax_per_mu",
-             "tax_per_mu_rank", "share_A", "share_D"]
+             "tax_per_mu_rank", "share_A", "share_D",
+             *(report.table.indicators if report is not None else [])]
     cols = [c for c in shown if c in table.columns] if fmt == "table" else list(table.columns)
     rows = [{str(k): v for k, v in r.items()} for r in table[cols].to_dict("records")]
     print_rows(rows, fmt, f"regions by {level}")
+
+
+@regions_app.command("report")
+def regions_report_command(
+    run: Annotated[str, typer.Option(help="Run id (R0001), or latest.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    level: LevelOpt = "county",
+    regions: RegionsOpt = None,
+    geojson: Annotated[Path | None, typer.Option(
+        help="Boundary file (GeoJSON FeatureCollection) for a map; regions are matched on "
+             "--code-property.")] = None,
+    code_property: Annotated[str, typer.Option(
+        help="Feature property holding the region code.")] = "adcode",
+    name_property: Annotated[str, typer.Option(
+        help="Feature property holding the region name (for regions without data).")] = "name",
+    value: Annotated[str, typer.Option(
+        help="Column to map: a measure of the aggregate (tax_per_mu, va_per_mu, share_A, …) "
+             "or an indicator of --indicators.")] = "tax_per_mu",
+    year: Annotated[int | None, typer.Option(help="Year shown (default: the latest).")] = None,
+    prior_run: PriorOpt = None,
+    indicators: IndicatorsOpt = None,
+    indicators_year: IndicatorsYearOpt = None,
+    join: JoinOpt = "left",
+    store: StoreOpt = None,
+) -> None:
+    """Class shares per region and a map, as SVG and PNG, and an offline HTML report."""
+    from tiangong.report import regions_report
+
+    table, report, _ = _table(run, level, regions, prior_run, indicators, indicators_year,
+                              join, store)
+    notes = report.lines() if report is not None else []
+    for line in notes:
+        out.print(line)
+    label = report.table.headers.get(value) if report is not None else None
+    made = regions_report(table, out_dir, level=level, geojson=geojson,
+                          code_property=code_property, name_property=name_property or None,
+                          value_column=value, year=year, value_label=label, join=report)
+    for line in made.lines:
+        out.print(line)
+    for path in made.files:
+        out.print(f"wrote {path}")
 
 
 def award_command(

@@ -131,7 +131,7 @@ def load_index_config(path: Path) -> LoadedIndex:
 
 
 def read_indicator_table(path: Path, loaded: LoadedIndex, year: int | None) -> pd.DataFrame:
-    """The regional indicator table (xlsx or CSV, one row per region and year) as units x
+    """The regional indicator table (xlsx, CSV or Parquet, one row per region and year) as units x
     indicators, indexed by the unit column; codes stay text."""
     cfg = loaded.config
     if not path.is_file():
@@ -140,6 +140,8 @@ def read_indicator_table(path: Path, loaded: LoadedIndex, year: int | None) -> p
         import fastexcel
 
         frame = fastexcel.read_excel(str(path)).load_sheet(0).to_pandas()
+    elif path.suffix.lower() == ".parquet":
+        frame = pd.read_parquet(path)
     else:
         frame = pd.read_csv(path, dtype={cfg.unit_column: str}, encoding="utf-8-sig")
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -173,6 +175,8 @@ def unit_names(path: Path, loaded: LoadedIndex) -> dict[str, Any]:
         import fastexcel
 
         frame = fastexcel.read_excel(str(path)).load_sheet(0).to_pandas()
+    elif path.suffix.lower() == ".parquet":
+        frame = pd.read_parquet(path)
     else:
         frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
     if cfg.name_column not in frame.columns:

@@ -18,6 +18,7 @@ import altair as alt
 import pandas as pd
 
 from tiangong.regions.measures import CLASSES, column_labels
+from tiangong.report.boundaries import match_boundaries, region_code
 
 # fonts that carry Chinese glyphs, first the one Debian's fonts-noto-cjk installs; viewers
 # (browsers, vl-convert's PNG renderer) take the first family they have
@@ -145,7 +146,7 @@ def _latest_year(df: pd.DataFrame, year: int | None) -> pd.DataFrame:
 
 
 def _region_label(df: pd.DataFrame) -> pd.Series:
-    codes = df["region_code"].map(_code) if "region_code" in df.columns else pd.Series(
+    codes = df["region_code"].map(region_code) if "region_code" in df.columns else pd.Series(
         [str(i) for i in df.index], index=df.index)
     if "region_name" not in df.columns:
         return codes
@@ -188,15 +189,6 @@ def class_share_chart(regions_df: pd.DataFrame, *, year: int | None = None,
     return _styled(chart, title, sub)
 
 
-def _code(value: Any) -> str:
-    """Region codes compare as text: 330102, 330102.0 and "330102" are one code."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _load_geojson(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(source, Mapping):
         return dict(source)
@@ -225,13 +217,14 @@ def _geometry(geometry: Any, digits: int | None) -> Any:
 def choropleth(regions_df: pd.DataFrame, geojson: str | Path | Mapping[str, Any],
                value_column: str = "tax_per_mu", code_property: str = "adcode", *,
                year: int | None = None, title: str | None = None,
-               name_property: str | None = "name", digits: int | None = 4) -> Chart:
+               name_property: str | None = "name", digits: int | None = 4,
+               warn: bool = True, label: str | None = None) -> Chart:
     """Map of `value_column` per region, joined on region code: each GeoJSON feature whose
     `properties[code_property]` equals a row's `region_code` (compared as text) gets that row's
-    value and name. Regions with no boundary and boundaries with no data are warned about;
-    the latter are drawn grey. Uses one year (`year`, or the latest). Coordinates are rounded to
-    `digits` decimals (4: about 10 m, plenty for a county map, and a far smaller page); None keeps
-    them as they are."""
+    value and name. Regions with no boundary and boundaries with no data are warned about
+    (`warn`; `boundaries.match_boundaries` lists them); the latter are drawn grey. Uses one year
+    (`year`, or the latest). Coordinates are rounded to `digits` decimals (4: about 10 m, plenty
+    for a county map, and a far smaller page); None keeps them as they are."""
     if "region_code" not in regions_df.columns or value_column not in regions_df.columns:
         raise ValueError(f"the regions table needs columns region_code and {value_column}")
     gj = _load_geojson(geojson)
@@ -239,28 +232,27 @@ def choropleth(regions_df: pd.DataFrame, geojson: str | Path | Mapping[str, Any]
     if not isinstance(features, list):
         raise ValueError("the boundary file must be a GeoJSON FeatureCollection")
     df = _latest_year(regions_df, year)
-    by_code = {_code(r["region_code"]): r for r in df.to_dict("records")}
-    label = column_labels([value_column]).get(value_column, value_column)
-    joined, unmatched = [], []
+    by_code = {region_code(r["region_code"]): r for r in df.to_dict("records")}
+    label = label or column_labels([value_column]).get(value_column, value_column)
+    joined = []
     for feat in features:
         props = dict(feat.get("properties") or {})
-        code = _code(props.get(code_property))
-        row = by_code.get(code)
-        if row is None:
-            unmatched.append(code)
+        code = region_code(props.get(code_property))
+        row = by_code.get(code) if code else None
         name = (row or {}).get("region_name") or (props.get(name_property) if name_property
                                                  else None) or code
         joined.append({"type": "Feature", "geometry": _geometry(feat.get("geometry"), digits),
                        "properties": {"region_code": code, "region_name": _clean(name),
                                       "value": _clean(row[value_column]) if row else None}})
-    codes = {f["properties"]["region_code"] for f in joined}
-    no_boundary = sorted(c for c in by_code if c not in codes)
-    if no_boundary:
-        warnings.warn(f"{len(no_boundary)} region(s) have no boundary in the map (property "
-                      f"{code_property!r}): {', '.join(no_boundary[:10])}", stacklevel=2)
-    if unmatched:
-        warnings.warn(f"{len(unmatched)} boundary feature(s) have no data row and are drawn "
-                      f"grey: {', '.join(unmatched[:10])}", stacklevel=2)
+    match = match_boundaries(df, features, code_property, name_property)
+    if warn and match.no_boundary:
+        warnings.warn(f"{len(match.no_boundary)} region(s) have no boundary in the map "
+                      f"(property {code_property!r}): "
+                      f"{', '.join(c for c, _ in match.no_boundary[:10])}", stacklevel=2)
+    if warn and (match.no_data or match.no_code):
+        codes = [c for c, _ in match.no_data[:10]] + ["(none)"] * min(match.no_code, 1)
+        warnings.warn(f"{len(match.no_data) + match.no_code} boundary feature(s) have no data "
+                      f"row and are drawn grey: {', '.join(codes)}", stacklevel=2)
     tooltip = [alt.Tooltip("properties.region_name:N", title="区域"),
                alt.Tooltip("properties.region_code:N", title="区划代码"),
                alt.Tooltip("properties.value:Q", title=label, format=",.2f")]

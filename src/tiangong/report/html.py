@@ -30,7 +30,7 @@ h2 { font-size: 1.25em; margin-top: 2em; }
 table.data { border-collapse: collapse; font-size: .9em; }
 table.data th, table.data td { border: 1px solid #ccc; padding: .25em .6em; }
 table.data th { background: #f0f4f8; }
-table.data td { text-align: right; }
+table.data td { text-align: right; white-space: nowrap; }
 .chart { margin: 1em 0; }
 """
 
@@ -55,8 +55,11 @@ def _code_in_script(js: str) -> str:
 
 
 def _table(df: pd.DataFrame, float_format: str) -> str:
-    return df.to_html(classes="data", border=0, na_rep="", escape=True,
-                      float_format=lambda x: format(x, float_format))
+    # pandas writes a missing value of a nullable column (Int64, string) as "<NA>", not na_rep
+    shown = df.astype(object).where(df.notna(), "")
+    for c in [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]:
+        shown[c] = [v if v == "" else format(v, float_format) for v in shown[c]]
+    return shown.to_html(classes="data", border=0, escape=True)
 
 
 def write_html_report(path: str | Path, title: str, sections: Sequence[Section], *,

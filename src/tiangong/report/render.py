@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import warnings
@@ -97,6 +98,26 @@ def vl_version(spec: dict[str, Any]) -> str | None:
     return same_major[-1] if same_major else None
 
 
+_SVG_ID = re.compile(r'\bid="([A-Za-z_]+?)(\d+)"')
+
+
+def stable_ids(svg: str) -> str:
+    """Vega numbers gradients and clip paths with a counter that lives as long as the process
+    (`gradient_2`, then `gradient_4` for the same chart drawn again), so the same chart would
+    give different SVG bytes. Renumber each kind from 1 in order of appearance."""
+    mapping: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for prefix, number in _SVG_ID.findall(svg):
+        old = prefix + number
+        if old not in mapping:
+            counts[prefix] = counts.get(prefix, 0) + 1
+            mapping[old] = f"{prefix}{counts[prefix]}"
+    if not mapping:
+        return svg
+    pattern = re.compile(r'(?<=["#])(' + "|".join(map(re.escape, mapping)) + r')(?=[")])')
+    return pattern.sub(lambda m: mapping[m.group(1)], svg)
+
+
 def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
     """Write `chart` by the path's suffix: .svg, .png (scaled by `scale`), .json (the Vega-Lite
     spec) or .html (one page with the Vega JavaScript inlined: opens offline)."""
@@ -111,7 +132,8 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
     if suffix == ".json":
         path.write_text(json.dumps(spec, ensure_ascii=False, indent=1), encoding="utf-8")
     elif suffix == ".svg":
-        path.write_text(vlc.vegalite_to_svg(spec, vl_version=version), encoding="utf-8")
+        svg = stable_ids(vlc.vegalite_to_svg(spec, vl_version=version))
+        path.write_text(svg, encoding="utf-8")
     elif suffix == ".png":
         if _register_cjk_font() is None:
             warnings.warn("no CJK font found: Chinese text in the PNG will be missing. Install "
