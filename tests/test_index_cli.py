@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -82,6 +83,46 @@ def test_index_uncertainty_writes_rank_intervals(files: tuple[Path, Path],
     assert again.exit_code == 0
     assert (tmp_path / "u" / "demo_index_rank_uncertainty.csv").read_text(encoding="utf-8-sig") \
         == summary.to_csv(index=False, float_format="%.10g")
+
+
+def _html_tables(page: str) -> list[list[list[str]]]:
+    """Every data table of a report page as rows of cell texts (header rows included)."""
+    return [[re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+             for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)]
+            for table in re.findall(r'<table class="dataframe data">(.*?)</table>', page,
+                                    flags=re.S)]
+
+
+def test_uncertainty_report_tables_have_chinese_headers(files: tuple[Path, Path],
+                                                        tmp_path: Path) -> None:
+    config, data = files
+    config.write_text(CONFIG.replace("low: 0", "low: 1"), encoding="utf-8")
+    result = runner.invoke(app, ["index", "uncertainty", "--config", str(config), "--data",
+                                 str(data), "--year", "2024", "--runs", "200", "--seed", "3",
+                                 "--out", str(tmp_path / "u"), "--sobol", "64", "--report"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "u" / "demo_index_report.html").read_text(encoding="utf-8")
+    ranks, sobol = _html_tables(page)
+    assert ranks[0] == ["", "评价对象", "名义排名", "中位排名", "5%分位排名", "95%分位排名",
+                        "平均排名"]
+    assert ranks[1][0] == "代码"
+    assert sobol[0] == ["", "一阶指数 S1", "S1 置信区间半宽", "总效应指数 ST",
+                        "ST 置信区间半宽"]
+    assert sobol[1][0] == "不确定的选择"
+    assert sorted(r[0] for r in sobol[2:]) == sorted(["权重", "汇总方法"])
+    # each row under its header: the CSV (identifiers, for code) holds the same figures
+    summary = pd.read_csv(tmp_path / "u" / "demo_index_rank_uncertainty.csv",
+                          dtype={"region_code": str}, encoding="utf-8-sig")
+    assert list(summary.columns[2:]) == ["nominal", "median", "q05", "q95", "mean"]
+    shown = {r[0]: r[1:] for r in ranks[2:]}
+    assert sorted(shown) == sorted(summary["region_code"])
+    for r in summary.to_dict("records"):
+        row = shown[str(r["region_code"])]
+        assert row[:2] == [r["name"], str(r["nominal"])]
+        assert row[2:5] == [f"{r['median']:.2f}", f"{r['q05']:.2f}", f"{r['q95']:.2f}"]
+    english = {"name", "nominal", "median", "q05", "q95", "mean", "S1", "S1_conf", "ST",
+               "ST_conf", "choice", "region_code", "weights", "aggregation"}
+    assert not english & {cell for table in (ranks, sobol) for row in table for cell in row}
 
 
 def test_bad_index_configuration_names_every_problem(tmp_path: Path) -> None:

@@ -277,3 +277,36 @@ def test_stored_run_aggregates_like_the_evaluation(tmp_path: Path) -> None:
         stored = aggregate_run(store, rid, "town")
     direct = aggregate(ev.results, ev.inputs, "town")
     pd.testing.assert_frame_equal(stored, direct)
+
+
+def test_aggregate_xlsx_is_byte_identical_when_rerun(tmp_path: Path) -> None:
+    import time
+
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from tiangong.cli import app
+
+    ev = evaluate("huangyan_2022", generate(400, 3), 2022)
+    with RunStore(tmp_path / "runs.duckdb") as store:
+        rid = store.save(ev).id
+        expected = aggregate_run(store, rid, "town").set_index("region_code")
+    books = []
+    for n in (1, 2):
+        if n == 2:
+            time.sleep(1.1)  # a creation stamp taken from the clock would now differ
+        book = tmp_path / f"towns{n}.xlsx"
+        result = CliRunner().invoke(app, ["regions", "aggregate", "--run", rid, "--level",
+                                          "town", "--store", str(tmp_path / "runs.duckdb"),
+                                          "--out", str(book)])
+        assert result.exit_code == 0, result.output
+        books.append(book.read_bytes())
+    assert books[0] == books[1]
+    sheet = openpyxl.load_workbook(tmp_path / "towns1.xlsx").worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    assert "亩均税收(万元/亩)" in header and "tax_per_mu" not in header
+    code_at, tax_at = header.index("区划代码"), header.index("亩均税收(万元/亩)")
+    got = {r[code_at]: r[tax_at] for r in rows[1:]}
+    assert all(isinstance(code, str) for code in got)  # codes stay text
+    assert got == pytest.approx(expected["tax_per_mu"].to_dict(), rel=1e-12)

@@ -89,19 +89,23 @@ def index_uncertainty(
     if report:
         from tiangong.report import (
             rank_interval_chart,
+            rank_summary_table,
             save_chart,
             sobol_chart,
+            sobol_table,
             write_html_report,
         )
 
         stem = out_dir / loaded.config.id
         ranks = rank_interval_chart(mc.summary, summary["name"].dropna())
         sections: list[tuple[str | None, object]] = [
-            (f"{runs}次蒙特卡洛模拟的排名区间", ranks), ("排名汇总", summary)]
+            (f"{runs}次蒙特卡洛模拟的排名区间", ranks),
+            ("排名汇总", rank_summary_table(summary))]
         paths.append(save_chart(ranks, stem.with_name(f"{stem.name}_rank_intervals.svg")))
         if sens is not None:
             bars = sobol_chart(sens.indices)
-            sections += [("各不确定选择的Sobol指数", bars), ("Sobol指数", sens.indices)]
+            sections += [("各不确定选择的Sobol指数", bars),
+                         ("Sobol指数", sobol_table(sens.indices))]
             paths.append(save_chart(bars, stem.with_name(f"{stem.name}_sobol.svg")))
         paths.append(write_html_report(stem.with_name(f"{stem.name}_report.html"),
                                        f"{loaded.config.name}：排名稳健性", sections))

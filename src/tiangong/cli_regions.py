@@ -68,14 +68,14 @@ def regions_aggregate(
     join: JoinOpt = "left",
     store: StoreOpt = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "--out", help="Write the table to .csv, .parquet or .xlsx (Chinese headers; "
-        "with --indicators: identifiers as headers, ready for `index build --data`, and a "
-        "列说明 sheet).")] = None,
+        "--output", "--out", help="Write the table to .csv or .parquet (identifiers as "
+        "headers) or .xlsx (Chinese headers; with --indicators: identifiers as headers, ready "
+        "for `index build --data`, and a 列说明 sheet).")] = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Totals, per-mu figures (from sums), class counts and shares, and ranks per region;
     with --indicators, joined with a regional indicator table."""
-    from tiangong.regions import describe_columns, with_labels, write_table
+    from tiangong.regions import describe_columns, write_table
 
     table, report, run_id = _table(run, level, regions, prior_run, indicators,
                                    indicators_year, join, store)
@@ -83,11 +83,10 @@ def regions_aggregate(
         for line in report.lines():
             out.print(line)
     if output is not None:
-        suffix = output.suffix.lower()
-        if report is not None or suffix != ".xlsx":
+        if report is not None or output.suffix.lower() != ".xlsx":
             write_table(table, output, describe_columns(table, report, run_id))
-        else:
-            with_labels(table).to_excel(output, index=False)
+        else:  # a workbook for people: Chinese headers, fixed creation stamp
+            write_table(table, output, labels=True)
         out.print(f"wrote {output} ({len(table)} regions)")
     shown = ["year", "region_code", "region_name", "n_evaluated", "land", "tax", "tax_per_mu",
              "tax_per_mu_rank", "share_A", "share_D",

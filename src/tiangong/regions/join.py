@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -22,7 +21,7 @@ from tiangong.errors import DataError, Problem
 from tiangong.regions.aggregate import aggregate_run
 from tiangong.regions.divisions import Regions
 from tiangong.regions.indicators import KEYS, IndicatorTable, read_indicators
-from tiangong.regions.measures import column_labels
+from tiangong.regions.measures import column_labels, with_labels
 
 if TYPE_CHECKING:
     from tiangong.runs.store import RunStore
@@ -167,35 +166,48 @@ def describe_columns(frame: pd.DataFrame, report: JoinReport | None = None,
     return pd.DataFrame(rows, columns=["列名", "中文名称", "单位", "来源"])
 
 
-def write_table(frame: pd.DataFrame, path: Path,
-                columns: pd.DataFrame | None = None) -> Path:
+def write_table(frame: pd.DataFrame, path: Path, columns: pd.DataFrame | None = None, *,
+                labels: bool = False) -> Path:
     """Write .csv (UTF-8 with BOM), .parquet or .xlsx with the identifiers as the header row, so
     that `tiangong index build --data` reads it as is; the xlsx also gets a 列说明 sheet
-    (`columns`). Same table, same bytes: the workbook's creation date is fixed."""
+    (`columns`). labels: Chinese headers instead (`with_labels`; sheet 汇总表), for people
+    rather than for `index build`. Same table, same bytes: the workbook's creation date is fixed."""
     suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        _write_xlsx(frame, path, columns)
-    else:
+    if suffix not in (".parquet", ".csv", ".xlsx"):
         raise DataError([Problem(f"cannot write {suffix or 'a file without suffix'}; use .csv, "
                                  ".parquet or .xlsx", str(path))])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shown = with_labels(frame) if labels else frame
+    if suffix == ".parquet":
+        shown.to_parquet(path, index=False)
+    elif suffix == ".csv":
+        shown.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        _write_xlsx(shown, path, columns, _data_year(frame), "汇总表" if labels else "data")
     return path
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path, columns: pd.DataFrame | None) -> None:
+def _data_year(frame: pd.DataFrame) -> int | None:
+    """The latest year of the table (None without one), which dates the workbook."""
+    years = pd.to_numeric(frame.get("year", pd.Series(dtype="float64")), errors="coerce")
+    return int(years.max()) if years.notna().any() else None
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, columns: pd.DataFrame | None,
+                year: int | None, sheet_name: str = "data") -> None:
+    """The table on `sheet_name` (and `列说明` when given), built in memory with a fixed
+    creation stamp (1 January after the data year) as the 公示 workbook is, so that a re-run
+    gives the same bytes; written atomically."""
     from xlsxwriter.workbook import Workbook
+
+    from tiangong.outputs.layout import created_at, write_atomic
 
     buffer = io.BytesIO()
     book = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
                              "strings_to_urls": False, "nan_inf_to_errors": True})
-    years = pd.to_numeric(frame.get("year", pd.Series(dtype="float64")), errors="coerce")
-    stamp = int(years.max()) + 1 if years.notna().any() else 2000
-    book.set_properties({"author": "tiangong", "created": datetime(stamp, 1, 1, tzinfo=UTC)})
-    for name, sheet_frame in (("data", frame), ("列说明", columns)):
+    book.set_properties({"author": "tiangong",
+                         "created": created_at(year if year is not None else 1999)})
+    for name, sheet_frame in ((sheet_name, frame), ("列说明", columns)):
         if sheet_frame is None:
             continue
         sheet = book.add_worksheet(name)
@@ -210,4 +222,4 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, columns: pd.DataFrame | None) -
                 else:
                     sheet.write_number(i, j, float(value))
     book.close()
-    path.write_bytes(buffer.getvalue())
+    write_atomic(path, buffer.getvalue())
