@@ -174,3 +174,27 @@ def test_award_command_ranks_peers_and_gives_the_streak_award(tmp_path) -> None:
     # 330101 scores 90 every year and wins all three; the third win in a row is the 金奖
     assert "2022 示例奖 all: 330101" in result.output
     assert "2024 金奖: 330101" in result.output and "2023 金奖" not in result.output
+
+
+def test_award_command_writes_a_real_workbook_for_xlsx(tmp_path) -> None:
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from tiangong.cli import app
+
+    rows = ["region_code,year,score", "330101,2024,90", "330102,2024,80"]
+    (tmp_path / "scores.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "award.yaml").write_text(
+        "name: 示例奖\nmeasure: score\ngroups:\n  - {id: all, k: 1, label: 全部}\n",
+        encoding="utf-8")
+    out = tmp_path / "awards.xlsx"
+    result = CliRunner().invoke(app, [
+        "award", "--config", str(tmp_path / "award.yaml"), "--scores",
+        str(tmp_path / "scores.csv"), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    body = [dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(
+        min_row=2)]
+    assert {r["region_code"] for r in body} == {"330101", "330102"}
+    assert [r["region_code"] for r in body if r["awarded"]] == ["330101"]

@@ -149,8 +149,8 @@ def award_command(
         help="Regions table with levels and attributes (e.g. mountain_county by year).")] = None,
     years: Annotated[str | None, typer.Option(
         help="Years to award, e.g. 2022-2024 (default: every year in the scores).")] = None,
-    output: Annotated[Path, typer.Option("--output", help="Where to write every ranking.")
-                      ] = Path("awards.csv"),
+    output: Annotated[Path, typer.Option("--output", help="Where to write every ranking "
+                                         "(.csv, .parquet or .xlsx).")] = Path("awards.csv"),
 ) -> None:
     """Top-k per peer group per year and streak awards (e.g. 天工鼎 and 金鼎)."""
     import pandas as pd
@@ -176,7 +176,9 @@ def award_command(
     regs = (read_regions(regions) if regions is not None
             else Regions.from_codes(table["region_code"].astype(str).unique()))
     result = award(table, regs, cfg)
-    result.to_csv(output, index=False, encoding="utf-8-sig")
+    from tiangong.regions.join import write_table
+
+    write_table(result, output)
     winners = result[result["awarded"]]
     for (year, group), part in winners.groupby(["year", "peer_group"], sort=True):
         out.print(f"{year} {cfg.name} {group}: {', '.join(part['region_code'].astype(str))}")

@@ -217,7 +217,9 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, columns: pd.DataFrame | None,
                 if value is None or value is pd.NA or (isinstance(value, float)
                                                        and value != value):
                     continue
-                if isinstance(value, bool) or not isinstance(value, int | float):
+                if isinstance(value, bool):
+                    sheet.write_boolean(i, j, value)
+                elif not isinstance(value, int | float):
                     sheet.write_string(i, j, str(value))
                 else:
                     sheet.write_number(i, j, float(value))
