@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from tiangong.errors import SchemeError
 from tiangong.index import (
     Hierarchy,
     IndexMethodError,
@@ -18,7 +22,8 @@ from tiangong.index import (
     sobol_indices,
     weighted_mean,
 )
-from tiangong.index.uncertainty import ranks_from_scores
+from tiangong.index.config import load_index_config
+from tiangong.index.uncertainty import Plan, ranks_from_scores
 
 SPEC = IndexSpec(low=1.0, high=100.0)
 ALL = Uncertainty(WeightNoise(0.25), ("minmax", "rank"), ("arithmetic", "geometric", "harmonic"))
@@ -170,11 +175,119 @@ def test_single_choice_sobol_is_one(data: pd.DataFrame) -> None:
 def test_invalid_declarations_are_reported(data: pd.DataFrame) -> None:
     with pytest.raises(IndexMethodError, match="needs values > 0"):
         monte_carlo(data, IndexSpec(), Uncertainty(aggregation=("geometric",)), n=10)
-    with pytest.raises(IndexMethodError, match="data-driven"):
-        monte_carlo(data, IndexSpec(weighting="entropy"), ALL, n=10)
+    with pytest.raises(IndexMethodError, match="entropy weights of 'index' cannot be computed "
+                       "under imputation 'none', normalisation 'zscore'"):
+        monte_carlo(data, IndexSpec(), Uncertainty(normalisation=("zscore",),
+                                                   weighting=("entropy",)), n=10)
+    with pytest.raises(IndexMethodError, match="unknown weighting method 'budget'"):
+        monte_carlo(data, SPEC, Uncertainty(weighting=("budget",)), n=10)  # type: ignore[arg-type]
     with pytest.raises(IndexMethodError, match="benchmark range for every indicator"):
         monte_carlo(data, SPEC, Uncertainty(normalisation=("target",)), n=10)
     with pytest.raises(IndexMethodError, match="wrong side"):
         u = Uncertainty(normalisation=("target",),
                         benchmarks={c: (0.0, 1.0) for c in data.columns})
         monte_carlo(data, SPEC, u, n=10)
+
+
+# ── the weighting method as an uncertain choice ─────────────────────────────────────────────
+
+WEIGHTINGS = ("given", "equal", "entropy", "critic", "pca")
+
+
+@pytest.mark.parametrize("weighting", ["entropy", "critic", "pca"])
+def test_nominal_data_driven_replicate_matches_the_pipeline(data: pd.DataFrame,
+                                                            weighting: str) -> None:
+    frame = data.copy()
+    frame.iloc[3, 2] = np.nan  # imputed first: data-driven weights need complete columns
+    spec = IndexSpec(low=1.0, imputation="median", weighting=weighting)  # type: ignore[arg-type]
+    got = monte_carlo(frame, spec, Uncertainty(), n=3, hierarchy=HIER,
+                      directions={"x1": -1}).summary
+    assert (got["nominal"] == composite(frame, HIER, {"x1": -1}, spec).rank).all()
+
+
+@pytest.mark.parametrize("norm", ["minmax", "rank", "ratio"])
+def test_every_weighting_option_is_composite_with_that_method(data: pd.DataFrame,
+                                                              norm: str) -> None:
+    """A replicate that drew weighting method m (and no weight noise) ranks the units exactly
+    as `composite()` with `IndexSpec(weighting=m)`: data-driven weights are re-computed from
+    the replicate's normalised data, per aggregate of the two-level hierarchy."""
+    spec = IndexSpec(low=1.0, normalisation=norm)  # type: ignore[arg-type]
+    plan = Plan(data, spec, Uncertainty(weighting=WEIGHTINGS), HIER, {"x1": -1}, None)
+    assert plan.factor_groups == ["weighting"]
+    u = (np.arange(len(WEIGHTINGS)) + 0.5)[:, None] / len(WEIGHTINGS)  # one draw per option
+    ranks = plan.ranks(u)
+    for k, method in enumerate(WEIGHTINGS):
+        ref = composite(data, HIER, {"x1": -1}, replace(spec, weighting=method))  # type: ignore[arg-type]
+        assert (ranks[k] == ref.rank.to_numpy()).all(), method
+    assert len({tuple(r) for r in ranks}) >= 3  # the methods do rank differently
+
+
+# Four units, two benefit indicators, min–max onto [0, 100], no outlier treatment:
+#   x1 = (0, 5, 10, 2) -> (0, 50, 100, 20);  x2 = (0, 10, 6, 0) -> (0, 100, 60, 0).
+# Entropy (0 ln 0 = 0, ln 4): E1 = 0.666410, E2 = 0.477217; weights (1 − E)/Σ = 0.389538,
+# 0.610462. Equal weights score (0, 75, 80, 10): c first, b second; entropy weights score
+# (0, 80.523, 75.582, 7.791): b first, c second.
+HAND = pd.DataFrame({"x1": [0.0, 5.0, 10.0, 2.0], "x2": [0.0, 10.0, 6.0, 0.0]},
+                    index=["a", "b", "c", "d"])
+HAND_SPEC = IndexSpec(treat_outliers=False)
+
+
+def test_hand_checked_entropy_weights_and_rank_flip() -> None:
+    u = Uncertainty(weighting=("equal", "entropy"))
+    plan = Plan(HAND, HAND_SPEC, u, None, None, None)
+    w = plan.base_weights("none", "minmax", "arithmetic", "entropy")
+    assert w == pytest.approx([0.389538, 0.610462], abs=1e-6)
+    res = monte_carlo(HAND, HAND_SPEC, u, n=400, seed=8, keep_ranks=True)
+    assert res.ranks is not None
+    entropy = np.random.default_rng(8).random((400, 1))[:, 0] >= 0.5  # the documented draw
+    expected = np.where(entropy[:, None], [[4, 1, 2, 3]], [[4, 2, 1, 3]])
+    assert (res.ranks == expected).all()
+    assert 100 < entropy.sum() < 300
+    assert res.summary.loc["c", "nominal"] == 1  # the nominal spec: given = equal here
+
+
+def test_sobol_attributes_variance_to_the_weighting_choice() -> None:
+    same = Uncertainty(aggregation=("arithmetic", "arithmetic"), weighting=("equal", "entropy"))
+    idx = sobol_indices(HAND, HAND_SPEC, same, n=128, seed=1).indices
+    assert list(idx.index) == ["aggregation", "weighting"]
+    assert idx.loc["aggregation", ["S1", "ST"]].abs().max() < 1e-12
+    assert idx.loc["weighting", "ST"] > 0.9
+    fixed = Uncertainty(WeightNoise(0.3), weighting=("entropy", "entropy"))
+    idx = sobol_indices(HAND, HAND_SPEC, fixed, n=128, seed=1).indices
+    assert idx.loc["weighting", ["S1", "ST"]].abs().max() < 1e-12
+
+
+def test_weight_noise_perturbs_data_driven_weights() -> None:
+    """Noise multiplies the method's weights: ±100 % around the entropy weights can flip b and
+    c (b wins while w2/w1 > 50/40 = 1.25), which entropy weights alone never do."""
+    plain = monte_carlo(HAND, replace(HAND_SPEC, weighting="entropy"), Uncertainty(), n=50,
+                        keep_ranks=True)
+    noisy = monte_carlo(HAND, replace(HAND_SPEC, weighting="entropy"),
+                        Uncertainty(WeightNoise(0.99)), n=400, keep_ranks=True)
+    assert plain.ranks is not None and noisy.ranks is not None
+    assert (plain.ranks[:, 1] == 1).all()
+    assert 0 < (noisy.ranks[:, 2] == 1).sum() < 400
+
+
+def test_weighting_choice_in_the_configuration_file(tmp_path: Path) -> None:
+    text = """id: demo
+name: 示例指数
+indicators:
+  x1: {label: 指标一}
+  x2: {label: 指标二}
+hierarchy:
+  index: {x1: 1, x2: 1}
+uncertainty:
+  weighting: [equal, entropy]
+"""
+    path = tmp_path / "index.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_index_config(path)
+    assert loaded.uncertainty.weighting == ("equal", "entropy")
+    res = monte_carlo(HAND, HAND_SPEC, loaded.uncertainty, n=400, seed=8, keep_ranks=True,
+                      hierarchy=loaded.hierarchy)
+    assert res.ranks is not None and set(res.ranks[:, 1]) == {1, 2}  # b: 1 under entropy
+    path.write_text(text.replace("[equal, entropy]", "[equal, budget]"), encoding="utf-8")
+    with pytest.raises(SchemeError) as err:
+        load_index_config(path)
+    assert "index.yaml:9" in str(err.value) and "uncertainty.weighting" in str(err.value)

@@ -170,8 +170,9 @@ def evaluate(
         raise TiangongError("--year is needed (the scheme states no data_year)")
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
     with progress_bar("evaluating") as update:
-        ev = run_evaluation(loaded, data, the_year, engine=engine, keep_inputs=not no_store,
-                            progress=update)
+        # --stability reads the inputs too (tiebreak keys such as eval_tax are not in results)
+        ev = run_evaluation(loaded, data, the_year, engine=engine,
+                            keep_inputs=not no_store or stability > 0, progress=update)
     run_id = "unsaved"
     if not no_store:
         with RunStore(store) as st:

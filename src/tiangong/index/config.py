@@ -57,6 +57,7 @@ class UncertaintyDef(_Strict):
     aggregation: list[Mean] = Field(default_factory=list)
     imputation: list[ImputeMethod] = Field(default_factory=list)
     benchmarks: dict[str, list[float]] = Field(default_factory=dict)  # [low, high]
+    weighting: list[Weighting] = Field(default_factory=list)  # e.g. [given, entropy, pca]
 
 
 class IndexConfig(_Strict):
@@ -96,7 +97,7 @@ class LoadedIndex:
         noise = None if u.weights is None else WeightNoise(**u.weights.model_dump())
         bench = {k: (float(v[0]), float(v[1])) for k, v in u.benchmarks.items()}
         return Uncertainty(noise, tuple(u.normalisation), tuple(u.aggregation),
-                           tuple(u.imputation), bench)
+                           tuple(u.imputation), bench, tuple(u.weighting))
 
 
 def load_index_config(path: Path) -> LoadedIndex:

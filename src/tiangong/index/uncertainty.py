@@ -14,7 +14,13 @@ logs, the harmonic as the reciprocal of the weighted mean of reciprocals. Benchm
 enter distance-to-target and ratio normalisation as one positive factor per indicator, which folds
 into the weights, so sampling them costs no re-normalisation. Ranks use a stable sort, so ties go
 to the earlier unit exactly as `rank_descending` does; a test pins the nominal replicate to
-`composite()`'s ranks. Data-driven weights (entropy, CRITIC, PCA) are not supported here yet.
+`composite()`'s ranks.
+
+The weighting *method* is a choice like the others: `Uncertainty.weighting` lists alternatives
+among given (the hierarchy's manual weights), equal, entropy, CRITIC and PCA. Data-driven weights
+are re-computed from the data each replicate aggregates, i.e. once per (imputation,
+normalisation, aggregation) combination it drew (`mc_weights`); declared weight noise then
+perturbs whichever base weights the replicate uses.
 """
 
 from __future__ import annotations
@@ -28,8 +34,14 @@ import pandas as pd
 
 from tiangong.index._common import Directions, FloatArray, as_frame, direction_vector, fail
 from tiangong.index.aggregate import Hierarchy, Mean
+from tiangong.index.mc_weights import (
+    DATA_DRIVEN,
+    data_weights,
+    hierarchy_weights,
+    noisy_weights,
+)
 from tiangong.index.normalise import Method, normalise
-from tiangong.index.pipeline import IndexSpec
+from tiangong.index.pipeline import IndexSpec, Weighting
 from tiangong.index.treat import ImputeMethod, impute, treat
 
 WeightKind = Literal["uniform", "dirichlet"]
@@ -55,9 +67,10 @@ class Uncertainty:
     """The declared uncertain choices; an empty field means "fixed at the spec's value".
 
     Discrete choices are sampled with equal probability; listing an option twice doubles its
-    probability. `benchmarks` maps an indicator to a (low, high) range for its target (used by
-    "target" normalisation) or benchmark (used by "ratio"), sampled uniformly; the nominal value
-    is the midpoint.
+    probability. `weighting` is the choice of weighting method (given, equal, entropy, critic,
+    pca), data-driven methods re-computed from each replicate's data. `benchmarks` maps an
+    indicator to a (low, high) range for its target (used by "target" normalisation) or
+    benchmark (used by "ratio"), sampled uniformly; the nominal value is the midpoint.
     """
 
     weights: WeightNoise | None = None
@@ -65,6 +78,7 @@ class Uncertainty:
     aggregation: tuple[Mean, ...] = ()
     imputation: tuple[ImputeMethod, ...] = ()
     benchmarks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    weighting: tuple[Weighting, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,27 +133,21 @@ class Plan:
         missing = [c for c in self.leaves if c not in frame.columns]
         if missing:
             raise fail("indicator in the hierarchy but not in the data", missing[0])
-        if spec.weighting not in ("given", "equal"):
-            raise fail(f"weighting {spec.weighting!r} is data-driven; uncertainty analysis "
-                       "supports 'given' and 'equal' weights", "weighting")
         self.frame, self.spec, self.uncertain = frame[self.leaves], spec, uncertain
         self.groups = groups
         self.units = frame.index
         self.dirs = direction_vector(self.leaves, directions)
         self.order = self.hierarchy.order()
-        self.edges: list[tuple[str, str]] = []
-        nominal: list[float] = []
-        for parent in self.order:
-            kids = dict(self.hierarchy.children[parent])
-            total = float(sum(kids.values())) if spec.weighting == "given" else float(len(kids))
-            for child, w in kids.items():
-                self.edges.append((parent, child))
-                nominal.append(float(w) / total if spec.weighting == "given" else 1.0 / total)
-        self.nominal_w = np.array(nominal)
+        self.edges = [(p, c) for p in self.order for c in self.hierarchy.children[p]]
         # declared options first (what the factors decode to), then the nominal if it is not one
         self.imps = _with(uncertain.imputation, spec.imputation)
         self.norms = _with(uncertain.normalisation, spec.normalisation)
         self.aggs = _with(uncertain.aggregation, spec.aggregation)
+        self.wms = _with(uncertain.weighting, spec.weighting)
+        unknown_w = [w for w in self.wms if w not in ("given", "equal", *DATA_DRIVEN)]
+        if unknown_w:
+            raise fail(f"unknown weighting method {unknown_w[0]!r} (given, equal, entropy, "
+                       "critic or pca)", "weighting")
         unknown = [c for c in uncertain.benchmarks if c not in self.leaves]
         if unknown:
             raise fail("benchmark range given for an unknown indicator", unknown[0])
@@ -148,6 +156,7 @@ class Plan:
         self.bench_lo, self.bench_hi = rng.reshape(-1, 2).T
         self._prepared: dict[str, pd.DataFrame] = {}
         self._normalised: dict[tuple[str, str], tuple[FloatArray, FloatArray, FloatArray]] = {}
+        self._base: dict[tuple[str, str, str, str], FloatArray] = {}
 
     @property
     def factor_groups(self) -> list[str]:
@@ -156,7 +165,8 @@ class Plan:
         out = ["weights"] * len(self.edges) if u.weights else []
         out += [name for name, opts in (("imputation", u.imputation),
                                         ("normalisation", u.normalisation),
-                                        ("aggregation", u.aggregation)) if opts]
+                                        ("aggregation", u.aggregation),
+                                        ("weighting", u.weighting)) if opts]
         return out + ["benchmarks"] * len(self.bench_cols)
 
     @property
@@ -169,46 +179,60 @@ class Plan:
 
     def scores(self, u: FloatArray | None) -> FloatArray:
         """Index scores (replicates x units) for uniform factors `u`."""
-        w, imp, norm, agg, bench = self._decode(u)
-        out = np.full((w.shape[0], len(self.units)), np.nan)
-        combos = np.stack([imp, norm, agg], axis=1)
-        for combo in np.unique(combos, axis=0):
-            rows = np.flatnonzero((combos == combo).all(axis=1))
-            out[rows] = self._aggregate(self.imps[combo[0]], self.norms[combo[1]],
-                                        self.aggs[combo[2]], w[rows], bench[rows])
+        noise, picks, bench = self._decode(u)
+        out = np.full((bench.shape[0], len(self.units)), np.nan)
+        for combo in np.unique(picks, axis=0):
+            rows = np.flatnonzero((picks == combo).all(axis=1))
+            imp, norm, agg = self.imps[combo[0]], self.norms[combo[1]], self.aggs[combo[2]]
+            base = self.base_weights(imp, norm, agg, self.wms[combo[3]])
+            w = noisy_weights(base, noise, rows, self.uncertain.weights)
+            out[rows] = self._aggregate(imp, norm, agg, w, bench[rows])
         return out
 
     def _decode(self, u: FloatArray | None
-                ) -> tuple[FloatArray, np.ndarray, np.ndarray, np.ndarray, FloatArray]:
-        """Uniform factors -> (edge weights, imputation, normalisation, aggregation indices,
+                ) -> tuple[FloatArray | None, np.ndarray, FloatArray]:
+        """Uniform factors -> (the weight-noise block (r x edges) or None, the indices of the
+        imputation, normalisation, aggregation and weighting method per replicate (r x 4),
         benchmark per leaf with NaN = the method's default)."""
         unc, spec = self.uncertain, self.spec
         bench = np.full((1 if u is None else u.shape[0], len(self.leaves)), np.nan)
-        if u is None:  # the nominal replicate: spec's choices, nominal weights, midpoints
+        if u is None:  # the nominal replicate: spec's choices, no noise, midpoints
             bench[0, self.bench_cols] = (self.bench_lo + self.bench_hi) / 2
-            return (self.nominal_w[None, :], np.array([_pos(self.imps, spec.imputation)]),
-                    np.array([_pos(self.norms, spec.normalisation)]),
-                    np.array([_pos(self.aggs, spec.aggregation)]), bench)
+            nominal = [_pos(self.imps, spec.imputation), _pos(self.norms, spec.normalisation),
+                       _pos(self.aggs, spec.aggregation), _pos(self.wms, spec.weighting)]
+            return None, np.array([nominal]), bench
         col, r = 0, u.shape[0]
-        w = np.broadcast_to(self.nominal_w, (r, len(self.edges))).copy()
+        noise = None
         if unc.weights is not None:
-            block = u[:, :len(self.edges)]
-            col = len(self.edges)
-            if unc.weights.kind == "uniform":
-                w *= 1.0 - unc.weights.spread + 2.0 * unc.weights.spread * block
-            else:  # SciPy only here: importing it costs ~1 s that most callers never need
-                from scipy import stats
-
-                w = stats.gamma.ppf(block, unc.weights.concentration * self.nominal_w)
+            noise, col = u[:, :len(self.edges)], len(self.edges)
         picks = []
-        for opts in (unc.imputation, unc.normalisation, unc.aggregation):
+        for opts in (unc.imputation, unc.normalisation, unc.aggregation, unc.weighting):
             if opts:
                 picks.append(np.minimum((u[:, col] * len(opts)).astype(int), len(opts) - 1))
                 col += 1
             else:
                 picks.append(np.zeros(r, dtype=int))
         bench[:, self.bench_cols] = self.bench_lo + (self.bench_hi - self.bench_lo) * u[:, col:]
-        return w, picks[0], picks[1], picks[2], bench
+        return noise, np.stack(picks, axis=1), bench
+
+    def base_weights(self, imp: str, norm: str, agg: str, method: str) -> FloatArray:
+        """Edge weights before noise for one combination of choices (computed once)."""
+        key = (imp, norm, agg, method)
+        if key not in self._base:
+            if method in DATA_DRIVEN:
+                a, lo, hi = self._leaf_matrix(imp, norm)
+                bench = np.full((1, len(self.leaves)), np.nan)
+                bench[0, self.bench_cols] = (self.bench_lo + self.bench_hi) / 2
+                s = self._scale(norm, bench, lo, hi)
+                values = a if s is None else a * s[0]
+                self._base[key] = data_weights(
+                    values, self.leaves, self.units, self.hierarchy, self.order,
+                    method, agg,  # type: ignore[arg-type]
+                    f"imputation {imp!r}, normalisation {norm!r}, aggregation {agg!r}")
+            else:
+                self._base[key] = hierarchy_weights(self.hierarchy, self.order,
+                                                    method)  # type: ignore[arg-type]
+        return self._base[key]
 
     def _leaf_matrix(self, imp: str, norm: str) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(A, lo, hi): normalised values = A x scale(benchmark); lo/hi are the column extremes."""
