@@ -147,3 +147,5 @@ def test_regions_report_command_without_a_map(tmp_path: Path,
         "class_shares.png", "class_shares.svg", "regions_report.html"]
     bars = (tmp_path / "t" / "class_shares.svg").read_text(encoding="utf-8")
     assert "各乡镇(街道)A/B/C/D类企业占比" in bars
+    # the legend names the classes as the run's scheme (黄岩 2022) does
+    assert "D类(倒逼整治类)" in bars and "A类(优先发展类)" in bars

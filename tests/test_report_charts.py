@@ -85,9 +85,10 @@ def test_sobol_chart_svg(tmp_path: Path, indices: pd.DataFrame) -> None:
 
 def test_class_share_chart_svg(tmp_path: Path, regions: pd.DataFrame) -> None:
     older = regions.assign(year=2022, region_name="旧年")
-    svg = _svg_text(save_chart(class_share_chart(pd.concat([older, regions])),
-                               tmp_path / "cls.svg"))
-    assert "A类(优先发展)" in svg and "西湖区" in svg and "2023年" in svg
+    svg = _svg_text(save_chart(class_share_chart(pd.concat([older, regions]), class_labels={
+        "A": "优先发展类", "D": "限制发展类"}), tmp_path / "cls.svg"))
+    assert "A类(优先发展类)" in svg and "D类(限制发展类)" in svg and "B类" in svg
+    assert "西湖区" in svg and "2023年" in svg
     assert "旧年" not in svg  # the latest year only
 
 

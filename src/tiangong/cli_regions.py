@@ -130,11 +130,21 @@ def regions_report_command(
     label = report.table.headers.get(value) if report is not None else None
     made = regions_report(table, out_dir, level=level, geojson=geojson,
                           code_property=code_property, name_property=name_property or None,
-                          value_column=value, year=year, value_label=label, join=report)
+                          value_column=value, year=year, value_label=label, join=report,
+                          class_labels=_class_labels(run, store))
     for line in made.lines:
         out.print(line)
     for path in made.files:
         out.print(f"wrote {path}")
+
+
+def _class_labels(run: str, store: Path | None) -> dict[str, str]:
+    """The class labels of the run's scheme (A → 优先发展类), for chart legends."""
+    from tiangong.runs import RunStore
+
+    with RunStore(store, read_only=True) as st:
+        scheme = st.scheme(run).scheme
+    return {c.code: c.label for c in scheme.classification.classes}
 
 
 def award_command(

@@ -25,8 +25,9 @@ from tiangong.report.boundaries import match_boundaries, region_code
 CJK_FONT = ('"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
             '"WenQuanYi Micro Hei", sans-serif')
 Chart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart
-CLASS_LABELS: dict[str, str] = {
-    "A": "A类(优先发展)", "B": "B类(鼓励提升)", "C": "C类(调控帮扶)", "D": "D类(限制发展)"}
+# schemes name their classes differently (黄岩 D 倒逼整治类, 淮安 D 限制发展): without the
+# scheme's labels, a chart says only the code
+CLASS_LABELS: dict[str, str] = {c: f"{c}类" for c in ("A", "B", "C", "D")}
 CLASS_COLOURS = ("#1a9850", "#91cf60", "#fc8d59", "#d73027")
 CHOICE_LABELS: dict[str, str] = {
     "weights": "权重", "normalisation": "标准化方法", "aggregation": "汇总方法",
@@ -157,9 +158,13 @@ def _region_label(df: pd.DataFrame) -> pd.Series:
 
 
 def class_share_chart(regions_df: pd.DataFrame, *, year: int | None = None,
-                      title: str = "各区域A/B/C/D类企业占比") -> Chart:
+                      title: str = "各区域A/B/C/D类企业占比",
+                      class_labels: Mapping[str, str] | None = None) -> Chart:
     """Stacked horizontal bars of the A/B/C/D shares per region (one year: `year`, or the latest
-    year in the table), with the counts in the tooltip."""
+    year in the table), with the counts in the tooltip. class_labels: the scheme's label per
+    class code (legend `A类(优先发展类)`); default the codes alone."""
+    names = {c: (f"{c}类({class_labels[c]})" if class_labels and class_labels.get(c)
+                 else CLASS_LABELS[c]) for c in CLASSES}
     shares = [f"share_{c}" for c in CLASSES]
     missing = [c for c in shares if c not in regions_df.columns]
     if missing:
@@ -171,14 +176,14 @@ def class_share_chart(regions_df: pd.DataFrame, *, year: int | None = None,
     for _, r in df.iterrows():
         for rank, c in enumerate(CLASSES):
             n = r.get(f"n_{c}")
-            rows.append({"region": r["region"], "cls": CLASS_LABELS[c], "order": rank,
+            rows.append({"region": r["region"], "cls": names[c], "order": rank,
                          "share": _clean(r[f"share_{c}"]), "n": _clean(n)})
     chart = alt.Chart(alt.InlineData(values=rows)).mark_bar().encode(
         y=alt.Y("region:N", sort=order, title="区域"),
         x=alt.X("share:Q", stack="normalize", title="占A–D类企业比重",
                 axis=alt.Axis(format="%")),
-        color=alt.Color("cls:N", title="类别", sort=[CLASS_LABELS[c] for c in CLASSES],
-                        scale=alt.Scale(domain=[CLASS_LABELS[c] for c in CLASSES],
+        color=alt.Color("cls:N", title="类别", sort=[names[c] for c in CLASSES],
+                        scale=alt.Scale(domain=[names[c] for c in CLASSES],
                                         range=list(CLASS_COLOURS))),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("region:N", title="区域"), alt.Tooltip("cls:N", title="类别"),

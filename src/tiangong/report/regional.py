@@ -10,6 +10,7 @@ a chart — no boundary, no data, no rated enterprises — are listed on the pag
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,12 +49,14 @@ def regions_report(table: pd.DataFrame, out_dir: str | Path, *, level: str = "co
                    name_property: str | None = "name", value_column: str = "tax_per_mu",
                    year: int | None = None, title: str | None = None,
                    value_label: str | None = None,
-                   join: JoinReport | None = None) -> RegionsReport:
+                   join: JoinReport | None = None,
+                   class_labels: Mapping[str, str] | None = None) -> RegionsReport:
     """Write class_shares.svg/.png, map_<value>.svg/.png (with `geojson`) and
     regions_report.html for one year (`year`, or the latest) of an aggregate (or joined) table.
 
     value_label: the mapped value's name with its unit (default: its Chinese label); join: the
-    report of the indicator join that made `table`, shown on the page.
+    report of the indicator join that made `table`, shown on the page; class_labels: the
+    run's scheme's label per class code, for the legend.
     """
     out = Path(out_dir)
     rows, shown = _one_year(table, value_column, year)
@@ -61,7 +64,8 @@ def regions_report(table: pd.DataFrame, out_dir: str | Path, *, level: str = "co
     lines: list[str] = []
     sections: list[tuple[str | None, object]] = []
     rated = rows["n_rated"].fillna(0) > 0 if "n_rated" in rows else rows["share_A"].notna()
-    bars = class_share_chart(rows[rated], title=f"各{where}A/B/C/D类企业占比")
+    bars = class_share_chart(rows[rated], title=f"各{where}A/B/C/D类企业占比",
+                             class_labels=class_labels)
     files = _save(bars, out / "class_shares", lines)
     sections.append((f"各{where}A/B/C/D类企业占比", bars))
     if (~rated).any():
