@@ -46,3 +46,10 @@ def test_typo_similar_but_other_region_differs() -> None:
     assert trade_similarity(a.trade, b.trade) == 0.5
     assert a.region == b.region == "温州" and c.region == "台州"
     assert a.key != c.key
+
+
+def test_bracketed_region_is_marked() -> None:
+    p = _parts("华泰塑料制品（台州）有限公司", "台州华泰塑料制品有限公司",
+               "华泰塑料制品(集团)有限公司")
+    assert p["bracketed"].tolist() == [True, False, False]
+    assert p["regions"].tolist() == ["台州", "台州", ""]

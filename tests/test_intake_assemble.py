@@ -92,8 +92,8 @@ def test_review_queue(result: IntakeResult) -> None:
     assert len(mine) == 1
     assert mine["flag"].iloc[0] == "code_name_mismatch"
     assert mine["roster_name"].iloc[0] != STRANGER
-    written = pd.read_excel(result.out_dir / f"review_{YEAR}.xlsx")
-    assert STRANGER in set(written["name_written"])
+    written = pd.read_excel(result.out_dir / f"review_{YEAR}.xlsx", sheet_name="待审核")
+    assert STRANGER in set(written["原始名称"])
     status = result.record_status()
     row = status[(status["file"] == mine["file"].iloc[0]) & (status["row"] == mine["row"].iloc[0])]
     assert row["status"].tolist() == ["awaiting review"]

@@ -223,3 +223,79 @@ def test_area_units(tmp_path: Path, header: str, expected: float) -> None:
     path = tmp_path / "land.csv"
     path.write_text(f"企业名称,{header}\n甲,2\n", encoding="utf-8")
     assert load(path, "land").frame["land_area"].tolist() == pytest.approx([expected])
+
+
+def land_xls(path: Path) -> Path:
+    """The land workbook of `land_workbook` as legacy Excel (.xls, BIFF8), written by xlwt: the
+    same cells and cell types in the same places."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("用地")
+    ws.write_merge(0, 0, 0, 5, "2022年度 工业企业用地情况表")
+    for col, text in zip([0, 1, 2, 5], ["序号", "企业名称", "统一社会信用代码", "供地日期"],
+                         strict=True):
+        ws.write_merge(2, 3, col, col, text)
+    ws.write_merge(2, 2, 3, 4, "用地情况")
+    ws.write(3, 3, "用地面积\n(平方米)")
+    ws.write(3, 4, "宗地号")
+    wide = "９１３３１００３ｍａｂ７ｍ５２７７４"
+    rows = [(5, 1, "温州华泰机械有限公司", CODES[0], "6,670", "000123", "2022-03-01"),
+            (6, 2, "温州华太电器有限公司", wide, "１３３４０", "0456", "2022/3/1"),
+            (8, 3, "东城塑料厂", CODES[2], 2000, "007", "2022年3月1日"),
+            (9, 4, "西山五金有限公司", CODES[3], "1，000.5", "0010", "20220301"),
+            (10, 5, "南岙阀门有限公司", CODES[4], 666.67, "0020", 44621)]
+    for r, seq, name, code, area, parcel, date in rows:
+        for col, value in enumerate([seq, name, code, area, parcel, date]):
+            ws.write(r - 1, col, value)
+    for col, value in enumerate([6, "北港印刷有限公司", CODES[5], 1500, "0030"]):
+        ws.write(10, col, value)
+    ws.write(10, 5, dt.datetime(2022, 3, 1), xlwt.easyxf(num_format_str="yyyy-mm-dd"))
+    ws.write(11, 1, "合  计")
+    ws.write(11, 3, 25176.67)
+    ws.write(13, 0, "注：面积以不动产登记为准。")
+    wb.save(str(path))
+    return path
+
+
+def test_xls_reads_like_xlsx(tmp_path: Path) -> None:
+    xls = read_table(land_xls(tmp_path / "land.xls"), source="land")
+    xlsx = read_table(land_workbook(tmp_path / "land.xlsx"), source="land")
+    assert xls.sheet == "用地" and xls.header_rows == (3, 4)
+    assert xls.title == ["2022年度 工业企业用地情况表"]
+    assert xls.headers == xlsx.headers
+    assert xls.row_numbers == [5, 6, 8, 9, 10, 11]
+    assert [(e.row, e.reason) for e in xls.excluded] == [
+        (7, "blank"), (12, "total"), (13, "blank"), (14, "footnote")]
+    pd.testing.assert_frame_equal(xls.frame, xlsx.frame)
+
+
+def test_xls_canonical_values(tmp_path: Path) -> None:
+    intake = load(land_xls(tmp_path / "land.xls"), "land")
+    f = intake.frame
+    assert f["land_area"].tolist() == pytest.approx([10.005, 20.01, 3.0, 1.50075, 1.000005, 2.25])
+    assert f["parcel_no"].tolist() == ["000123", "0456", "007", "0010", "0020", "0030"]
+    assert f["supply_date"].tolist() == [dt.date(2022, 3, 1)] * 6
+    assert f["uscc"].tolist() == CODES
+
+
+def test_xls_sheet_choice(tmp_path: Path) -> None:
+    """A cover sheet without a header is passed over; a sheet can also be named."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    wb.add_sheet("说明").write(0, 0, "本表由供电公司提供")
+    for name, account in (("一月", "0012345"), ("二月", "0099999")):
+        ws = wb.add_sheet(name)
+        for col, text in enumerate(["户号", "户名", "用电量(千瓦时)"]):
+            ws.write(0, col, text)
+        for col, value in enumerate([account, "东城塑料厂", 12500]):
+            ws.write(1, col, value)
+    path = tmp_path / "用电.xls"
+    wb.save(str(path))
+    assert read_table(path, "electricity").sheet == "一月"
+    intake = load(path, "electricity", sheet="二月")
+    assert intake.frame["account"].tolist() == ["0099999"]
+    assert intake.frame["electricity"].tolist() == pytest.approx([1.25])
+    with pytest.raises(DataError, match="no sheet '三月'"):
+        read_table(path, "electricity", sheet="三月")

@@ -36,6 +36,38 @@ def _table(name: str, columns: tuple[canonical.Column, ...]) -> list[str]:
     return lines
 
 
+def _intake() -> list[str]:
+    """Sources of departmental exports: canonical columns, header synonyms, units."""
+    from tiangong.intake.assemble import KEYWORDS
+    from tiangong.intake.headers import CANONICAL_UNIT, SOURCES, UNITS
+
+    words = dict(KEYWORDS)
+    lines = ["", "## Departmental exports (`tiangong intake`)", "",
+             "Intake reads the departments' files (xlsx, xls, CSV in UTF-8 or GBK, Parquet) and "
+             "writes the tables above. A file's source comes from a keyword in its name, else "
+             "from its headers; each header is matched, after normalisation (full-width "
+             "characters, spaces, line breaks; a unit in brackets split off), exactly against "
+             "the synonyms below, never fuzzily. Other names, headers, units, sheets or "
+             "encodings: an intake manifest ([intake-manifest.md](intake-manifest.md)).", ""]
+    for source, specs in SOURCES.items():
+        keys = " / ".join(words.get(source, ())) or "(by headers only)"
+        lines += [f"### `{source}`: file names with {keys}", "",
+                  "| column | kind | unit | required | headers recognised |",
+                  "|---|---|---|---|---|"]
+        for spec in specs:
+            unit = CANONICAL_UNIT[spec.quantity] if spec.quantity else ""
+            lines.append(f"| `{spec.name}` | {spec.kind} | {unit} | "
+                         f"{'yes' if spec.required else ''} | {' / '.join(spec.synonyms)} |")
+        lines.append("")
+    lines += ["Units recognised in a header (\"用地面积(平方米)\") or a title line (\"单位：元\"), "
+              "with the factor to the canonical unit (平方米 → 亩 is the county's "
+              "`mu_per_square_metre`, default 0.0015):", "", "| unit | quantity | factor |",
+              "|---|---|---|"]
+    lines += [f"| {u} | {q} | {'setting' if f is None else f'{f:g}'} |"
+              for u, (q, f) in UNITS.items()]
+    return lines
+
+
 def render_data_formats() -> str:
     lines = [INTRO.rstrip()]
     for name, columns in canonical.TABLES.items():
@@ -51,7 +83,8 @@ def render_data_formats() -> str:
     lines += ["", "Event counts: `event_count('safety_accident')`, "
               "`event_count('safety_accident', 'major')` or `events.env_violation` count an "
               "enterprise's events of the evaluation year.", ""]
-    return "\n".join(lines)
+    lines += _intake()
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """The seven departmental sheets of one data year, built from the canonical tables.
 
 Headers use texts that `tiangong.intake.headers.SOURCES` recognises; units are declared in the
-header. Values that are split (several 户号 or 宗地 per firm, pollutants) are split in integer
-units so the exported parts add up exactly to the canonical value.
+header. Values that are split (several 户号 or 宗地 per firm, months, pollutants) are split in
+integer units so the exported parts add up exactly to the canonical value.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,13 +21,17 @@ from tiangong.demo.export_quirks import (
     sequence_ids,
     split_total,
 )
+from tiangong.demo.export_relations import severity_words
 from tiangong.demo.export_writers import Cell, Sheet
 
 MULTI_ACCOUNT_SHARE = 0.10  # firms with 2–4 electricity accounts (户号)
 MULTI_PARCEL_SHARE = 0.15  # firms with 2–3 land parcels
 SQUARE_METRES_PER_MU = 1 / 0.0015  # matches intake's default UnitSettings
 TAX_FILES = 2  # tax offices; files alternate between 元 and 万元
-ELECTRICITY_FILES = 2  # supply stations; files alternate between 千瓦时 and 万千瓦时
+ELECTRICITY_FILES = 2  # supply stations (more when a file would pass Excel's row limit);
+# files alternate between 千瓦时 and 万千瓦时
+MONTHS = 12  # electricity is exported per account and month
+MAX_XLSX_ROWS = 1_000_000  # Excel's limit is 1,048,576 rows per sheet
 POLLUTANTS = ("COD", "NH3-N", "SO2", "NOx")
 
 _NOTE = "注：数据由{dept}提供，仅供亩均效益综合评价使用。"
@@ -50,12 +55,19 @@ def _total(columns: Sequence[np.ndarray], sums: dict[int, float], as_text: bool,
 def _sheet(source: str, filename: str, title: str, header: list[str], cols: list[np.ndarray],
            uscc: np.ndarray, names: np.ndarray, rng: np.random.Generator, code_at: int,
            name_at: int, numbers: dict[int, tuple[np.ndarray, int]], dept: str, year: int,
-           clean: bool = False, encoding: str | None = None, **extra: object) -> Sheet:
-    """Fill the code and name columns with quirks and the numeric ones with formatted cells."""
+           clean: bool = False, encoding: str | None = None, rows: np.ndarray | None = None,
+           **extra: object) -> Sheet:
+    """Fill the code and name columns with quirks and the numeric ones with formatted cells.
+
+    rows: when given, `uscc` and `names` are per account and `rows` is the account of each row
+    (monthly rows): an account's code and name are written the same way in every month."""
     as_text = encoding is not None
     cols = list(cols)
     cols[code_at], code_q = code_cells(uscc, rng, clean)
     cols[name_at], name_q = name_cells(names, rng, clean)
+    if rows is not None:
+        cols[code_at], code_q, uscc = cols[code_at][rows], code_q[rows], uscc[rows]
+        cols[name_at], name_q = cols[name_at][rows], name_q[rows]
     for c, (values, d) in numbers.items():
         cols[c] = number_cells(values, d, rng, as_text)
     sums = {c: float(np.nansum(np.round(v, d))) for c, (v, d) in numbers.items()}
@@ -123,25 +135,33 @@ def tax(ent: pd.DataFrame, rng: np.random.Generator, year: int) -> list[Sheet]:
 
 def electricity(ent: pd.DataFrame, rng: np.random.Generator,
                 year: int) -> tuple[list[Sheet], pd.Series]:
+    """One row per 户号 and month (the supply company's 月度电量 export): 12 rows per account,
+    whose integer kWh add up to the account's and the accounts' to the firm's."""
     ent = ent[ent["electricity"].notna()]
-    station = rng.integers(0, ELECTRICITY_FILES, len(ent))
-    units = _alternate(rng, ("千瓦时", "万千瓦时"), ELECTRICITY_FILES)
+    expected = len(ent) * MONTHS * (1 + 2 * MULTI_ACCOUNT_SHARE) * 1.05
+    files = max(ELECTRICITY_FILES, math.ceil(expected / MAX_XLSX_ROWS))
+    station = rng.integers(0, files, len(ent))
+    units = _alternate(rng, ("千瓦时", "万千瓦时"), files)
     parts = 1 + (rng.random(len(ent)) < MULTI_ACCOUNT_SHARE) * rng.integers(1, 4, len(ent))
     sheets = []
-    for k in range(ELECTRICITY_FILES):
+    for k in range(files):
         sel = station == k
         part = ent[sel]
         kwh = np.round(part["electricity"].to_numpy(float) * 1e4).astype(np.int64)
         owner, piece = split_total(kwh, parts[sel], rng)
-        n, unit = owner.size, str(units[k])
-        values, d = (piece.astype(float), 0) if unit == "千瓦时" else (piece / 1e4, 4)
-        header = ["户号", "户名", "统一社会信用代码", f"用电量({unit})"]
-        cols = [sequence_ids(rng, n, 10), _blank(n), _blank(n), _blank(n)]
+        account, month_kwh = split_total(piece, np.full(owner.size, MONTHS), rng)
+        n, unit = account.size, str(units[k])
+        values, d = (month_kwh.astype(float), 0) if unit == "千瓦时" else (month_kwh / 1e4, 4)
+        header = ["户号", "户名", "统一社会信用代码", "月份", f"用电量({unit})"]
+        months = np.array([f"{year}-{m:02d}" for m in range(1, MONTHS + 1)], dtype=object)
+        cols = [sequence_ids(rng, owner.size, 10)[account], _blank(n), _blank(n),
+                np.tile(months, owner.size), _blank(n)]
         sheets.append(_sheet("electricity", f"03_用电_供电所{k + 1}.xlsx",
-                             f"{year}年1-12月工业用户用电量", header, cols,
+                             f"{year}年1-12月工业用户分月用电量", header, cols,
                              part["uscc"].to_numpy(object)[owner],
-                             part["name"].to_numpy(object)[owner], rng, 2, 1, {3: (values, d)},
-                             "供电公司", year, sheet_name="用电量", units={"electricity": unit}))
+                             part["name"].to_numpy(object)[owner], rng, 2, 1, {4: (values, d)},
+                             "供电公司", year, rows=account, sheet_name="用电量",
+                             units={"electricity": unit}))
     accounts = pd.Series(parts, index=ent["uscc"].to_numpy(object))
     return sheets, accounts
 
@@ -227,9 +247,9 @@ def events(ent: pd.DataFrame, ev: pd.DataFrame, rng: np.random.Generator,
     ev = ev[ev["uscc"].isin(names.index)]
     n = len(ev)
     kind = ev["event_type"].map(lambda t: EVENT_TYPES.get(t, t))
-    header = ["序号", "企业名称", "统一社会信用代码", "事件类型", "发生日期", "事由"]
+    header = ["序号", "企业名称", "统一社会信用代码", "事件类型", "等级", "发生日期", "事由"]
     cols = [_obj(np.arange(1, n + 1)), _blank(n), _blank(n), _obj(kind),
-            _date_text(ev["event_date"]), _obj(ev["description"])]
+            severity_words(ev, rng), _date_text(ev["event_date"]), _obj(ev["description"])]
     return [_sheet("events", "07_事件_违法违规.xlsx", f"{year}年度企业安全生产、环境违法等事件",
                    header, cols, ev["uscc"].to_numpy(object),
                    names.loc[ev["uscc"]].to_numpy(object), rng, 2, 1, {}, "应急管理局", year,

@@ -37,6 +37,8 @@ class Sheet:
     merges: list[tuple[int, int, str]] = field(default_factory=list)  # upper row: c0, c1, text
     sheet_name: str = "Sheet1"
     encoding: str | None = None  # CSV only: "gbk" or "utf-8-sig"
+    # more truth per data row (the tenant party of a tenancy file): column → values
+    extra_truth: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:

@@ -1,8 +1,9 @@
 """Departmental exports of one data year as a county receives them, with the truth kept aside.
 
-`write_exports` turns the canonical demo tables into the files the seven departments send
-(名录 xlsx, tax CSV in GBK, electricity xlsx by 户号, land parcels xlsx, the 规上 statistics
-report with a two-row merged header, environment CSV with a BOM, events xlsx), with the mess
+`write_exports` turns the canonical demo tables into the files the departments send (名录
+xlsx, tax CSV in GBK, electricity xlsx by 户号, land parcels xlsx, the 规上 statistics report
+with a two-row merged header, environment CSV with a BOM, events xlsx with their levels, and
+the tenancy list 出租方 / 承租方 in 平方米), with the mess
 real exports have (title rows, 合计 rows, blank lines, footnotes, numbers as text, full-width
 digits, missing / mistyped / old-style codes, name variants) at the rates in
 `tiangong.demo.export_quirks`. `out_dir/_truth/` keeps, for every data row (file, sheet, row as
@@ -21,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tiangong.demo import export_sources as src
+from tiangong.demo.export_relations import tenancy
 from tiangong.demo.export_writers import Sheet, layout, write_csv, write_xlsx
 
 TRUTH_DIR = "_truth"
@@ -69,7 +71,7 @@ def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, y
                   environment_layout: str | None = None) -> ExportManifest:
     """Write the departmental files of `year` into `out_dir` and the truth into `_truth/`.
 
-    tables: the output of `tiangong.demo.generate` (enterprises and events are used).
+    tables: the output of `tiangong.demo.generate` (enterprises, events and tenancies).
     environment_layout: "rows" (one row per pollutant) or "columns" (a column per pollutant
     plus 排放总量); None picks one from the seed.
     """
@@ -97,6 +99,8 @@ def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, y
                            *elec_sheets, *land_sheets, *src.statistics(ent, rng(5), year),
                            *src.environment(ent, rng(6), year, environment_layout == "columns"),
                            *src.events(ent, ev, rng(7), year)]
+    if "tenancies" in tables:
+        sheets += tenancy(ent, _frame(tables["tenancies"]), rng(8), year)
     files, truth = [], []
     for k, sheet in enumerate(sheets):
         t0 = time.perf_counter()
@@ -114,10 +118,12 @@ def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, y
             "file": sheet.filename, "sheet": "" if sheet.encoding else sheet.sheet_name,
             "row": lay.data_rows, "source": sheet.source, "uscc": sheet.uscc,
             "code_written": sheet.columns[_code_column(sheet)],
-            "code_quirk": sheet.code_quirk, "name_quirk": sheet.name_quirk}))
+            "code_quirk": sheet.code_quirk, "name_quirk": sheet.name_quirk,
+            **sheet.extra_truth}))
     rows_path = out / TRUTH_DIR / "rows.parquet"
     rows = pd.concat(truth, ignore_index=True)
-    rows["code_written"] = rows["code_written"].astype("string")
+    for col in ("code_written", *sorted({c for s in sheets for c in s.extra_truth})):
+        rows[col] = rows[col].astype("string")
     rows.to_parquet(rows_path, index=False)
     totals_path = out / TRUTH_DIR / "totals.parquet"
     _totals(ent, ev, accounts, land_sums).to_parquet(totals_path, index=False)
@@ -127,7 +133,7 @@ def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, y
 
 def _code_column(sheet: Sheet) -> int:
     header = sheet.header[0]
-    names = ("统一社会信用代码", "纳税人识别号")
+    names = ("统一社会信用代码", "纳税人识别号", "出租方统一社会信用代码")
     return next(i for i, h in enumerate(header) if h in names)
 
 

@@ -4,16 +4,14 @@ Departments identify firms by code, by a wrong code, by an old organisation code
 written their own way. Stages run from surest to least sure and each record keeps the first
 that decides it: the analyst's crosswalk (a human already decided), a valid USCC in the roster,
 the organisation code inside whatever code it has, the exact normalised name (unique in the
-roster), then a Splink model on name parts. Links between `p_low` and `p_high` go to the review
-queue unless the best candidate's Bayes factor beats the runner-up's by MARGIN_BITS (a typo'd
-name whose only near match in the roster is that firm); a valid code whose name disagrees is
-linked but flagged, because about 1 % of random two-character errors still pass both check
-characters.
+roster), then a Splink model on name parts whose pair scores become one posterior per record
+(`identity.assign`). Links between `p_low` and `p_high` go to the review queue; a valid code
+whose name disagrees is linked but flagged, because about 1 % of random two-character errors
+still pass both check characters.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from tiangong.identity.crosswalk import apply_crosswalk
@@ -23,9 +21,8 @@ from tiangong.identity.uscc import is_valid_org_code, is_valid_uscc, normalize_u
 METHODS = ("crosswalk", "uscc", "org_code", "name_exact", "probabilistic", "none")
 CONFIDENCE = {"crosswalk": 1.0, "uscc": 1.0, "org_code": 0.97, "name_exact": 0.98}
 MISMATCH = 0.5  # trade names sharing fewer characters than this disagree
-# A proposal between p_low and p_high is still accepted when its Bayes factor beats the next
-# candidate's by this many bits (16×): the only near match in the roster, not one of several.
-MARGIN_BITS = 4.0
+P_HIGH = 0.9  # record-level posterior from which a probabilistic link is accepted unreviewed
+LABELS_MAX = 20_000  # records linked by a valid code that train m (true pairs)
 
 
 def _org_code(code: str) -> str | None:
@@ -43,13 +40,17 @@ def _disagree(record_parts: pd.DataFrame, roster_parts: pd.DataFrame) -> pd.Seri
 
 
 def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | None = None,
-         p_high: float = 0.95, p_low: float = 0.3, rho: float = 0.9) -> pd.DataFrame:
+         p_high: float = P_HIGH, p_low: float = 0.3, rho: float | None = None,
+         one_per_firm: bool = False) -> pd.DataFrame:
     """One row per record: record_id, uscc, method, confidence, review, flag.
 
     records: record_id, name, optionally uscc (any code as written) and source; roster: uscc,
     name (one row per firm; repeated years are collapsed). The probabilistic stage's confidence
-    is the record-level posterior of its best candidate (rho: the share of records expected to
-    be in the roster at all); ≥ p_high is accepted, between p_low and p_high goes to review.
+    is the record-level posterior of its best candidate (`identity.assign`; rho: the share of
+    records in the roster at all, estimated from the records when None); ≥ p_high is
+    accepted, between p_low and p_high goes to review. one_per_firm: every source lists each
+    firm at most once (a tax export: one row per taxpayer, not electricity accounts or land
+    parcels), so firms already taken in a source are not candidates for its other records.
     """
     firms = roster.drop_duplicates("uscc", keep="last").reset_index(drop=True)
     firms = firms.assign(uscc=firms["uscc"].map(normalize_uscc))
@@ -92,48 +93,58 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
     key_map = pd.Series(firms["uscc"][unique_key.index].to_numpy(), index=unique_key)
     take(todo, rparts["key"].map(key_map), "name_exact")
     if todo.any():
-        _probabilistic(out, todo, recs, rparts, firms, fparts, p_high, p_low, rho)
+        _probabilistic(out, todo, recs, rparts, firms, fparts, p_high, p_low, rho,
+                       one_per_firm)
     return out
+
+
+def _by_name(parts: pd.DataFrame, *first: pd.Series) -> pd.Index:
+    """Row labels ordered by (first…, normalised name): Splink's sampling for u hashes the
+    ids it is given, so ids are handed out in this order, not in the file's row order, and
+    the same records in another order link the same way."""
+    keys = pd.DataFrame({f"k{i}": k for i, k in enumerate(first)} | {"norm": parts["norm"]})
+    return keys.sort_values(list(keys.columns), kind="stable").index
 
 
 def _probabilistic(out: pd.DataFrame, todo: pd.Series, recs: pd.DataFrame,
                    rparts: pd.DataFrame, firms: pd.DataFrame, fparts: pd.DataFrame,
-                   p_high: float, p_low: float, rho: float) -> None:
+                   p_high: float, p_low: float, rho: float | None,
+                   one_per_firm: bool) -> None:
     """Fill the undecided rows of `out` from Splink's scored pairs (in place)."""
+    from tiangong.identity.assign import assign, estimate_rho
     from tiangong.identity.probabilistic import score_pairs
 
-    rows = todo[todo].index
-    left = rparts.loc[rows].assign(record_id=rows.astype(str))
+    rows = _by_name(rparts[todo])
+    left = rparts.loc[rows].assign(record_id=[str(k) for k in range(len(rows))])
     good = out["method"].eq("uscc") & out["flag"].isna()
-    labels = rparts[good].assign(record_id=good[good].index.astype(str),
-                                 uscc=out.loc[good, "uscc"].astype(str))
-    labels = labels.head(20000)
+    coded = _by_name(rparts[good], out.loc[good, "uscc"].astype(str))[:LABELS_MAX]
+    labels = rparts.loc[coded].assign(record_id=[str(k) for k in range(len(coded))],
+                                      uscc=out.loc[coded, "uscc"].astype(str).to_numpy())
     right = fparts.assign(uscc=firms["uscc"].to_numpy())
     n = len(firms)
-    pairs = score_pairs(left, right, labels, threshold=min(p_low, 0.5) * 2.0 / n)
+    pairs = score_pairs(left, right, labels)
     if pairs.empty:
         return
-    # Record-level posterior: each record is in the roster with probability rho and then is
-    # exactly one firm, so P(firm j) = BF_j / (sum of candidates' BF + n (1 - rho) / rho).
-    bf = np.exp2(pairs["log2_bf"].clip(upper=200).to_numpy())
-    pairs = pairs.assign(bf=bf)
-    total = pairs.groupby("record_id")["bf"].transform("sum") + n * (1 - rho) / rho
-    pairs = pairs.assign(p=pairs["bf"] / total)
-    pairs = pairs.sort_values(["record_id", "p", "uscc"], ascending=[True, False, True])
-    rank = pairs.groupby("record_id").cumcount()
-    best = pairs[rank == 0].set_index("record_id")
-    runner_up = pairs[rank == 1].set_index("record_id")["log2_bf"]
-    gap = (best["log2_bf"] - runner_up.reindex(best.index)).fillna(np.inf).to_numpy()
-    idx = best.index.astype(int)
-    p = best["p"].to_numpy()
-    proposed = p >= p_low
-    keep = idx[proposed]
-    out.loc[keep, "uscc"] = best["uscc"].to_numpy()[proposed]
-    out.loc[keep, "method"] = "probabilistic"
-    out.loc[keep, "confidence"] = p[proposed]
-    # A record whose best candidate is a near (not exact) match — a one-character typo in the
-    # trade name — gets a modest posterior however alone it is, since the model must allow for
-    # records of firms missing from the roster; one that clearly stands out from every other
-    # candidate (and is proposed at all) is accepted rather than queued.
-    unique = gap[proposed] >= MARGIN_BITS
-    out.loc[keep, "review"] = (p[proposed] < p_high) & ~unique
+    pairs["record_id"] = rows[pairs["record_id"].astype(int).to_numpy()]
+    if rho is None:
+        rho = estimate_rho(pairs["log2_bf"], pairs["record_id"], len(rows), n)
+    source = (recs["source"].astype("string").fillna("") if "source" in recs
+              else pd.Series("", index=recs.index, dtype="string"))
+    claimed = None
+    if one_per_firm:
+        pairs["source"] = source[pairs["record_id"]].to_numpy()
+        sure = out["uscc"].notna() & ~out["review"].astype(bool)
+        claimed = pd.DataFrame({"source": source[sure].to_numpy(),
+                                "uscc": out.loc[sure, "uscc"].astype(str).to_numpy()})
+    best = assign(pairs, n, rho, claimed)
+    best = best[best["p"] >= p_low]
+    idx = best["record_id"].to_numpy()
+    out.loc[idx, "uscc"] = best["uscc"].to_numpy()
+    out.loc[idx, "method"] = "probabilistic"
+    out.loc[idx, "confidence"] = best["p"].to_numpy()
+    review = best["p"].to_numpy() < p_high
+    if one_per_firm:  # a firm that several records of one source still share: surest keeps it
+        ranked = best.assign(rid=out.loc[idx, "record_id"].astype(str).to_numpy())
+        ranked = ranked.sort_values(["p", "rid"], ascending=[False, True])
+        review |= ranked.duplicated(["source", "uscc"]).reindex(best.index).to_numpy()
+    out.loc[idx, "review"] = review

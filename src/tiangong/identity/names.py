@@ -91,14 +91,17 @@ def parse_names(names: pd.Series, regions: Iterable[str] | None = None) -> pd.Da
     """One row of parts per name, on the same index as `names`.
 
     Columns: norm (normalised full name), region (most specific region, short form, or None),
-    regions (all region tokens, short form, as a '|'-joined string), trade, industry, form
+    regions (all region tokens, short form, as a '|'-joined string), bracketed (a region was
+    written in brackets, 华泰（台州）…: usually the city only), trade, industry, form
     (legal form as written), legal (legal class), branch, and key (region + trade + industry
     + legal class + branch), the exact-match key.
     """
     pats = _patterns(tuple(sorted(set(regions) if regions is not None else default_regions())))
     norm = normalize_names(names)
     text = norm
-    branch = text.str.extract(pats["branch"])
+    # The branch pattern is slow (a lazy prefix before every region); few names have a marker.
+    marked = text.str.contains(_alternation(BRANCH_MARKERS), regex=True)
+    branch = text[marked].str.extract(pats["branch"]).reindex(text.index)
     has_branch = branch["branch"].notna()
     text = text.where(~has_branch, branch["rest"])
     # Bracketed parts are usually a region (华泰（台州）有限公司); keep them as region tokens.
@@ -122,6 +125,7 @@ def parse_names(names: pd.Series, regions: Iterable[str] | None = None) -> pd.Da
         "norm": norm,
         "region": tokens.map(lambda ts: ts[-1] if ts else None),
         "regions": tokens.map(lambda ts: "|".join(dict.fromkeys(ts))),
+        "bracketed": bracketed.map(lambda s: bool(pats["token"].search(s))),
         "trade": trade.fillna(""),
         "industry": words.fillna(""),
         "form": form["form"],

@@ -21,7 +21,8 @@ RATES = {"drop_region": 0.3, "bracket": 0.2, "form": 0.3, "typo": 0.15, "noise":
 
 def perturbed_records(roster: pd.DataFrame, n: int, seed: int,
                       rates: dict[str, float] | None = None) -> pd.DataFrame:
-    """`n` records (record_id, name, true_uscc) drawn without replacement from the roster."""
+    """`n` records (record_id, name, true_uscc, kinds) drawn without replacement from the
+    roster; kinds names the perturbations applied, '+'-joined ('none' for none)."""
     r = RATES | (rates or {})
     rng = np.random.default_rng(seed)
     firms = roster.drop_duplicates("uscc", keep="last").reset_index(drop=True)
@@ -34,7 +35,8 @@ def perturbed_records(roster: pd.DataFrame, n: int, seed: int,
     prefix = pd.Series([s[: len(s) - len(t)] for s, t in zip(parts["norm"], tail, strict=True)])
     trade = parts["trade"].copy()
     chars = np.array(TRADE)
-    for i in np.flatnonzero(u["typo"] & (trade.str.len() >= 2).to_numpy()):
+    typo = u["typo"] & (trade.str.len() >= 2).to_numpy()
+    for i in np.flatnonzero(typo):
         t = list(trade[i])
         pos = int(rng.integers(len(t)))
         choices = chars[chars != t[pos]]
@@ -50,8 +52,15 @@ def perturbed_records(roster: pd.DataFrame, n: int, seed: int,
     noise = u["noise"]
     names[noise] = names[noise].map(lambda s: s[:2] + " " + s[2:].replace("（", "(")
                                     .replace("）", ")"))
+    # Which perturbations took effect (a dropped or bracketed region needs a prefix, a form
+    # swap a swappable form), so that misses can be counted by kind.
+    applied = {"drop_region": u["drop_region"] & ~bracket & (prefix != "").to_numpy(),
+               "bracket": np.asarray(bracket),
+               "form": (form != parts["form"].fillna("")).to_numpy(), "typo": typo,
+               "noise": noise}
+    kinds = ["+".join(k for k, hit in applied.items() if hit[i]) or "none" for i in range(m)]
     return pd.DataFrame({"record_id": np.arange(m), "name": names,
-                         "true_uscc": sample["uscc"].to_numpy()})
+                         "true_uscc": sample["uscc"].to_numpy(), "kinds": kinds})
 
 
 def precision_recall(links: pd.DataFrame, truth: pd.DataFrame) -> tuple[float, float]:

@@ -9,6 +9,12 @@ whose link is uncertain (awaiting the analyst's review), are quarantined: never 
 counted, so every file reconciles (rows read = used + quarantined + excluded) and every sum
 before intake equals the sum in the enterprise table plus the quarantined sums.
 
+Tenancy files are linked on both parties (`tiangong.intake.tenancy`) and the county's land rule
+is applied after reconciliation, its changes itemised. The analyst's crosswalk (decisions from
+`tiangong review`, `tiangong.intake.review`) is applied first; records it rejects are
+quarantined. Besides the tables, intake writes the review workbook with candidates and decision
+columns, and the land-area list for objection (`tiangong.intake.land_list`).
+
 Outputs are written into a temporary folder next to `out_dir` and renamed at the end, so a
 failed intake leaves `out_dir` as it was.
 """
@@ -31,16 +37,22 @@ import pyarrow.parquet as pq
 
 from tiangong.canonical import ENTERPRISE_COLUMNS, EVENT_COLUMNS, EVENT_TYPES
 from tiangong.errors import DataError, Problem
-from tiangong.intake.canonical import Intake, load
+from tiangong.intake import tenancy as land_rules
+from tiangong.intake.canonical import Intake, load_many
 from tiangong.intake.headers import SOURCES, UnitSettings, match_header
-from tiangong.intake.quality import QualityRow, write_quality_workbook
+from tiangong.intake.land_list import land_list_table, write_land_list
+from tiangong.intake.manifest import IntakeManifest, load_manifest, plan_files
+from tiangong.intake.quality import QualityRow, valid_as_given, write_quality_workbook
 from tiangong.intake.readers import read_table
+from tiangong.intake.review import review_table, write_review_workbook
+from tiangong.intake.severity import map_severity, severity_quality
 from tiangong.sources import empty_table
 
 # file-name keywords, checked in this order (用地 and 用电 both hold a one-character keyword).
 KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("registry", ("名录", "名单", "花名册")),
     ("events", ("事件", "违法", "违规", "事故", "处罚")),
+    ("tenancy", ("租赁", "出租", "承租")),
     ("statistics", ("统计", "规上", "规模以上")),
     ("environment", ("环境", "排放", "污染", "排污")),
     ("tax", ("税",)),
@@ -62,7 +74,11 @@ REASON_OTHER_YEAR = "other year"
 REASON_REGISTRY_CODE = "registry row without a valid code"
 REASON_REGISTRY_DUPLICATE = "duplicate registry row"
 REASON_STATISTICS_DUPLICATE = "duplicate statistics record"
+REASON_REJECTED = "rejected in review (not a local firm)"
 _EVENT_KEYS = {v: k for k, v in EVENT_TYPES.items()}
+MERGED_HEADERS = {"tenant_uscc": "承租方统一社会信用代码", "tenant_name": "承租方名称",
+                  "landlord_uscc": "并入出租方统一社会信用代码", "landlord_name": "并入出租方名称",
+                  "land_area": "租赁用地面积(亩)"}
 
 
 @dataclass
@@ -74,6 +90,7 @@ class LoadedFile:
     intake: Intake
     status: pd.Series  # index = file row; "used" or a quarantine reason
     uscc: pd.Series  # index = file row; linked uscc (or None)
+    method: pd.Series | None = None  # index = file row; linking method (registry: None)
 
 
 @dataclass
@@ -90,12 +107,22 @@ class IntakeResult:
     files: list[LoadedFile] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    tenancies: pd.DataFrame = field(default_factory=pd.DataFrame)
+    review_sheet: pd.DataFrame = field(default_factory=pd.DataFrame)  # the review workbook
+    land_list: pd.DataFrame = field(default_factory=pd.DataFrame)  # 用地面积公示表
+    merged: pd.DataFrame = field(default_factory=pd.DataFrame)  # tenants merged (land rule)
+    land_rule: str = "separate"
+    crosswalk_path: Path | None = None
+    mu_per_square_metre: float = UnitSettings().mu_per_square_metre
 
     def record_status(self) -> pd.DataFrame:
-        """One row per data row of every file: file, row, source, status, linked uscc."""
+        """One row per data row of every file: file, row, source, status, linked uscc and the
+        linking method (for a tenancy row: the landlord's)."""
         parts = [pd.DataFrame({"file": f.path.name, "row": f.status.index.astype(int),
                                "source": f.source, "status": f.status.to_numpy(),
-                               "uscc": f.uscc.to_numpy()}) for f in self.files]
+                               "uscc": f.uscc.to_numpy(),
+                               "method": None if f.method is None else f.method.to_numpy()})
+                 for f in self.files]
         return pd.concat(parts, ignore_index=True)
 
 
@@ -126,25 +153,20 @@ def _year_of(value: object) -> int | None:
     return int(digits[:4]) if len(digits) >= 4 else None
 
 
-def _load_all(exports: Path, settings: UnitSettings | None,
-              quality: list[QualityRow]) -> list[tuple[Path, str, Intake]]:
+def _load_all(exports: Path, settings: UnitSettings | None, quality: list[QualityRow],
+              manifest: IntakeManifest | None = None) -> list[tuple[Path, str, Intake]]:
     if not exports.is_dir():
         raise DataError([Problem("exports folder not found", str(exports))])
-    problems: list[Problem] = []
+    jobs, notes, problems = plan_files(exports, manifest, detect_source, SUFFIXES)
+    quality.extend(notes)
+    if problems:
+        raise DataError(problems, f"the manifest does not fit {exports}; nothing was written")
     loaded = []
-    for path in sorted(exports.iterdir()):
-        if not path.is_file() or path.name.startswith((".", "_", "~$")) \
-                or path.suffix.lower() not in SUFFIXES:
-            continue
-        source = detect_source(path)
-        if source is None:
-            quality.append(QualityRow(str(path), "", None, "", path.name, "file_not_recognised",
-                                      "warning", "file not loaded: no source by name or headers"))
-            continue
-        try:
-            loaded.append((path, source, load(path, source, settings=settings)))
-        except DataError as err:
-            problems.extend(err.problems)
+    for (path, source, _), result in zip(jobs, load_many(jobs, settings), strict=True):
+        if isinstance(result, DataError):
+            problems.extend(result.problems)
+        else:
+            loaded.append((path, source, result))
     if not problems and not any(s == "registry" for _, s, _ in loaded):
         problems.append(Problem("no registry (名录) file: it is the roster every record is "
                                 "linked to", str(exports)))
@@ -155,13 +177,11 @@ def _load_all(exports: Path, settings: UnitSettings | None,
 
 def _roster(files: list[LoadedFile], quality: list[QualityRow]) -> pd.DataFrame:
     """Registry rows with a valid code, first occurrence of each code."""
-    from tiangong.identity import is_valid_uscc
-
     parts = []
     for f in files:
         frame = f.intake.frame
         code = frame["uscc"].astype("string")
-        valid = code.fillna("").map(is_valid_uscc).astype(bool)
+        valid = pd.Series(valid_as_given(code), index=frame.index)
         f.status[~valid] = REASON_REGISTRY_CODE
         part = frame[valid].copy()
         part["file_k"], part["file_row"] = f.path.name, part.index
@@ -177,6 +197,7 @@ def _roster(files: list[LoadedFile], quality: list[QualityRow]) -> pd.DataFrame:
 def _link(files: list[LoadedFile], roster: pd.DataFrame, crosswalk: pd.DataFrame | None,
           year: int) -> pd.DataFrame:
     """Link every non-registry record; fill status / uscc; return the review queue."""
+    from tiangong.identity.crosswalk import rejected_records
     from tiangong.identity.linking import link
 
     recs = []
@@ -197,8 +218,8 @@ def _link(files: list[LoadedFile], roster: pd.DataFrame, crosswalk: pd.DataFrame
     records = pd.concat(recs, ignore_index=True) if recs else pd.DataFrame()
     if records.empty:
         return _review_frame([])
-    links = link(records[["record_id", "name", "uscc", "source"]],
-                 roster[["uscc", "name"]], crosswalk)
+    links = _link_distinct(link, records, roster, crosswalk)
+    records["rejected"] = rejected_records(crosswalk, records).to_numpy()
     records = records.merge(links, on="record_id", how="left", suffixes=("", "_linked"))
     roster_name = pd.Series(roster["name"].to_numpy(), index=roster["uscc"].to_numpy())
     review_rows = []
@@ -211,7 +232,13 @@ def _link(files: list[LoadedFile], roster: pd.DataFrame, crosswalk: pd.DataFrame
         review = mine["review"].astype(bool).to_numpy()
         status = np.where(linked.isna().to_numpy(), REASON_NOT_LINKED,
                           np.where(review, REASON_REVIEW, "used"))
+        rejected = mine["rejected"].to_numpy(bool)
+        status = np.where(rejected, REASON_REJECTED, status)
+        review = review & ~rejected
         f.status[rows] = status
+        if f.method is None:
+            f.method = pd.Series(None, index=f.status.index, dtype=object)
+        f.method[rows] = mine["method"].to_numpy()
         f.uscc[rows] = linked.astype(object).where(pd.Series(status == "used",
                                                              index=linked.index)).to_numpy()
         for r in mine[review & linked.notna().to_numpy()].to_dict("records"):
@@ -223,6 +250,22 @@ def _link(files: list[LoadedFile], roster: pd.DataFrame, crosswalk: pd.DataFrame
                 "confidence": float(r["confidence"]), "flag": _text_or_none(r["flag"]),
                 "decision": None})
     return _review_frame(review_rows)
+
+
+def _link_distinct(link: Any, records: pd.DataFrame, roster: pd.DataFrame,
+                   crosswalk: pd.DataFrame | None) -> pd.DataFrame:
+    """`link` once per distinct (name, code): an account's twelve monthly rows, a firm's
+    parcels, pollutants and other departments' records are mostly written alike, and linking
+    costs per record. The source matters to a record's link only through the analyst's
+    crosswalk (decisions keyed by source and name), so it is part of the key when there is one.
+    """
+    keys = ["name", "uscc"] + (["source"] if crosswalk is not None and len(crosswalk) else [])
+    group = records.groupby(keys, dropna=False, sort=False).ngroup()
+    first = records.loc[~group.duplicated().to_numpy()]
+    links = link(first[["record_id", "name", "uscc", "source"]], roster[["uscc", "name"]],
+                 crosswalk).set_index("record_id").loc[first["record_id"]]
+    return links.iloc[group.to_numpy()].reset_index(drop=True).assign(
+        record_id=records["record_id"].to_numpy())
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -244,7 +287,8 @@ def _status_quality(files: list[LoadedFile]) -> list[QualityRow]:
             cells = [_text_or_none(frame[c].get(row)) for c in ("uscc", "name")
                      if c in frame.columns]
             value = " / ".join(c for c in cells if c)
-            severity = "warning" if status == REASON_REVIEW else "error"
+            severity = ("warning" if status == REASON_REVIEW else
+                        "info" if status == REASON_REJECTED else "error")
             out.append(QualityRow(str(f.path), sheet, int(row), "", value,
                                   "quarantined_" + status.replace(" ", "_"), severity,
                                   f"row not used: {status}"))
@@ -309,7 +353,7 @@ def _events(files: list[LoadedFile], year: int) -> pd.DataFrame:
         "uscc": used["uscc"].to_numpy(), "year": year,
         "event_type": kind.map(lambda t: _EVENT_KEYS.get(t, t)).to_numpy(),
         "event_date": used["event_date"].to_numpy() if "event_date" in used else None,
-        "severity": None,
+        "severity": map_severity(used["severity"]).to_numpy() if "severity" in used else None,
         "description": used["detail"].to_numpy() if "detail" in used else None})[cols]
 
 
@@ -323,7 +367,7 @@ def _reconcile(files: list[LoadedFile], ent: pd.DataFrame) -> pd.DataFrame:
         measure = MEASURES.get(f.source)
         row: dict[str, object] = {
             "file": f.path.name, "sheet": raw.sheet or "", "source": f.source,
-            "rows_read": len(raw.frame) + len(raw.excluded),
+            "rows_read": len(raw) + len(raw.excluded),
             "rows_used": int((f.status == "used").sum()), "rows_quarantined": len(quarantined),
             "rows_excluded": len(raw.excluded),
             "reasons": "; ".join(f"{k}: {v}" for k, v in sorted(reasons.items())),
@@ -374,13 +418,18 @@ def _write(out_dir: Path, year: int, result: IntakeResult) -> None:
     try:
         pq.write_table(_arrow(result.enterprises, "enterprises"), tmp / "enterprises.parquet")
         pq.write_table(_arrow(result.events, "events"), tmp / "events.parquet")
-        pq.write_table(empty_table("tenancies"), tmp / "tenancies.parquet")
+        pq.write_table(_arrow(result.tenancies, "tenancies"), tmp / "tenancies.parquet")
         result.reconciliation.to_csv(tmp / "reconciliation.csv", index=False,
                                      encoding="utf-8-sig")
-        write_quality_workbook(result.quality, tmp / "quality.xlsx")
-        _add_sheet(tmp / "quality.xlsx", "对账", result.reconciliation)
-        with pd.ExcelWriter(tmp / f"review_{year}.xlsx", engine="xlsxwriter") as xw:
-            result.review.to_excel(xw, sheet_name="待审核", index=False)
+        write_quality_workbook(result.quality, tmp / "quality.xlsx",
+                               {"对账": result.reconciliation})
+        write_review_workbook(result.review_sheet, tmp / f"review_{year}.xlsx", year, out_dir,
+                              result.crosswalk_path)
+        write_land_list(result.land_list, tmp / f"land_list_{year}.xlsx", year,
+                        result.mu_per_square_metre)
+        if result.land_rule == "merge":
+            result.merged.rename(columns=MERGED_HEADERS).to_csv(
+                tmp / "merged_tenants.csv", index=False, encoding="utf-8-sig")
         old = None
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}-{time.time_ns()}")
@@ -393,23 +442,38 @@ def _write(out_dir: Path, year: int, result: IntakeResult) -> None:
         raise
 
 
-def _add_sheet(path: Path, sheet: str, frame: pd.DataFrame) -> None:
-    """Append a sheet with openpyxl (the quality workbook is written by xlsxwriter)."""
-    with pd.ExcelWriter(path, engine="openpyxl", mode="a") as xw:
-        frame.to_excel(xw, sheet_name=sheet, index=False)
-
-
 def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
-             crosswalk: pd.DataFrame | None = None,
-             settings: UnitSettings | None = None) -> IntakeResult:
+             crosswalk: pd.DataFrame | str | Path | None = None,
+             settings: UnitSettings | None = None, land_rule: str = "separate",
+             manifest: IntakeManifest | str | Path | None = None) -> IntakeResult:
     """Read every departmental file in `exports_dir`, link, aggregate, reconcile and write
-    enterprises / events / tenancies.parquet, quality.xlsx, reconciliation.csv and
-    review_<year>.xlsx into `out_dir` (see the module docstring). Raises DataError naming the
-    files when any file cannot be loaded; `out_dir` is then left as it was."""
+    enterprises / events / tenancies.parquet, quality.xlsx, reconciliation.csv,
+    review_<year>.xlsx and land_list_<year>.xlsx into `out_dir` (see the module docstring).
+
+    crosswalk: the analyst's decisions, as a table or the path of its Parquet file (a missing
+    file is an empty crosswalk; the review workbook names the path so `tiangong review` stores
+    decisions there). land_rule: separate, leased or merge (`tiangong.intake.tenancy`).
+    manifest: which file is which source, headers, units, sheets (`tiangong.intake.manifest`;
+    its 亩 per 平方米 applies unless `settings` is given).
+    Raises DataError naming the files when any file cannot be loaded; `out_dir` is then left as
+    it was."""
+    if isinstance(manifest, (str, Path)):
+        manifest = load_manifest(manifest)
+    if settings is None and manifest is not None:
+        settings = manifest.settings()
+    if land_rule not in land_rules.LAND_RULES:
+        raise DataError([Problem(f"unknown land rule {land_rule!r}; choose one of "
+                                 + ", ".join(land_rules.LAND_RULES))])
+    crosswalk_path = None
+    if isinstance(crosswalk, (str, Path)):
+        from tiangong.identity.crosswalk import load_crosswalk
+
+        crosswalk_path = Path(crosswalk).resolve()
+        crosswalk = load_crosswalk(crosswalk_path)
     start = time.perf_counter()
     timings: dict[str, float] = {}
     quality: list[QualityRow] = []
-    loaded = _load_all(Path(exports_dir), settings, quality)
+    loaded = _load_all(Path(exports_dir), settings, quality, manifest)
     timings["load"] = time.perf_counter() - start
     files = [LoadedFile(p, s, i, pd.Series("used", index=i.frame.index, dtype=object),
                         pd.Series(None, index=i.frame.index, dtype=object))
@@ -418,15 +482,30 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
         quality.extend(f.intake.quality)
     t = time.perf_counter()
     roster = _roster([f for f in files if f.source == "registry"], quality)
-    review = _link([f for f in files if f.source != "registry"], roster, crosswalk, year)
+    views = land_rules.tenant_views(files)
+    linked = [f for f in files if f.source != "registry"] + views
+    review = _link(linked, roster, crosswalk, year)
+    tenancies, tenancy_quality = land_rules.combine_parties(files, views, year)
     timings["link"] = time.perf_counter() - t
     t = time.perf_counter()
     quality.extend(_status_quality(files))
+    quality.extend(tenancy_quality + severity_quality(files))
     ent = _enterprises(files, roster, year)
     events = _events(files, year)
     recon = _reconcile(files, ent)
+    rule = land_rules.apply_land_rule(ent, tenancies, events, land_rule)
+    quality.extend(rule.quality)
+    recon = pd.concat([recon, rule.adjustments], ignore_index=True) \
+        if not rule.adjustments.empty else recon
     timings["aggregate"] = time.perf_counter() - t
-    result = IntakeResult(Path(out_dir), year, ent, events, recon, review, quality, files)
+    result = IntakeResult(Path(out_dir), year, rule.enterprises, rule.events, recon, review,
+                          quality, files, tenancies=rule.tenancies, merged=rule.merged,
+                          land_rule=land_rule, crosswalk_path=crosswalk_path,
+                          mu_per_square_metre=(settings or UnitSettings()).mu_per_square_metre)
+    t = time.perf_counter()
+    result.review_sheet = review_table(review, linked, roster)
+    result.land_list = land_list_table(files, ent, rule.enterprises, tenancies, rule.notes)
+    timings["review_and_land_list"] = time.perf_counter() - t
     t = time.perf_counter()
     _write(Path(out_dir), year, result)
     timings["write"] = time.perf_counter() - t

@@ -8,20 +8,23 @@ a `QualityRow`, so the analyst can audit the load without re-reading the source.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from tiangong.errors import DataError
+from tiangong.intake.columns import FileOptions, is_mapped, resolve_header
 from tiangong.intake.headers import (
     CANONICAL_UNIT,
     UNITS,
     ColumnSpec,
     UnitSettings,
-    match_header,
     split_unit,
     unit_factor,
 )
@@ -33,8 +36,22 @@ from tiangong.intake.quality import (
     check_uscc,
 )
 from tiangong.intake.readers import RawTable, read_table
-from tiangong.intake.values import CellProblem, normalize_ids, parse_dates, parse_numbers
+from tiangong.intake.values import (
+    CellProblem,
+    normalize_ids,
+    parse_dates,
+    parse_numbers,
+    per_distinct,
+)
 
+# What identifies one record of a source, for the duplicate check: a firm has several 户号,
+# 宗地, pollutants, months, events and tenants, so only a repeated combination is a duplicate.
+DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
+    "registry": ("uscc",), "tax": ("uscc",), "statistics": ("uscc",),
+    "electricity": ("uscc", "account", "period"), "land": ("uscc", "parcel_no"),
+    "environment": ("uscc", "pollutant"), "events": ("uscc", "event_type", "event_date"),
+    "tenancy": ("uscc", "tenant_name"),
+}
 _TITLE_UNIT = re.compile(r"单位[:：]\s*([^\s,，;；)）]+)")
 
 
@@ -47,7 +64,7 @@ class Conversion:
     unit: str
     canonical_unit: str
     factor: float
-    declared_in: str  # "header" | "title"
+    declared_in: str  # "header" | "title" | "manifest"
 
 
 @dataclass
@@ -79,11 +96,13 @@ def _title_unit(title: list[str]) -> str | None:
     return None
 
 
-def to_canonical(raw: RawTable, source: str,
-                 settings: UnitSettings | None = None) -> Intake:
-    """Map headers, convert units and parse cells; see the module docstring."""
+def to_canonical(raw: RawTable, source: str, settings: UnitSettings | None = None,
+                 options: FileOptions | None = None) -> Intake:
+    """Map headers, convert units and parse cells; see the module docstring. `options` (from a
+    manifest) maps headers first (those headers win over synonyms) and declares units."""
+    options = options or FileOptions()
     file, sheet = str(raw.path), raw.sheet or ""
-    out = Intake(source, raw, pd.DataFrame(index=raw.frame.index))
+    out = Intake(source, raw, pd.DataFrame(index=raw.index))
     title_unit = _title_unit(raw.title)
 
     def note(p: CellProblem, column: str) -> None:
@@ -95,8 +114,8 @@ def to_canonical(raw: RawTable, source: str,
             out.quality.append(QualityRow(file, sheet, ex.row, "", ex.text[:200],
                                           f"excluded_{ex.reason}", "info", "row not loaded"))
     seen = out.columns
-    for header in raw.headers:
-        spec = match_header(header, source)
+    for header in sorted(raw.headers, key=lambda h: not is_mapped(h, options.columns)):
+        spec = resolve_header(header, source, options.columns)
         if spec is None:
             out.unmatched.append(header)
             continue
@@ -105,21 +124,28 @@ def to_canonical(raw: RawTable, source: str,
                                           "warning", f"ignored; {seen[spec.name]!r} used"))
             continue
         seen[spec.name] = header
-        _load_column(out, spec, header, title_unit, settings, note)
+        _load_column(out, spec, header, title_unit, settings, note, options.units.get(spec.name))
     return out
 
 
 def _load_column(out: Intake, spec: ColumnSpec, header: str, title_unit: str | None,
-                 settings: UnitSettings | None,
-                 add: Callable[[CellProblem, str], None]) -> None:
-    cells = out.raw.frame[header]
+                 settings: UnitSettings | None, add: Callable[[CellProblem, str], None],
+                 declared: str | None = None) -> None:
+    cells = out.raw.text(header)
     if spec.kind == "id":
-        values, problems = normalize_ids(cells)
+        values, problems = per_distinct(normalize_ids, cells)
     elif spec.kind == "date":
-        values, problems = parse_dates(cells)
+        values, problems = per_distinct(parse_dates, cells)
     elif spec.kind == "number":
         unit, where = _header_unit(header), "header"
-        if unit is None and title_unit is not None and spec.quantity is not None \
+        if declared is not None:  # the manifest's word; a different header unit is reported
+            if unit is not None and unit.lower() != declared.lower():
+                out.quality.append(QualityRow(
+                    str(out.raw.path), out.raw.sheet or "", None, header, unit,
+                    "unit_from_manifest", "warning",
+                    f"header says {unit}; the manifest's {declared} applied"))
+            unit, where = declared, "manifest"
+        elif unit is None and title_unit is not None and spec.quantity is not None \
                 and UNITS[title_unit.lower()][0] == spec.quantity:
             unit, where = title_unit, "title"
         try:
@@ -136,26 +162,61 @@ def _load_column(out: Intake, spec: ColumnSpec, header: str, title_unit: str | N
                                               CANONICAL_UNIT[spec.quantity], factor, where))
             values = values * factor
     else:
-        values = cells.astype("string").str.strip().astype(object)
-        values = values.where(values.notna() & (values != ""), None)
-        problems = []
+        values, problems = per_distinct(_text_cells, cells)
     for p in problems:
         add(p, header)
     out.frame[spec.name] = values
 
 
+def _text_cells(cells: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
+    """Text columns (names, towns): trimmed, None when empty."""
+    values = cells.astype("string").str.strip().astype(object)
+    return values.where(values.notna() & (values != ""), None), []
+
+
 def load(path: str | Path, source: str, sheet: str | int | None = None,
          settings: UnitSettings | None = None,
          bounds: Mapping[str, tuple[str, str | None, float | None, float | None]] | None = None,
-         duplicate_keys: tuple[str, ...] = ("uscc",)) -> Intake:
-    """Read, canonicalise and check one departmental file: the whole intake of one file."""
-    intake = to_canonical(read_table(path, source, sheet), source, settings)
+         duplicate_keys: tuple[str, ...] | None = None,
+         options: FileOptions | None = None) -> Intake:
+    """Read, canonicalise and check one departmental file: the whole intake of one file.
+
+    duplicate_keys: the columns that identify a record (default: `DUPLICATE_KEYS` of the
+    source, those the file has). options: a manifest's sheet, encoding, headers and units."""
+    if duplicate_keys is None:
+        duplicate_keys = DUPLICATE_KEYS.get(source, ("uscc",))
+    raw = read_table(path, source, sheet, options)
+    intake = to_canonical(raw, source, settings, options)
     file, sheet_name, frame = str(intake.raw.path), intake.raw.sheet or "", intake.frame
     if "uscc" in frame.columns:
         header = intake.columns["uscc"]
-        raw = intake.raw.frame[[header]].rename(columns={header: "uscc"})
-        intake.quality += [replace(q, column=header) for q in check_uscc(raw, file, sheet_name)]
+        cells = pd.DataFrame({header: intake.raw.text(header)})
+        intake.quality += check_uscc(cells, file, sheet_name, column=header)
     intake.quality += check_duplicates(frame, file, sheet_name, duplicate_keys)
     intake.quality += check_impossible(frame, file, sheet_name)
     intake.quality += check_plausibility(frame, file, sheet_name, bounds)
     return intake
+
+
+def load_many(jobs: Sequence[tuple[Path, str, FileOptions | None]],
+              settings: UnitSettings | None = None,
+              workers: int | None = None) -> list[Intake | DataError]:
+    """`load` each (path, source, options), in `workers` threads (default: up to 2 or the CPU
+    count); results in the order of `jobs`, a DataError in place of a file that failed.
+
+    Threads pay off because calamine and Arrow's kernels release the GIL; the biggest files
+    start first so the threads finish together. Each file is loaded exactly as alone."""
+    def one(job: tuple[Path, str, FileOptions | None]) -> Intake | DataError:
+        path, source, options = job
+        try:
+            return load(path, source, settings=settings, options=options)
+        except DataError as err:
+            return err
+
+    n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if n <= 1 or len(jobs) <= 1:
+        return [one(job) for job in jobs]
+    order = sorted(range(len(jobs)), key=lambda i: -Path(jobs[i][0]).stat().st_size)
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        done = dict(zip(order, pool.map(one, [jobs[i] for i in order]), strict=True))
+    return [done[i] for i in range(len(jobs))]

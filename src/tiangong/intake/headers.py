@@ -74,6 +74,7 @@ SOURCES: dict[str, tuple[ColumnSpec, ...]] = {
         _USCC, _NAME, _YEAR, _c("account", "户号 用电户号 电力户号", "id"),
         _c("electricity", "用电量 售电量 年用电量 用电总量", "number", "electricity",
            required=True),
+        _c("period", "月份 所属月份 电费年月 抄表年月 统计月份"),  # monthly rows
     ),
     "land": (
         _USCC, _NAME, _c("cert_no", "不动产权证号 土地证号 证号 权证号", "id"),
@@ -96,11 +97,33 @@ SOURCES: dict[str, tuple[ColumnSpec, ...]] = {
         _USCC, _NAME, _YEAR,
         _c("emissions", "排放量 主要污染物排放量 污染物排放量 排放总量", "number", "mass"),
         _c("water", "用水量", "number", "mass"),
+        _c("pollutant", "污染物 污染物名称 污染物种类 监测因子"),  # one row per pollutant
     ),
     "events": (
         _USCC, _NAME, _c("event_type", "事件类型 类型 违法类型 事故类型", required=True),
         _c("event_date", "发生日期 发生时间 处罚日期 立案日期 日期", "date"),
+        _c("severity", "等级 事件等级 事故等级 违法等级 失信等级 严重程度 级别 事故级别"),
         _c("detail", "事由 情况说明 处罚内容"),
+    ),
+    # One row per letting: the landlord (出租方) in the usual uscc / name columns, so it is
+    # linked like any record, and the tenant (承租方) in its own pair. 租赁建筑面积 stays in
+    # 平方米 (tiangong.intake.tenancy checks the declared unit); 租赁用地面积 becomes 亩.
+    "tenancy": (
+        _c("uscc", "出租方统一社会信用代码 出租方社会信用代码 出租方信用代码 出租方代码 "
+           "出租方纳税人识别号 出租单位统一社会信用代码", "id"),
+        _c("name", "出租方名称 出租方 出租单位 出租单位名称 出租企业 出租企业名称 出租人",
+           required=True),
+        _c("tenant_uscc", "承租方统一社会信用代码 承租方社会信用代码 承租方信用代码 承租方代码 "
+           "承租方纳税人识别号 承租单位统一社会信用代码", "id"),
+        _c("tenant_name", "承租方名称 承租方 承租单位 承租单位名称 承租企业 承租企业名称 承租人",
+           required=True),
+        _c("land_area", "租赁用地面积 出租用地面积 租赁土地面积 出租土地面积 租用土地面积 "
+           "租赁面积 出租面积", "number", "area"),
+        _c("floor_area_m2", "租赁建筑面积 出租建筑面积 租赁厂房面积 出租厂房面积 租用厂房面积",
+           "number"),
+        _c("start_date", "起租日期 租赁起始日期 租赁开始日期 租期起", "date"),
+        _c("end_date", "租赁到期日期 租赁截止日期 租赁结束日期 到期日期 租期止", "date"),
+        _YEAR,
     ),
 }
 

@@ -8,13 +8,21 @@ firm with an extreme but real value must not vanish from the evaluation.
 
 from __future__ import annotations
 
+import io
+import math
 from collections.abc import Iterable, Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tiangong.identity import is_valid_org_code, is_valid_uscc, normalize_uscc, uscc_check_char
+from tiangong.identity.uscc import CHARSET, ORG_BODY_CHARS, ORG_WEIGHTS, WEIGHTS
 from tiangong.intake.values import row_number
 
 
@@ -66,17 +74,58 @@ def uscc_problem(raw: str | None) -> tuple[str, str, str] | None:
     return "uscc_invalid", "error", "both check characters fail; kept as given"
 
 
+def valid_as_given(cells: pd.Series) -> np.ndarray:
+    """True where a cell is already a valid USCC exactly as written (18 characters of the code
+    alphabet, both check characters right): the bulk of any export, checked with numpy."""
+    arr = pa.array(cells.astype("string").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.cast(arr, pa.string())
+    out = np.zeros(len(arr), dtype=bool)
+    cand = np.asarray(pc.fill_null(pc.equal(pc.binary_length(arr), 18), False)
+                      .to_numpy(zero_copy_only=False), dtype=bool)
+    if not cand.any():
+        return out
+    codes = pc.filter(arr, pa.array(cand))
+    offsets = np.frombuffer(codes.buffers()[1], dtype=np.int32)[codes.offset:]
+    data = np.frombuffer(codes.buffers()[2], dtype=np.uint8)
+    chars = data[offsets[0]:offsets[0] + 18 * len(codes)].reshape(len(codes), 18)
+    values = _USCC_VALUE[chars]
+    ok = (values >= 0).all(axis=1)
+    values = np.where(values >= 0, values, 0)
+    total = (values[:, :17] * np.asarray(WEIGHTS, dtype=np.int64)).sum(axis=1)
+    ok &= values[:, 17] == (31 - total % 31) % 31
+    org = (_ORG_OF_USCC[values[:, 8:16]] * np.asarray(ORG_WEIGHTS, dtype=np.int64)).sum(axis=1)
+    ok &= chars[:, 16] == _ORG_CHECK[11 - org % 11]
+    out[np.flatnonzero(cand)[ok]] = True
+    return out
+
+
+_USCC_VALUE = np.full(256, -1, dtype=np.int64)
+_USCC_VALUE[np.frombuffer(CHARSET.encode("ascii"), dtype=np.uint8)] = np.arange(len(CHARSET))
+_ORG_OF_USCC = np.array([ORG_BODY_CHARS.index(c) for c in CHARSET], dtype=np.int64)
+_ORG_CHECK = np.frombuffer(b"0123456789X0", dtype=np.uint8)  # by 11 - sum % 11
+
+
 def check_uscc(frame: pd.DataFrame, file: str, sheet: str = "",
                column: str = "uscc") -> list[QualityRow]:
-    """GB 32100 check and the embedded GB 11714 organisation-code check, after normalisation."""
+    """GB 32100 check and the embedded GB 11714 organisation-code check, after normalisation.
+
+    Each distinct cell is checked once; cells valid as written are found in bulk
+    (`valid_as_given`), only the others are looked at one by one."""
+    cells = frame[column]
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)  # a firm's code repeats
+    found = [uscc_problem(None if pd.isna(u) else str(u)) if not ok else None
+             for u, ok in zip(uniques, valid_as_given(pd.Series(uniques)), strict=True)]
+    bad = np.array([f is not None for f in found], dtype=bool)
     out = []
-    for row, raw in frame[column].items():
-        found = uscc_problem(None if pd.isna(raw) else str(raw))
-        if found:
-            rule, severity, action = found
-            value = "" if pd.isna(raw) else str(raw)
-            out.append(QualityRow(file, sheet, row_number(row), column, value, rule, severity,
-                                  action))
+    for i in np.flatnonzero(bad[codes]).tolist():
+        raw = uniques[codes[i]]
+        problem = found[codes[i]]
+        assert problem is not None
+        rule, severity, action = problem
+        out.append(QualityRow(file, sheet, row_number(cells.index[i]), column,
+                              "" if pd.isna(raw) else str(raw), rule, severity, action))
     return out
 
 
@@ -87,14 +136,23 @@ def check_duplicates(frame: pd.DataFrame, file: str, sheet: str = "",
     if not present:
         return []
     sub = frame.loc[frame[present].notna().all(axis=1), present]
-    rows = pd.Series(sub.index, index=sub.index)
-    first = rows.groupby([sub[k] for k in present]).transform("min")
-    out = []
-    for row, first_row in first[first != rows].items():
-        out.append(QualityRow(file, sheet, row_number(row), "+".join(present),
-                              "/".join(str(sub.at[row, k]) for k in present), "duplicate",
-                              "warning", f"kept; first seen in row {int(first_row)}"))
-    return out
+    key = np.zeros(len(sub), dtype=np.int64)
+    for k in present:  # one integer per distinct combination of the key columns
+        codes, uniques = pd.factorize(sub[k])
+        key = pd.factorize(key * len(uniques) + codes)[0]
+    rows = sub.index.to_numpy(dtype=np.int64)
+    first = np.full(int(key.max()) + 1 if key.size else 0, np.iinfo(np.int64).max)
+    np.minimum.at(first, key, rows)
+    first_row = first[key]
+    dup = np.flatnonzero(first_row != rows)
+    if dup.size == 0:
+        return []
+    values = ["/".join(v) for v in zip(*(sub[k].iloc[dup].astype(str) for k in present),
+                                       strict=True)]
+    column = "+".join(present)
+    return [QualityRow(file, sheet, row_number(row), column, value, "duplicate", "warning",
+                       f"kept; first seen in row {int(seen)}")
+            for row, seen, value in zip(rows[dup], first_row[dup], values, strict=True)]
 
 
 def check_impossible(frame: pd.DataFrame, file: str, sheet: str = "") -> list[QualityRow]:
@@ -136,13 +194,19 @@ def check_plausibility(frame: pd.DataFrame, file: str, sheet: str = "",
     return out
 
 
-def write_quality_workbook(rows: Iterable[QualityRow], path: str | Path) -> Path:
-    """One sheet 质量报告 with Chinese headers; widths set by hand because XlsxWriter's autofit
-    under-sizes Chinese text."""
+def write_quality_workbook(rows: Iterable[QualityRow], path: str | Path,
+                           sheets: Mapping[str, pd.DataFrame] | None = None) -> Path:
+    """Sheet 质量报告 with Chinese headers, then each of `sheets` (e.g. 对账, the reconciliation)
+    as a plain table. Widths are set by hand because XlsxWriter's autofit under-sizes Chinese
+    text; the workbook is built in memory with a fixed creation stamp, so the same rows give
+    the same bytes."""
     import xlsxwriter
 
     path = Path(path)
-    wb = xlsxwriter.Workbook(str(path))
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
+                                      "strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"author": "tiangong", "created": WORKBOOK_CREATED})
     ws = wb.add_worksheet("质量报告")
     bold = wb.add_format({"bold": True})
     widths = (30, 12, 8, 16, 24, 34, 10, 44)
@@ -150,12 +214,39 @@ def write_quality_workbook(rows: Iterable[QualityRow], path: str | Path) -> Path
         ws.write(0, c, head, bold)
         ws.set_column(c, c, width)
     n = 0
+    write_string, write_number = ws.write_string, ws.write_number
     for n, row in enumerate(rows, start=1):
-        for c, v in enumerate(astuple(row)):
+        for c, v in enumerate((row.file, row.sheet, row.row, row.column, row.value, row.rule,
+                               row.severity, row.action)):
             if v is None or v == "":
                 continue
-            ws.write_number(n, c, v) if isinstance(v, int) else ws.write_string(n, c, str(v))
+            write_number(n, c, v) if isinstance(v, int) else write_string(n, c, str(v))
     ws.autofilter(0, 0, max(n, 1), len(fields(QualityRow)) - 1)
     ws.freeze_panes(1, 0)
+    for name, frame in (sheets or {}).items():
+        _table_sheet(wb, name, frame, bold)
     wb.close()
+    path.write_bytes(buffer.getvalue())
     return path
+
+
+WORKBOOK_CREATED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _table_sheet(wb: Any, name: str, frame: pd.DataFrame, bold: Any) -> None:
+    """A DataFrame as a sheet: header row, numbers as numbers, missing values as empty cells."""
+    ws = wb.add_worksheet(name)
+    for c, head in enumerate(frame.columns):
+        ws.write_string(0, c, str(head), bold)
+        ws.set_column(c, c, 12 if c else 30)
+    for r, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        for c, v in enumerate(values):
+            if v is None or v is pd.NA or v == "" or (isinstance(v, float) and math.isnan(v)):
+                continue
+            if isinstance(v, (bool, np.bool_)):
+                ws.write_boolean(r, c, bool(v))
+            elif isinstance(v, (int, float, np.integer, np.floating)):
+                ws.write_number(r, c, float(v))
+            else:
+                ws.write_string(r, c, str(v))
+    ws.freeze_panes(1, 0)
