@@ -22,7 +22,7 @@ from tiangong.index.normalise import Method
 from tiangong.index.pipeline import IndexSpec, Weighting
 from tiangong.index.treat import ImputeMethod
 from tiangong.index.uncertainty import Uncertainty, WeightNoise
-from tiangong.scheme.loader import _dotted, _line_of, _message, _plain
+from tiangong.scheme.loader import _dotted, _message, _plain, yaml_line_of
 
 
 class _Strict(BaseModel):
@@ -113,20 +113,20 @@ def load_index_config(path: Path) -> LoadedIndex:
     try:
         config = IndexConfig.model_validate(_plain(data))
     except ValidationError as err:
-        raise SchemeError([Problem(_message(e), source, _line_of(data, e["loc"]),
+        raise SchemeError([Problem(_message(e), source, yaml_line_of(data, e["loc"]),
                                    _dotted(e["loc"])) for e in err.errors()],
                           title=f"index configuration {source} is invalid") from None
     problems = [Problem("a benchmark range is [low, high] with low <= high", source,
-                        _line_of(data, ("uncertainty", "benchmarks", k)),
+                        yaml_line_of(data, ("uncertainty", "benchmarks", k)),
                         f"uncertainty.benchmarks.{k}")
                 for k, v in config.uncertainty.benchmarks.items() if len(v) != 2 or v[0] > v[1]]
     leaves = {c for kids in config.hierarchy.values() for c in kids} - set(config.hierarchy)
     for leaf in sorted(leaves - set(config.indicators)):
         problems.append(Problem(f"hierarchy uses {leaf!r}, which is not under indicators",
-                                source, _line_of(data, ("hierarchy",)), "hierarchy"))
+                                source, yaml_line_of(data, ("hierarchy",)), "hierarchy"))
     for name in sorted(set(config.indicators) - leaves):
         problems.append(Problem(f"indicator {name!r} is in no aggregate of the hierarchy",
-                                source, _line_of(data, ("indicators", name)), "indicators"))
+                                source, yaml_line_of(data, ("indicators", name)), "indicators"))
     raise_if_any(problems, SchemeError, f"index configuration {source} is inconsistent")
     return LoadedIndex(config, source)
 

@@ -47,6 +47,7 @@ from tiangong.intake.columns import FileOptions
 from tiangong.intake.headers import SOURCES, UNITS, UnitSettings
 from tiangong.intake.quality import QualityRow
 from tiangong.intake.readers import TEXT_SUFFIXES
+from tiangong.scheme.loader import yaml_line_of
 
 Loc = tuple[str | int, ...]
 
@@ -89,7 +90,7 @@ class IntakeManifest:
     tree: Any
 
     def line(self, loc: Loc) -> int | None:
-        return _line_of(self.tree, loc)
+        return yaml_line_of(self.tree, loc)
 
     def problem(self, message: str, loc: Loc) -> Problem:
         return Problem(message, self.path, self.line(loc), ".".join(str(p) for p in loc))
@@ -138,7 +139,7 @@ def parse_manifest(text: str, source: str) -> IntakeManifest:
             break
         except ValidationError as err:
             errors = err.errors()
-            problems += [Problem(_message(e), source, _line_of(tree, _loc(e["loc"])),
+            problems += [Problem(_message(e), source, yaml_line_of(tree, _loc(e["loc"])),
                                  ".".join(str(p) for p in _loc(e["loc"]))) for e in errors]
             for e in errors:
                 _prune(plain, _loc(e["loc"]), e["type"])
@@ -306,23 +307,3 @@ def _message(error: Any) -> str:
         return f"required key {key!r} is missing"
     return f"{key!r}: {str(error['msg']).removeprefix('Value error, ')}" if key else \
         str(error["msg"])
-
-
-def _line_of(tree: Any, loc: Loc) -> int | None:
-    """1-based line of the deepest node of `loc` that exists in the YAML tree."""
-    node, line = tree, None
-    for key in loc:
-        lc = getattr(node, "lc", None)
-        if isinstance(node, dict) and key in node:
-            if lc is not None:
-                line = lc.key(key)[0] + 1
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-            if lc is not None:
-                line = lc.item(key)[0] + 1
-            node = node[key]
-        else:
-            if line is None and lc is not None:
-                line = lc.line + 1
-            break
-    return line

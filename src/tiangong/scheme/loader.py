@@ -76,13 +76,13 @@ def parse_scheme(text: str, source: str) -> LoadedScheme:
     try:
         scheme = Scheme.model_validate(plain)
     except ValidationError as err:
-        problems = [Problem(_message(e), source, _line_of(data, clean_loc(e["loc"])),
+        problems = [Problem(_message(e), source, yaml_line_of(data, clean_loc(e["loc"])),
                             _dotted(e["loc"])) for e in real_errors(err)]
         problems += _findings_despite(plain, err, data, source)
         raise SchemeError(_in_file_order(problems), title=f"scheme {source} is invalid") from None
     findings = check_scheme(scheme)
     if findings:
-        problems = [Problem(msg, source, _line_of(data, path), _dotted(path))
+        problems = [Problem(msg, source, yaml_line_of(data, path), _dotted(path))
                     for path, msg in findings]
         raise SchemeError(_in_file_order(problems),
                           title=f"scheme {source} is incomplete or inconsistent")
@@ -100,7 +100,7 @@ def _findings_despite(plain: Any, err: ValidationError, data: Any,
         if pruned.explains(path, msg):
             continue
         original = pruned.original(path)
-        out.append(Problem(msg, source, _line_of(data, original), _dotted(original)))
+        out.append(Problem(msg, source, yaml_line_of(data, original), _dotted(original)))
     return out
 
 
@@ -151,7 +151,7 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
+def yaml_line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
     """1-based line of the deepest node of `loc` that exists in the YAML tree."""
     node, line = data, None
     for key in loc:
