@@ -47,7 +47,7 @@ from tiangong.intake.columns import FileOptions
 from tiangong.intake.headers import SOURCES, UNITS, UnitSettings
 from tiangong.intake.quality import QualityRow
 from tiangong.intake.readers import TEXT_SUFFIXES
-from tiangong.scheme.loader import yaml_line_of
+from tiangong.scheme.loader import _in_file_order, _plain, yaml_line_of
 
 Loc = tuple[str | int, ...]
 
@@ -144,11 +144,11 @@ def parse_manifest(text: str, source: str) -> IntakeManifest:
             for e in errors:
                 _prune(plain, _loc(e["loc"]), e["type"])
     else:
-        raise DataError(_ordered(problems), title)
+        raise DataError(_in_file_order(problems), title)
     manifest = IntakeManifest(source, model, tree)
     problems += [manifest.problem(msg, loc) for loc, msg in _check(model)]
     if problems:
-        raise DataError(_ordered(problems), title)
+        raise DataError(_in_file_order(problems), title)
     return manifest
 
 
@@ -273,23 +273,11 @@ def plan_files(exports: Path, manifest: IntakeManifest | None,
             problems += [manifest.problem(f"{path.name} was read as {source}: {msg}", loc)
                          for loc, msg in check_mapping(entry, source, ("files", which[0]))]
         jobs.append((path, source, manifest.options(entry, source)))
-    return jobs, notes, _ordered(problems)
+    return jobs, notes, _in_file_order(problems)
 
 
 def _unknown_source(name: str) -> str:
     return f"unknown source {name!r}; sources: {', '.join(SOURCES)}"
-
-
-def _ordered(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: p.line if p.line is not None else 0)
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
 
 
 def _loc(loc: tuple[Any, ...]) -> Loc:
