@@ -1,7 +1,8 @@
 """How well could *anyone* link the benchmark's name-only records? An exact Bayes ceiling.
 
 `identity.perturb` writes each record from one roster firm's parsed name with known chances
-(region dropped or bracketed, legal form swapped, one trade character replaced, noise). For a
+(region dropped or bracketed, legal form swapped, one trade character replaced by one of the
+same sound or by any trade-name character, noise). For a
 record, the likelihood under every roster firm can therefore be computed exactly: every way
 each firm could have produced the record's normalised name, times that way's probability.
 With the uniform prior the sampler uses, this gives each record's posterior over firms, which
@@ -10,7 +11,7 @@ of their best posterior while the expected precision stays ≥ 0.99 gives the be
 record-by-record linker can expect: the ceiling the benchmark's recall target is measured
 against. The script also prints the records no one could tell apart, by perturbation kind.
 
-Run: uv run python benchmarks/linking_ceiling.py [--n 100000]
+Run: uv run python benchmarks/linking_ceiling.py [--n 100000] [--typos ime|uniform]
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 import argparse
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -26,7 +29,14 @@ from tiangong.demo.generator import generate
 from tiangong.demo.names import TRADE
 from tiangong.identity.assign import SURE
 from tiangong.identity.names import normalize_names, parse_names
-from tiangong.identity.perturb import FORM_VARIANT, RATES, perturbed_records
+from tiangong.identity.perturb import (
+    FORM_VARIANT,
+    HOMOPHONE_SHARE,
+    RATES,
+    TYPO_MODELS,
+    perturbed_records,
+)
+from tiangong.identity.pinyin import homophones
 
 Entry = tuple[int, float, str]  # firm, probability of this way of writing, original character
 
@@ -36,7 +46,6 @@ def _ways(parts: pd.DataFrame) -> tuple[dict[str, list[Entry]], dict[str, list[E
     same with that character blanked (typo), each with its probability."""
     exact: dict[str, list[Entry]] = defaultdict(list)
     typo: dict[str, list[Entry]] = defaultdict(list)
-    trade_chars = set(TRADE)
     r = RATES
     for k, p in enumerate(parts.itertuples(index=False)):
         form = p.form if isinstance(p.form, str) else ""
@@ -61,17 +70,34 @@ def _ways(parts: pd.DataFrame) -> tuple[dict[str, list[Entry]], dict[str, list[E
                 if not can_typo:
                     continue
                 for i, c in enumerate(t):
-                    choices = len(TRADE) - (c in trade_chars)
                     key = lead + t[:i] + "_" + t[i + 1:] + p.industry + mid + f + p.branch
-                    typo[key].append((k, base * r["typo"] / len(t) / choices, c))
+                    typo[key].append((k, base * r["typo"] / len(t), c))
     return exact, typo
 
 
-def likelihoods(records: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
+def _replacement(typos: str) -> Callable[[str, str], float]:
+    """P(the typo writes `new` | the character was `old`), as `identity.perturb` draws it."""
+    trade = set(TRADE)
+
+    @cache
+    def chance(old: str, new: str) -> float:
+        if new == old:
+            return 0.0
+        alike = homophones(old) if typos == "ime" else ()
+        share = HOMOPHONE_SHARE if alike else 0.0
+        p = share / len(alike) if new in alike else 0.0
+        if new in trade:
+            p += (1.0 - share) / (len(TRADE) - (old in trade))
+        return p
+    return chance
+
+
+def likelihoods(records: pd.DataFrame, roster: pd.DataFrame, typos: str = "ime"
+                ) -> pd.DataFrame:
     """Every (record, firm) pair with a non-zero likelihood: record (index label), uscc, like."""
     parts = parse_names(roster["name"]).reset_index(drop=True)
     exact, typo = _ways(parts)
-    trade_chars = set(TRADE)
+    chance = _replacement(typos)
     uscc = roster["uscc"].to_numpy()
     rows: list[tuple[object, str, float]] = []
     for rec, s in zip(records.index, normalize_names(records["name"]), strict=True):
@@ -79,11 +105,8 @@ def likelihoods(records: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
         for k, pr, _ in exact.get(s, ()):
             like[k] += pr
         for j, c in enumerate(s):
-            if c not in trade_chars:
-                continue
             for k, pr, orig in typo.get(s[:j] + "_" + s[j + 1:], ()):
-                if orig != c:
-                    like[k] += pr
+                like[k] += pr * chance(orig, c)
         rows.extend((rec, uscc[k], v) for k, v in like.items())
     return pd.DataFrame(rows, columns=["record", "uscc", "like"])
 
@@ -130,19 +153,21 @@ def at_thresholds(post: pd.DataFrame, true: pd.Series) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--typos", choices=TYPO_MODELS, default="ime")
     args = parser.parse_args()
     firms = generate("province", 7)["enterprises"].to_pandas()
     roster = firms[firms["year"] == 2022][["uscc", "name"]].reset_index(drop=True)
-    truth = perturbed_records(roster, args.n, 1)
+    truth = perturbed_records(roster, args.n, 1, typos=args.typos)
     start = time.perf_counter()
-    like = likelihoods(truth, roster)
+    like = likelihoods(truth, roster, args.typos)
     post = posteriors(truth, like)
     wall = time.perf_counter() - start
     missing = int((post["p_true"] == 0).sum())
     expected, threshold, take = ceiling(post)
     right = post["best"] == truth["true_uscc"]
     order = post["p_best"].rank(ascending=False, method="first") <= take
-    print(f"{len(truth):,} records against {len(roster):,} firms; posteriors in {wall:.0f} s")
+    print(f"{len(truth):,} records against {len(roster):,} firms (typos: {args.typos}); "
+          f"posteriors in {wall:.0f} s")
     print(f"records whose true firm the model cannot produce (must be 0): {missing}")
     print(f"ceiling at expected precision ≥ 0.99: accept {take:,} (best posterior ≥ "
           f"{threshold:.3f}); expected recall {expected:.4f}; realised recall "

@@ -5,8 +5,9 @@ variants. A Fellegi–Sunter model weighs agreement on each name part by how oft
 and random pairs agree on it, which a hand-set similarity threshold cannot.
 
 - Trade name (字号): DuckDB's string distances count UTF-8 bytes, so the levels compare *lists
-  of characters* (made in Python) instead: exact; one character differs in place (the names
-  share a blanked variant, 华_ for 华泰/华达); one character differs anywhere; different.
+  of characters* (made in Python) instead: exact; same sound (华泰/化泰, the input-method slip,
+  `identity.pinyin`); one character differs in place (the names share a blanked variant, 华_
+  for 华泰/华达); one character differs anywhere; different.
 - Region: same tokens; the record's region written in brackets and the firm's first region
   (华泰（丽水） is as likely 丽水市青田华泰 as 丽水华泰, whereas an unbracketed 丽水华泰 is
   丽水华泰); the record's tokens within the firm's, or the reverse; overlapping; different.
@@ -29,6 +30,8 @@ from typing import Any
 
 import pandas as pd
 
+from tiangong.identity.pinyin import sounds
+
 LABEL_MIN = 50  # fewer labelled pairs than this: train m by EM instead
 U_PAIRS = 1e6  # random pairs sampled for u
 SMOOTHING = 0.5  # pseudo-count per level added to the labelled counts (Jeffreys prior)
@@ -48,6 +51,7 @@ def _splink_input(parts: pd.DataFrame, ids: pd.Series, side: int) -> pd.DataFram
         "unique_id": ids.astype(str).to_numpy(),
         "side": side,
         "trade": trade.replace("", None).to_numpy(),
+        "trade_sound": sounds(trade.replace("", None)).to_numpy(),
         "trade_chars": trade.map(list).to_numpy(),
         "trade_masks": trade.map(_masks).to_numpy(),
         "t1": trade.str.slice(0, 1).to_numpy(),
@@ -74,6 +78,7 @@ def _settings(prior: float) -> Any:
     trade = cl.CustomComparison(output_column_name="trade", comparison_levels=[
         _level("trade_l IS NULL OR trade_r IS NULL", "null", is_null_level=True),
         _level("trade_l = trade_r", "exact", tf_adjustment_column="trade"),
+        _level("trade_sound_l = trade_sound_r", "same sound"),
         _level("len(list_intersect(trade_masks_l, trade_masks_r)) > 0",
                "one character differs in place"),
         _level("len(list_intersect(trade_chars_l, trade_chars_r)) >= "
@@ -108,7 +113,8 @@ def _settings(prior: float) -> Any:
         probability_two_random_records_match=prior,
         comparisons=[trade, region, industry, legal, cl.ExactMatch("branch")],
         blocking_rules_to_generate_predictions=[
-            block_on("trade"), block_on("t1", "industry"), block_on("t2", "industry")],
+            block_on("trade"), block_on("trade_sound"), block_on("t1", "industry"),
+            block_on("t2", "industry")],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
