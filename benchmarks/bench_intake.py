@@ -41,12 +41,16 @@ YEAR = 2022
 TARGET_S = 60.0
 
 # In-process run of the CLI with timers around the stage functions (module globals, so the
-# wrapped function is the one the caller looks up). Stages missing in this version are skipped.
+# wrapped function is the one the caller looks up: `assemble` looks its stages up in
+# tiangong.intake.assemble, loading and writing theirs in .files and .write). Stages missing in
+# this version are skipped.
 DRIVER = r"""
 import functools, json, sys, time
 from pathlib import Path
 import tiangong.intake.assemble as A
 import tiangong.intake.canonical as C
+import tiangong.intake.files as F
+import tiangong.intake.write as W
 out_json = sys.argv[1]
 seconds, files = {}, {}
 
@@ -80,9 +84,13 @@ for name, label in [("_load_all", "load (total)"), ("detect_source", "detect sou
                     ("write_quality_workbook", "write: quality.xlsx"),
                     ("write_review_workbook", "write: review.xlsx"),
                     ("write_land_list", "write: land list.xlsx"), ("_arrow", "write: parquet")]:
-    wrap(A, name, label)
+    for module in (A, F, W):  # each caller looks the stage up in its own module's globals
+        if name in vars(module):
+            wrap(module, name, label)
 import tiangong.identity.linking as L
 wrap(L, "link", "link: identity.link (distinct records)")
+import tiangong.runs.intakes as S
+wrap(S, "save_intake", "store: save intake")
 
 sys.argv = ["tiangong", *sys.argv[2:]]
 start = time.perf_counter()
@@ -147,7 +155,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             out = work / f"run{i}" / "canonical"
             out.parent.mkdir(parents=True)
             cmd = [*tiangong_command(), "intake", str(data_dir), "--year", str(YEAR),
-                   "--out", str(out)]
+                   "--out", str(out), "--store", str(work / f"run{i}.duckdb")]
             m = measure(cmd, env, work / f"run{i}.log")
             if m.returncode != 0:
                 sys.exit(f"intake failed:\n{(work / f'run{i}.log').read_text()[-4000:]}")
@@ -160,7 +168,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             out.parent.mkdir(parents=True)
             timing = work / "timings.json"
             cmd = [sys.executable, "-c", DRIVER, str(timing), "intake", str(data_dir),
-                   "--year", str(YEAR), "--out", str(out)]
+                   "--year", str(YEAR), "--out", str(out), "--store",
+                   str(work / "instrumented.duckdb")]
             m = measure(cmd, env, work / "instrumented.log")
             if m.returncode != 0:
                 sys.exit(f"instrumented run failed:\n"

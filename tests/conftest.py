@@ -43,3 +43,12 @@ def tables(rows: list[dict[str, Any]], events: list[dict[str, Any]] | None = Non
 @pytest.fixture
 def make_tables():
     return tables
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _store_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory):
+    """Commands run without --store (`tiangong intake` keeps every intake) write
+    $TIANGONG_STORE: a temporary file, never a tiangong.duckdb in the working directory."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TIANGONG_STORE", str(tmp_path_factory.mktemp("store") / "tiangong.duckdb"))
+        yield

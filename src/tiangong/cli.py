@@ -136,8 +136,10 @@ def scheme_show(scheme: Annotated[str, typer.Argument(help="Built-in id or file.
 @app.command()
 def evaluate(
     scheme: Annotated[str, typer.Option(help="Scheme YAML file or built-in id.")],
-    data: Annotated[Path, typer.Option(help="Folder with enterprises/events/tenancies "
-                                            "(.parquet or .csv).")],
+    data: Annotated[Path | None, typer.Option(
+        help="Folder with enterprises/events/tenancies (.parquet or .csv). Default: the latest "
+             "intake of --year kept in --store by `tiangong intake` (and of the year before, "
+             "when a benchmark needs it).")] = None,
     year: Annotated[int | None, typer.Option(help="Data year; default: the scheme's.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the output files.")] = Path(
         "out"),
@@ -169,10 +171,27 @@ def evaluate(
     if the_year is None:
         raise TiangongError("--year is needed (the scheme states no data_year)")
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
+    source: Path | dict[str, Any]
+    intakes = None
+    if data is not None:
+        source = data
+    else:  # what `tiangong intake` kept for the year (and the year before, when needed)
+        from tiangong.pipeline.scores import needs_prior_year
+        from tiangong.runs.intakes import intake_inputs
+
+        intakes = intake_inputs(store, the_year, prior_year=needs_prior_year(loaded.scheme))
+        source = intakes.tables
+        for r in intakes.intakes:
+            out.print(f"inputs: intake {r.id} of {r.year} ({r.created_at}, "
+                      f"{r.counts.get('enterprises', 0)} enterprises, from {r.exports})",
+                      markup=False)
     with progress_bar("evaluating") as update:
         # --stability reads the inputs too (tiebreak keys such as eval_tax are not in results)
-        ev = run_evaluation(loaded, data, the_year, engine=engine,
+        ev = run_evaluation(loaded, source, the_year, engine=engine,
                             keep_inputs=not no_store or stability > 0, progress=update)
+    if intakes is not None:  # `runs show` names the intake; the tables' own digests stay
+        ev.fingerprints["intake"] = intakes.label()
+        label = label or f"intake {intakes.label()}"
     run_id = "unsaved"
     if not no_store:
         with RunStore(store) as st:
@@ -239,9 +258,10 @@ def main() -> None:
 
 
 from tiangong.cli_demo import demo_app  # noqa: E402  (these use the helpers above)
-from tiangong.cli_runs import runs_app  # noqa: E402
+from tiangong.cli_runs import intakes_app, runs_app  # noqa: E402
 
 app.add_typer(runs_app, name="runs")
+app.add_typer(intakes_app, name="intakes")
 app.add_typer(demo_app, name="demo")
 
 from tiangong.cli_regions import award_command, regions_app  # noqa: E402

@@ -3,6 +3,8 @@ analyst's decisions on uncertain links back into the crosswalk.
 
 `register(app)` adds the commands to the main app; errors (`DataError` naming the files) are
 left to the main app's handler, which prints one problem per line and exits with code 2.
+`intake` keeps its tables in the run store too (`tiangong.runs.intakes`), after the folder is
+written, so `tiangong evaluate` without --data reads them; `tiangong intakes` lists them.
 `review` stores the valid decisions and, when some entries are invalid, lists them (file, row,
 column) and exits with code 1: they stay pending.
 """
@@ -18,6 +20,11 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console(highlight=False, soft_wrap=True)
+
+# tiangong.cli.StoreOpt, repeated: this module is imported by tiangong.cli and also on its own
+# (its commands registered on another app), so it cannot import from tiangong.cli at the top.
+StoreOpt = Annotated[Path | None, typer.Option(
+    "--store", help="Run store (a DuckDB file). Default: $TIANGONG_STORE or ./tiangong.duckdb.")]
 
 
 def _num(v: object) -> str:
@@ -47,14 +54,27 @@ def intake_command(
         "--manifest", help="YAML saying which file is which source, which header is which "
                            "column, units, sheets and encodings, where intake's own recognition "
                            "does not fit (docs/intake-manifest.md).")] = None,
+    store: StoreOpt = None,
+    no_store: Annotated[bool, typer.Option(
+        "--no-store", help="Write the folder only; keep nothing in the run store.")] = False,
 ) -> None:
     """Link every record to the registry, aggregate per enterprise and write enterprises /
     events / tenancies.parquet, quality.xlsx, reconciliation.csv, review_<year>.xlsx (records
-    to decide, for `tiangong review`) and land_list_<year>.xlsx (用地面积公示表)."""
+    to decide, for `tiangong review`) and land_list_<year>.xlsx (用地面积公示表). The tables,
+    quality rows and reconciliation are also kept in the run store as a new intake (with the
+    export files' fingerprints), which `tiangong evaluate` reads when no --data is given."""
     from tiangong.intake.assemble import assemble
 
     cw = crosswalk if crosswalk is not None else default_crosswalk(out)
     result = assemble(exports, year, out, crosswalk=cw, land_rule=land_rule, manifest=manifest)
+    stored = None
+    if not no_store:
+        from tiangong.runs import RunStore
+        from tiangong.runs.intakes import save_intake
+
+        with RunStore(store) as st:
+            stored = save_intake(st, result)
+            store_path = st.path
     rec = result.reconciliation
     rule_rows = rec[rec["source"] == "land_rule"]
     rec = rec[rec["source"] != "land_rule"]
@@ -86,6 +106,9 @@ def intake_command(
                   f"(decide there, then: tiangong review); crosswalk {cw}; land list "
                   f"{out / f'land_list_{year}.xlsx'}; {len(result.quality)} quality rows in "
                   f"{out / 'quality.xlsx'} ({result.seconds:.1f} s)")
+    if stored is not None:
+        console.print(f"intake {stored.id} ({year}) stored in {store_path}; evaluate it with: "
+                      f"tiangong evaluate --scheme SCHEME --year {year}")
 
 
 def default_crosswalk(out: Path) -> Path:

@@ -1,4 +1,5 @@
-"""`tiangong runs`: list, show and compare stored runs."""
+"""`tiangong runs`: list, show and compare stored runs; `tiangong intakes`: the intakes kept
+in the same store, which runs evaluated without --data read."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from tiangong.cli import FormatOpt, StoreOpt, out, print_class_counts, print_row
 
 runs_app = typer.Typer(help="List, show and compare stored runs.", no_args_is_help=True,
                        rich_markup_mode=None)
+intakes_app = typer.Typer(help="List and show the intakes kept in the run store.",
+                          no_args_is_help=True, rich_markup_mode=None)
 
 
 @runs_app.command("list")
@@ -41,7 +44,10 @@ def runs_show(
     out.print(f"scheme {r.scheme_id} ({r.scheme_name}) from {r.scheme_source}, hash "
               f"{r.scheme_hash[:16]}; year {r.year}")
     for table, fp in r.fingerprints.items():
-        out.print(f"input {table}: sha256 {fp[:16]}")
+        if table == "intake":  # evaluated without --data: the stored intake(s) read
+            out.print(f"inputs from intake {fp} (tiangong intakes show {fp.split(',')[0]})")
+        else:
+            out.print(f"input {table}: sha256 {fp[:16]}")
     out.print(f"results: {r.n_results} rows, sha256 {r.results_sha256}")
     print_class_counts(r.class_counts, order, labels)
     print_rows([{k: v for k, v in b.items()} for b in bench], "table", "基准值 (benchmarks)")
@@ -91,3 +97,37 @@ def runs_diff(
 
 def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
+
+
+@intakes_app.command("list")
+def intakes_list(
+    store: StoreOpt = None, fmt: FormatOpt = "table",
+    year: Annotated[int | None, typer.Option(help="Only the intakes of this year.")] = None,
+) -> None:
+    """List stored intakes, oldest first; evaluate reads the latest of a year."""
+    from tiangong.runs import RunStore
+    from tiangong.runs.intakes import list_intakes
+
+    with RunStore(store) as st:
+        print_rows([r.summary() for r in list_intakes(st, year)], fmt, f"intakes in {st.path}")
+
+
+@intakes_app.command("show")
+def intakes_show(
+    intake: Annotated[str, typer.Argument(help="Intake id (I0001), or latest.")],
+    store: StoreOpt = None,
+) -> None:
+    """Show an intake: the export files read (size, SHA-256), land rule, crosswalk, manifest,
+    counts, and the tables kept."""
+    from tiangong.runs import RunStore
+    from tiangong.runs.intakes import get_intake
+
+    with RunStore(store) as st:
+        r = get_intake(st, intake)
+    out.print(f"intake {r.id}  year {r.year}  {r.created_at}  tiangong {r.tiangong_version}")
+    out.print(f"exports {r.exports} → {r.out_dir}; land rule {r.land_rule}; crosswalk "
+              f"{r.crosswalk or '—'}; manifest {r.manifest_path or '—'}", markup=False)
+    print_rows([{"file": f["name"], "source": f["source"], "bytes": f["bytes"],
+                 "sha256": f["sha256"][:16]} for f in r.files], "table", "export files")
+    out.print(", ".join(f"{k} {v}" for k, v in r.counts.items()))
+    out.print("tables kept: " + ", ".join(r.table_keys))
