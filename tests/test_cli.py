@@ -174,6 +174,13 @@ def test_demo_main_job_goes_from_exports_through_intake_to_the_gongshi(tmp_path:
     assert results.num_rows == 3000
     assert set(results.column("class").drop_null().to_pylist()) >= {"A", "B", "C", "D"}
     assert results.column("town_code").null_count == 0
+    # The intake is kept in the store with the run: evaluating it again reads the same tables.
+    code, listed = run("intakes", "list", "--store", store, "--format", "csv")
+    assert code == 0 and "I0001,2022" in listed.replace(" ", ""), listed
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--year", "2022", "--out",
+                     str(tmp_path / "again"), "--store", store, "--formats", "parquet")
+    assert code == 0, text
+    assert pq.read_table(tmp_path / "again" / "results.parquet").equals(results)
 
 
 def test_evaluate_with_stability_writes_class_probabilities(tmp_path: Path, store: str) -> None:

@@ -36,6 +36,7 @@ def demo(
     from tiangong.intake.assemble import assemble
     from tiangong.publish import publish
     from tiangong.runs import RunStore
+    from tiangong.runs.intakes import save_intake
     from tiangong.scheme.loader import load_scheme
 
     exports_dir, data_dir = out_dir / "exports", out_dir / "canonical"
@@ -59,7 +60,8 @@ def demo(
     with progress_bar("evaluating") as update:
         ev = evaluate(loaded, data_dir, DEMO_YEAR, progress=update)
     with RunStore(store) as st:
-        record = st.save(ev, label=f"demo {scale} seed {seed}")
+        kept = save_intake(st, intake)
+        record = st.save(ev, label=f"demo {scale} seed {seed}, intake {kept.id}")
         store_path = st.path
     paths = publish(ev.results, loaded.scheme, DEMO_YEAR, record.id, out_dir,
                     ["parquet", "csv", "xlsx"])
@@ -67,15 +69,15 @@ def demo(
         err.print(f"[yellow]warning:[/yellow] {w}")
     print_class_counts(ev.class_counts(), [c.code for c in loaded.scheme.classification.classes],
                        {g.id: g.label for g in loaded.scheme.groups})
-    out.print(f"run {record.id} stored in {store_path}: {ev.results.num_rows} enterprises "
-              f"evaluated under {loaded.scheme.name}")
+    out.print(f"intake {kept.id} and run {record.id} stored in {store_path}: "
+              f"{ev.results.num_rows} enterprises evaluated under {loaded.scheme.name}")
     for p in paths:
         out.print(f"  wrote {p}")
     example = next((r["uscc"] for r in ev.results.select(["uscc", "class"]).to_pylist()
                     if r["class"] == "B"), ev.results["uscc"][0].as_py())
     out.print("next:")
     out.print(f"  tiangong explain --run {record.id} --enterprise {example}")
-    out.print("  tiangong runs list")
+    out.print("  tiangong runs list; tiangong intakes list")
 
 
 @demo_app.command("generate")
