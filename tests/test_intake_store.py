@@ -17,6 +17,7 @@ from tiangong.cli import app
 from tiangong.demo import generate
 from tiangong.demo.exports import ExportManifest, write_exports
 from tiangong.runs import RunStore, intake_table, list_intakes
+from tiangong.runs.diff import diff_runs
 
 SEED, YEAR = 11, 2022
 runner = CliRunner()
@@ -108,6 +109,10 @@ def test_evaluate_without_data_reads_the_latest_intake(setup: Setup) -> None:
     assert "intake" not in b.fingerprints
     shown = run("runs", "show", a.id, "--store", str(setup.store))
     assert "inputs from intake I0003" in shown
+    # Same rows reached two ways (the intake in the store, the folder): no input changed.
+    assert a.input_keys != b.input_keys
+    with RunStore(setup.store, read_only=True) as st:
+        assert diff_runs(st, a.id, b.id).input_changes == []
 
 
 def test_prior_year_comes_from_its_own_intake(setup: Setup) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from tiangong import canonical
+from tiangong.evaluate import sorted_rows
 from tiangong.runs.store import RunRecord, RunStore
 
 _NUMBER_TOLERANCE = 1e-9
@@ -63,7 +64,7 @@ def diff_runs(store: RunStore, run_a: str, run_b: str) -> RunDiff:
     scheme_changes = _scheme_changes(store, a, b)
     bench = _benchmark_changes(store, a, b)
     input_changes = [f"{t}: 输入数据已变化" for t in sorted(set(a.input_keys) | set(b.input_keys))
-                     if a.input_keys.get(t) != b.input_keys.get(t)]
+                     if _input_changed(store, a, b, t)]
     usccs = sorted(set(res_a.index) | set(res_b.index))
     changed = [u for u in usccs if _class(res_a, u) != _class(res_b, u)]
     rows_a = _rows(store, a, changed)
@@ -156,6 +157,19 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def _input_changed(store: RunStore, a: RunRecord, b: RunRecord, table: str) -> bool:
+    """Whether the two runs read different rows of `table`. Keys differ also for the same rows
+    reached another way (a folder's files, then the intake kept in the store), so differing
+    keys are settled by the rows themselves."""
+    key_a, key_b = a.input_keys.get(table), b.input_keys.get(table)
+    if key_a == key_b:
+        return False
+    if not key_a or not key_b:
+        return True
+    return not sorted_rows(store.input_table(key_a)).equals(
+        sorted_rows(store.input_table(key_b)))
 
 
 def _input_rows(store: RunStore, rec: RunRecord, table: str, usccs: list[str],
