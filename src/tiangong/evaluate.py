@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tiangong.engines import Engine, get_engine
 from tiangong.engines.base import Statement
@@ -117,6 +119,18 @@ def evaluate(
     inputs = (InputSet(tables=dict(data)) if isinstance(data, Mapping)
               else find_inputs(Path(data)))
     started = _now()
+    # the digests of the input files (a read of every byte) are taken while the engine works:
+    # hashlib and DuckDB both release the GIL
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        digests = hashing.submit(inputs.fingerprints)
+        ev = _run(loaded, inputs, year, engine, keep_inputs, progress)
+        ev.fingerprints = digests.result()
+    ev.started_at, ev.finished_at = started, _now()
+    return ev
+
+
+def _run(loaded: LoadedScheme, inputs: InputSet, year: int, engine: str | Engine,
+         keep_inputs: bool, progress: Progress | None) -> Evaluation:
     eng = get_engine(engine) if isinstance(engine, str) else engine
     owns_engine = isinstance(engine, str)
     try:
@@ -128,7 +142,7 @@ def evaluate(
             if progress:
                 progress(name, i, len(plan.steps))
             eng.create(name, sql)
-        results = eng.query(plan.results_sql)
+        results = _in_credit_code_order(eng.query(plan.results_sql))
         benchmarks = _benchmarks(eng, loaded)
         kept = {t: eng.query(f"SELECT * FROM {t}") for t in ("enterprises", "events",
                                                              "tenancies")} if keep_inputs else {}
@@ -138,10 +152,23 @@ def evaluate(
             eng.close()
     return Evaluation(
         scheme=loaded, year=year, engine=engine_name, results=results,
-        benchmarks=benchmarks, statements=statements,
-        fingerprints=inputs.fingerprints(), inputs=kept, started_at=started,
-        finished_at=_now(), warnings=_warnings(benchmarks),
+        benchmarks=benchmarks, statements=statements, fingerprints={}, inputs=kept,
+        warnings=_warnings(benchmarks),
     )
+
+
+def _in_credit_code_order(results: pa.Table) -> pa.Table:
+    """`results` in ascending uscc order (unique and not null: checked on load).
+
+    The plan sorts before its last two statements, which only compute columns row by row (see
+    `pipeline.plan`); engines keep that order, but no SQL engine promises to, so it is checked
+    here (one pass over the codes) rather than trusted, and restored if it was lost.
+    """
+    uscc = results.column("uscc")
+    n = results.num_rows
+    if n < 2 or pc.all(pc.less(uscc.slice(0, n - 1), uscc.slice(1))).as_py():
+        return results
+    return results.take(pc.sort_indices(uscc))
 
 
 def sorted_rows(table: pa.Table) -> pa.Table:

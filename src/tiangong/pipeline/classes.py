@@ -3,10 +3,16 @@
 Classes are held as an index into the scheme's class list (0 = best) while quotas, bounds and
 adjustments are applied one step at a time; each step adds a new index column rather than
 rewriting one, so the statements stay portable and the stored SQL shows every stage.
+
+The reason texts are not built in those steps: each step keeps what its reason is made of (an
+index, a flag) and `final`, which runs after the rows are sorted for the results, writes the
+text. A text column built before the sort is carried through it, and at 2.5 million firms the
+sorted row width is what the sort costs (see `plan.build_plan`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tiangong.pipeline.sql import literal
@@ -15,13 +21,15 @@ from tiangong.scheme.model import Classification, Scheme
 from tiangong.scheme.validate import outcome_names
 
 ELIGIBLE = "(group_id IS NOT NULL AND special_class IS NULL)"
+QUOTA_BASIS = ("'按比例分档：组内第' || CAST(rank_pos AS VARCHAR) || '名/共' || "
+               "CAST(partition_size AS VARCHAR) || '家'")
 
 
 @dataclass
 class ClassSteps:
     steps: list[tuple[str, str]]
     index_column: str
-    reason_columns: list[str]
+    reasons: list[str]  # SQL text of each reason, over the columns of the last step
 
 
 def _cutoff(share_percent: float, rounding: str | None) -> str:
@@ -58,7 +66,9 @@ def ranked_sql(scheme: Scheme) -> str:
              f" COALESCE({in_denominator}, FALSE) AS counted FROM totals t")
     # The windows run over the few columns they read and are joined back by uscc (unique in
     # the year, checked on load): a window sorts every column it carries, and the full row is
-    # wide (at 2.5 million firms, tens of seconds instead of about one).
+    # wide (at 2.5 million firms, tens of seconds instead of about one). Firms in no group are
+    # left out of them: nothing shows their rank or partition size (see `final` and
+    # `plan.result_columns`), and the sort is shorter by their number.
     windows = (
         "SELECT uscc AS ranked_uscc, CASE WHEN eligible THEN ROW_NUMBER() OVER ("
         f"{over} ORDER BY {_order(cls, scheme)}) END AS rank_pos,"
@@ -66,7 +76,7 @@ def ranked_sql(scheme: Scheme) -> str:
         " AS min_rank,"
         f" CASE WHEN eligible THEN COUNT(*) OVER ({over}, {key}) END AS tie_count,"
         " CAST(SUM(CASE WHEN counted THEN 1 ELSE 0 END) OVER (PARTITION BY partition_key)"
-        f" AS BIGINT) AS partition_size FROM ({keyed}) k"
+        f" AS BIGINT) AS partition_size FROM ({keyed}) k WHERE group_id IS NOT NULL"
     )
     return (  # percentile: adjustment conditions may read it (see validate.outcome_names)
         "SELECT q.*, CAST(q.rank_pos AS DOUBLE) / NULLIF(q.partition_size, 0) AS percentile"
@@ -82,30 +92,30 @@ def _quota_index(cls: Classification, position: str, offset: str = "0", skip: in
     return f"CASE {' '.join(whens)} ELSE {len(cls.quotas) - 1} END"
 
 
-def class_steps(scheme: Scheme) -> ClassSteps:
+def class_steps(scheme: Scheme, source: str = "ranked") -> ClassSteps:
+    """The class steps, the first reading the ranked rows from `source`."""
     cls = scheme.classification
     codes = scheme.class_codes()
     last = len(codes) - 1
     steps: list[tuple[str, str]] = []
-    reasons = ["basis"]
     if cls.method == "quota":
         position = {"tiebreak": "rank_pos", "better_class": "min_rank",
                     "worse_class": "min_rank + tie_count - 1"}[cls.ties or "tiebreak"]
-        basis = "'按比例分档：组内第' || CAST(rank_pos AS VARCHAR) || '名/共' || " \
-                "CAST(partition_size AS VARCHAR) || '家'"
         by_quota = _quota_index(cls, position)
         steps.append(("classed", f"SELECT r.*, CASE WHEN eligible THEN {by_quota}"
-                      f" END AS idx0, CASE WHEN eligible THEN {basis} END AS basis FROM ranked r"))
+                      f" END AS idx0 FROM {source} r"))
+        reasons = [f"CASE WHEN eligible THEN {QUOTA_BASIS} END"]
     elif cls.method == "thresholds":
         assert cls.thresholds is not None
         key = "score" if cls.rank_by == "total" else f"value_{cls.rank_by}"
         whens = " ".join(f"WHEN {key} >= {literal(float(t))} THEN {i}"
                          for i, t in enumerate(cls.thresholds.values()))
         steps.append(("classed", f"SELECT r.*, CASE WHEN eligible THEN CASE {whens} ELSE {last}"
-                      " END END AS idx0, CASE WHEN eligible THEN '按分数线分档' END AS basis"
-                      " FROM ranked r"))
+                      f" END END AS idx0 FROM {source} r"))
+        reasons = ["CASE WHEN eligible THEN '按分数线分档' END"]
     else:
-        steps += _two_stage_steps(scheme)
+        steps += _two_stage_steps(scheme, source)
+        reasons = [_two_stage_basis(scheme)]
     index = "idx0"
     for n, (code, bound) in enumerate(cls.bounds.items(), start=1):
         target = codes.index(code)
@@ -120,12 +130,9 @@ def class_steps(scheme: Scheme) -> ClassSteps:
                    f"partition_key, eligible ORDER BY rank_pos DESC) <= "
                    f"{_cutoff(bound.min_share or 0, cls.rounding)} THEN {last} ELSE {index} END"
                    f" AS {new}")
-        reason = f"bound{n}"
-        sql += (f", CASE WHEN {new} <> {index} THEN {literal(f'受{code}类比例界限调整')} END"
-                f" AS {reason} FROM {steps[-1][0]} c")
-        steps.append((f"bounded{n}", sql))
+        steps.append((f"bounded{n}", f"{sql} FROM {steps[-1][0]} c"))
+        reasons.append(f"CASE WHEN {new} <> {index} THEN {literal(f'受{code}类比例界限调整')} END")
         index = new
-        reasons.append(reason)
     names = outcome_names(scheme)
     for n, adj in enumerate(cls.adjustments, start=1):
         cond = f"COALESCE({compile_expression(adj.when, names).sql}, FALSE)"
@@ -137,17 +144,16 @@ def class_steps(scheme: Scheme) -> ClassSteps:
             "at_most": f"GREATEST({index}, {target})",
             "at_least": f"LEAST({index}, {target})",
         }[adj.action]
-        new, reason = f"adj_idx{n}", f"adj{n}"
+        new, hit = f"adj_idx{n}", f"adj_hit{n}"
         steps.append((f"adjusted{n}", (
             f"SELECT c.*, CASE WHEN eligible AND {cond} THEN {new_idx} ELSE {index} END AS {new},"
-            f" CASE WHEN eligible AND {cond} THEN {literal(adj.reason)} END AS {reason}"
-            f" FROM {steps[-1][0]} c")))
+            f" eligible AND {cond} AS {hit} FROM {steps[-1][0]} c")))
+        reasons.append(f"CASE WHEN {hit} THEN {literal(adj.reason)} END")
         index = new
-        reasons.append(reason)
     return ClassSteps(steps, index, reasons)
 
 
-def _two_stage_steps(scheme: Scheme) -> list[tuple[str, str]]:
+def _two_stage_steps(scheme: Scheme, source: str) -> list[tuple[str, str]]:
     cls = scheme.classification
     ts = cls.two_stage
     assert ts is not None
@@ -157,27 +163,33 @@ def _two_stage_steps(scheme: Scheme) -> list[tuple[str, str]]:
     select = (
         f"SELECT r.*, CASE WHEN eligible AND rank_pos <= {candidates} THEN ROW_NUMBER() OVER ("
         "PARTITION BY partition_key, eligible, rank_pos <= " + candidates
-        + f" ORDER BY {sub_order}) END AS sub_pos FROM ranked r"
+        + f" ORDER BY {sub_order}) END AS sub_pos FROM {source} r"
     )
     chosen = (
         "SELECT s.*, COALESCE(sub_pos <= " + _cutoff(ts.share, cls.rounding) + ", FALSE)"
         " AS chosen FROM candidates s"
     )
-    label = f"'两阶段评选：综合排名前{ts.candidates_top_share:g}%中按{ts.by}入选'"
     rest = (
         "SELECT c.*, CASE WHEN NOT eligible THEN NULL WHEN chosen THEN " + str(chosen_idx)
-        + " ELSE " + _quota_index(cls, "rest_pos", "n_chosen", skip=chosen_idx) + " END AS idx0,"
-        f" CASE WHEN chosen THEN {label} WHEN eligible THEN '按比例分档：组内第' ||"
-        " CAST(rank_pos AS VARCHAR) || '名/共' || CAST(partition_size AS VARCHAR) || '家' END"
-        " AS basis FROM (SELECT h.*, SUM(CASE WHEN chosen THEN 1 ELSE 0 END) OVER (PARTITION BY"
+        + " ELSE " + _quota_index(cls, "rest_pos", "n_chosen", skip=chosen_idx) + " END AS idx0"
+        " FROM (SELECT h.*, SUM(CASE WHEN chosen THEN 1 ELSE 0 END) OVER (PARTITION BY"
         " partition_key) AS n_chosen, ROW_NUMBER() OVER (PARTITION BY partition_key, eligible,"
         " chosen ORDER BY rank_pos) AS rest_pos FROM chosen_set h) c"
     )
     return [("candidates", select), ("chosen_set", chosen), ("classed", rest)]
 
 
-def final_class_sql(scheme: Scheme, index: str, reasons: list[str]) -> str:
-    """Class code, label and reason text, including special classes and excluded firms."""
+def _two_stage_basis(scheme: Scheme) -> str:
+    ts = scheme.classification.two_stage
+    assert ts is not None
+    label = f"'两阶段评选：综合排名前{ts.candidates_top_share:g}%中按{ts.by}入选'"
+    return f"CASE WHEN chosen THEN {label} WHEN eligible THEN {QUOTA_BASIS} END"
+
+
+def final_class_sql(scheme: Scheme, index: str, reasons: list[str], source: str,
+                    extra: Sequence[str] = ()) -> str:
+    """Class code, label and reason text, including special classes and excluded firms;
+    `extra`: more columns (SQL AS name) computed from the rows of `source` alongside."""
     codes = scheme.classification.classes
     by_index = " ".join(f"WHEN {i} THEN {literal(c.code)}" for i, c in enumerate(codes))
     labels = {c.code: c.label for c in codes}
@@ -200,7 +212,8 @@ def final_class_sql(scheme: Scheme, index: str, reasons: list[str]) -> str:
         " CASE WHEN group_id IS NULL THEN '不符合任何评价组的纳入条件'"
         + (f" WHEN special_class IS NOT NULL THEN CASE special_class {special_reason} END"
            if specials else "")
-        + f" ELSE {reason_join} END AS class_reason FROM {{source}} c) f"
+        + f" ELSE {reason_join} END AS class_reason{''.join(', ' + e for e in extra)}"
+        f" FROM {source} c) f"
     )
 
 

@@ -2,6 +2,12 @@
 
 Keeping the plan a plain list makes three things easy: running it on any engine, storing the
 exact statements with a run (an objection can be answered from them), and testing a step alone.
+
+The results are in credit-code order. The rows are sorted in the `sorted` step, before `final`
+and the results query write the text columns (class, reason, labels, imputation notes): what a
+sort costs is the width of the rows it carries, and at 2.5 million firms sorting the finished
+44-column rows took seconds and spilled to disk. Both later statements only compute columns
+row by row, which keeps the order (`evaluate` checks it).
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tiangong import canonical
-from tiangong.pipeline import classes, indicators, population, scores
+from tiangong.pipeline import classes, indicators, joins, population, scores
 from tiangong.pipeline.sql import case_by_group, literal
 from tiangong.scheme.model import Scheme
 
@@ -37,9 +43,10 @@ def _special_from_rules_sql(scheme: Scheme, source: str) -> str:
             f" FROM {source} i")
 
 
-def _year_chain(scheme: Scheme, year: int, suffix: str) -> list[tuple[str, str]]:
+def _year_chain(scheme: Scheme, year: int, suffix: str,
+                counts: joins.Counts) -> list[tuple[str, str]]:
     return [
-        (f"base{suffix}", population.base_sql(scheme, year)),
+        (f"base{suffix}", population.base_sql(scheme, year, counts=counts)),
         (f"population{suffix}", population.population_sql(scheme, f"base{suffix}")),
         (f"indicators{suffix}", indicators.indicators_sql(scheme, f"population{suffix}")),
         (f"classified{suffix}", _special_from_rules_sql(scheme, f"indicators{suffix}")),
@@ -84,25 +91,36 @@ def result_columns(scheme: Scheme) -> list[tuple[str, str]]:
 def build_plan(scheme: Scheme, year: int) -> Plan:
     steps: list[tuple[str, str]] = []
     prior = scores.needs_prior_year(scheme)
-    if prior:
-        steps += _year_chain(scheme, year - 1, "_prev")
-    steps += _year_chain(scheme, year, "")
+    if prior:  # the prior year only forms its population (its benchmark means)
+        steps += _year_chain(scheme, year - 1, "_prev", joins.read_by(scheme, "population"))
+    early = joins.read_by(scheme, "population", "points")
+    chain = _year_chain(scheme, year, "", early)
+    benchmarks = ("benchmarks", scores.benchmarks_sql(scheme, prior))
+    raw_points = ("raw_points", scores.raw_points_sql(scheme))
+    if scores.reads_own_year_stats(scheme):
+        steps += [*chain, benchmarks, raw_points]
+    else:  # one pass for the group statistics and the mean item points
+        group_stats = scores.group_stats_sql(scheme, "raw_points", with_item_means=True)
+        steps += [*chain[:-1], raw_points, ("group_stats", group_stats), benchmarks]
     steps += [
-        ("benchmarks", scores.benchmarks_sql(scheme, prior)),
-        ("raw_points", scores.raw_points_sql(scheme)),
         ("item_means", scores.item_means_sql(scheme)),
         ("scored", scores.scored_sql(scheme)),
         ("totals", scores.totals_sql(scheme)),
         ("ranked", classes.ranked_sql(scheme)),
     ]
-    cls = classes.class_steps(scheme)
+    late = joins.read_by(scheme, "classes") - early
+    if late:  # counts read only by adjustments: joined to the ranked rows, not under ranking
+        steps.append(("adjust_counts", joins.with_counts_sql(late, year, "ranked")))
+    cls = classes.class_steps(scheme, steps[-1][0])
     steps += cls.steps
-    final = classes.final_class_sql(scheme, cls.index_column, cls.reason_columns)
-    steps.append(("final", final.replace("{source}", cls.steps[-1][0])))
+    steps.append(("sorted", f"SELECT * FROM {cls.steps[-1][0]} ORDER BY uscc"))
+    imputed = [f"{scores.imputed_sql(scheme, i)} AS imputed_{i}"
+               for i in scores.scored_items(scheme)]
+    steps.append(("final", classes.final_class_sql(scheme, cls.index_column, cls.reasons,
+                                                   "sorted", imputed)))
     cols = result_columns(scheme)
     select = ", ".join(f"{sql} AS {_quote(name)}" for name, sql in cols)
-    results = f"SELECT {select} FROM final ORDER BY uscc"
-    return Plan(tuple(steps), results, tuple(name for name, _ in cols))
+    return Plan(tuple(steps), f"SELECT {select} FROM final", tuple(name for name, _ in cols))
 
 
 def _quote(name: str) -> str:

@@ -1,66 +1,34 @@
 """Who is evaluated, in which group, and who is set aside in a special class.
 
-The base table adds the derived variables every scheme may use (age, industry division, tenant
-counts, event counts) so that selectors, triggers and indicators read one row per enterprise.
+The base table adds the derived variables a scheme may use (age, industry division, and the
+tenant and event counts it reads before classes are adjusted, see `joins`) so that selectors,
+triggers and indicators read one row per enterprise.
 Firms that fall in no group stay in the table with a NULL group: nobody silently disappears.
 """
 
 from __future__ import annotations
 
 from tiangong import canonical
+from tiangong.pipeline.joins import Counts, count_columns, read_by
 from tiangong.pipeline.sql import literal
-from tiangong.scheme.expressions import compile_expression, event_column
+from tiangong.scheme.expressions import compile_expression
 from tiangong.scheme.model import Range, Scheme, Selector
 from tiangong.scheme.validate import base_names
 
 
-def events_used(scheme: Scheme) -> list[tuple[str, str | None]]:
-    """Every (event type, severity) any expression of the scheme counts."""
-    found: set[tuple[str, str | None]] = set()
-    names = base_names()
-    names.update({i: f"value_{i}" for i in scheme.indicators})
-    names.update({"score": "score", "rank": "rank_pos", "percentile": "percentile",
-                  "partition_size": "partition_size"})
-    exprs = [i.expr for i in scheme.indicators.values()]
-    exprs += [s.when for s in scheme.special_classes if s.when]
-    exprs += [a.when for a in scheme.classification.adjustments]
-    for group in scheme.groups:
-        exprs += [p.expr for p in (*group.bonus, *group.penalties)]
-        if group.select.where:
-            exprs.append(group.select.where)
-    for text in exprs:
-        found |= compile_expression(text, names).events
-    return sorted(found, key=lambda e: (e[0], e[1] or ""))
-
-
-def base_sql(scheme: Scheme, year: int, source: str = "enterprises") -> str:
+def base_sql(scheme: Scheme, year: int, source: str = "enterprises",
+             counts: Counts | None = None) -> str:
+    """One row per enterprise of `year` with the derived variables and `counts` (by default
+    every event and tenancy count the scheme reads; the plan joins some later, see `joins`)."""
     cols = ", ".join(f"e.{c.name}" for c in canonical.ENTERPRISE_COLUMNS)
-    events = events_used(scheme)
-    event_sums = "".join(
-        f", SUM(CASE WHEN event_type = {literal(t)}"
-        + (f" AND severity = {literal(s)}" if s else "")
-        + f" THEN 1 ELSE 0 END) AS {event_column(t, s)}"
-        for t, s in events
-    )
-    event_cols = "".join(f", COALESCE(ev.{event_column(t, s)}, 0) AS {event_column(t, s)}"
-                         for t, s in events)
-    event_join = (
-        f" LEFT JOIN (SELECT uscc{event_sums} FROM events WHERE year = {year} GROUP BY uscc) ev"
-        " ON ev.uscc = e.uscc" if events else ""
-    )
+    count_cols, count_joins = count_columns(
+        read_by(scheme) if counts is None else counts, year, "e.uscc")
     return (
         f"SELECT {cols},"
         " CAST(e.year - EXTRACT(YEAR FROM e.founded_date) AS DOUBLE) AS age_years,"
         " CAST(e.year - EXTRACT(YEAR FROM e.production_date) AS DOUBLE) AS production_years,"
-        " SUBSTRING(e.industry_code, 1, 2) AS industry_division,"
-        " CAST(COALESCE(t.tenant_count, 0) AS DOUBLE) AS tenant_count,"
-        " CAST(COALESCE(t.leased_out_area, 0) AS DOUBLE) AS leased_out_area"
-        f"{event_cols}"
-        f" FROM {source} e"
-        " LEFT JOIN (SELECT landlord_uscc, COUNT(DISTINCT tenant_uscc) AS tenant_count,"
-        f" SUM(land_area) AS leased_out_area FROM tenancies WHERE year = {year}"
-        " GROUP BY landlord_uscc) t ON t.landlord_uscc = e.uscc"
-        f"{event_join}"
+        f" SUBSTRING(e.industry_code, 1, 2) AS industry_division{count_cols}"
+        f" FROM {source} e{count_joins}"
         f" WHERE e.year = {year}"
     )
 
