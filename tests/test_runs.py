@@ -114,3 +114,22 @@ def test_diff_reports_scheme_and_benchmark_changes(store: RunStore, tmp_path: Pa
     assert any("24.097" in line and "20.0" in line for line in d.scheme_changes)
     assert any("tax_per_mu" in line and "24.097 → 20" in line for line in d.benchmark_changes)
     assert d.score_changes == 12  # every 规上 score moved; 规下 untouched
+
+
+def test_results_digest_reads_cells_not_the_bytes_under_nulls() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from tiangong.runs.store import results_digest
+
+    valid = pa.array([True, False, True])
+    a = pa.Array.from_buffers(pa.float64(), 3, [pa.array([True, False, True]).buffers()[1],
+                                                pa.py_buffer(np.array([1.0, 7.0, 3.0]).tobytes())])
+    b = pa.Array.from_buffers(pa.float64(), 3, [valid.buffers()[1],
+                                                pa.py_buffer(np.array([1.0, 9.0, 3.0]).tobytes())])
+    assert a.equals(b) and a.buffers()[1] != b.buffers()[1]
+    assert results_digest(pa.table({"x": a})) == results_digest(pa.table({"x": b}))
+    other = pa.array([1.0, None, 4.0])
+    assert results_digest(pa.table({"x": a})) != results_digest(pa.table({"x": other}))
+    zero = pa.array([1.0, 0.0, 3.0])  # a null is not the zero it is settled to
+    assert results_digest(pa.table({"x": a})) != results_digest(pa.table({"x": zero}))

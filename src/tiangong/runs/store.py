@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tiangong import __version__
@@ -113,14 +114,43 @@ class _HashSink:
         self.closed = True
 
 
+def _settled(column: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Which cells hold a value, and the values with every null cell set to the type's zero.
+
+    Arrow leaves whatever bytes happen to be under a null cell, and an engine fills them
+    differently from run to run (the same results carried different bytes under null
+    percentiles), so the digest reads the cells' validity and settled values, not raw buffers.
+    """
+    valid = pc.is_valid(column)
+    if not column.null_count:
+        return valid, column
+    t = column.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        zero = pa.scalar("", t)
+    elif pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        zero = pa.scalar(b"", t)
+    elif pa.types.is_boolean(t):
+        zero = pa.scalar(False)
+    elif pa.types.is_null(t):
+        return valid, pc.fill_null(column.cast(pa.int8()), 0)
+    else:
+        zero = pa.scalar(0, pa.int32()).cast(t)
+    return valid, pc.fill_null(column, zero)
+
+
 def results_digest(table: pa.Table) -> str:
-    """SHA-256 of the results as Arrow IPC in fixed-size slices, independent of chunking."""
+    """SHA-256 of the results' cells (validity and settled values, `_settled`) as Arrow IPC in
+    fixed-size slices: independent of chunking and of the bytes under null cells."""
     sink = _HashSink()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
+    fields = [f for name in table.column_names
+              for f in (pa.field(f"{name}.valid", pa.bool_()), table.schema.field(name))]
+    schema = pa.schema([f if not pa.types.is_null(f.type) else f.with_type(pa.int8())
+                        for f in fields], metadata=table.schema.metadata)
+    with pa.ipc.new_stream(sink, schema) as writer:
         for start in range(0, max(table.num_rows, 1), 65536):
             part = table.slice(start, 65536).combine_chunks()
-            for batch in part.to_batches():
-                writer.write_batch(batch)
+            arrays = [a for col in part.columns for a in _settled(col.combine_chunks())]
+            writer.write_batch(pa.record_batch(arrays, schema=schema))
     return sink.digest.hexdigest()
 
 
