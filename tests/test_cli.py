@@ -80,6 +80,27 @@ def test_evaluate_writes_outputs_and_stores_the_run(tmp_path: Path, store: str) 
     assert code == 0 and "亩均税收" in text and "等级" in text
 
 
+def test_the_stored_results_are_the_published_results_file(tmp_path: Path, store: str) -> None:
+    # the store encodes results.parquet once for the run and the output folder
+    import duckdb
+
+    data = write_dir(tmp_path / "data", firms())
+    out = tmp_path / "out"
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--year",
+                     "2022", "--out", str(out), "--store", store, "--formats", "parquet")
+    assert code == 0, text
+    con = duckdb.connect(store, read_only=True)
+    kept = con.execute("SELECT parquet FROM run_results WHERE run_id = 'R0001'").fetchone()
+    con.close()
+    assert kept is not None and kept[0] == (out / "results.parquet").read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == ["results.parquet"]  # nothing staged left
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--year",
+                     "2022", "--out", str(tmp_path / "unstored"), "--no-store",
+                     "--formats", "parquet")
+    assert code == 0, text
+    assert (tmp_path / "unstored" / "results.parquet").read_bytes() == kept[0]
+
+
 def test_runs_diff_shows_who_changed_and_why(tmp_path: Path, store: str) -> None:
     for i, tax in enumerate((160, 900)):
         data = write_dir(tmp_path / f"d{i}", firms(tax))

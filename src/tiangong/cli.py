@@ -193,11 +193,19 @@ def evaluate(
         ev.fingerprints["intake"] = intakes.label()
         label = label or f"intake {intakes.label()}"
     run_id = "unsaved"
-    if not no_store:
-        with RunStore(store) as st:
-            run_id = st.save(ev, label=label).id
-    paths = publish(ev.results, loaded.scheme, the_year, run_id, out_dir, fmts,
-                    hide_ranks=hide_ranks)
+    # the store encodes results.parquet once for the run and for the output folder
+    staged = out_dir / ".results.parquet.staged" if "parquet" in fmts and not no_store else None
+    try:
+        if not no_store:
+            if staged is not None:
+                out_dir.mkdir(parents=True, exist_ok=True)
+            with RunStore(store) as st:
+                run_id = st.save(ev, label=label, results_file=staged).id
+        paths = publish(ev.results, loaded.scheme, the_year, run_id, out_dir, fmts,
+                        hide_ranks=hide_ranks, staged_parquet=staged)
+    finally:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
     for w in ev.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")
     order = [c.code for c in loaded.scheme.classification.classes]

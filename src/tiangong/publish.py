@@ -49,14 +49,15 @@ def layout_for(scheme: Scheme, year: int, run_id: str) -> PublicationLayout:
 
 def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
             out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
-            hide_ranks: bool = False) -> list[Path]:
+            hide_ranks: bool = False, staged_parquet: Path | None = None) -> list[Path]:
     """Write the chosen formats into `out_dir`; returns the paths written, in a stable order.
 
     `parquet`/`csv`: the analysts' results table; `xlsx`: the 公示 workbook; `sheets`: the
     一企一单 workbook (one sheet per enterprise; at most 2,000 per workbook, so large regions
     get it per group, in several files). `results` may be the evaluation's Arrow table
     (`Evaluation.results`): the Parquet is then written without a pandas copy, and the
-    DataFrame is only made for the formats that need one.
+    DataFrame is only made for the formats that need one. `staged_parquet`: results.parquet
+    already encoded for these results (`RunStore.save(results_file=...)`), moved into place.
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -67,7 +68,8 @@ def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id:
     paths: list[Path] = []
     tables = [f for f in formats if f in ("parquet", "csv")]
     if tables:
-        paths += write_results_tables(results, out_dir, tables)
+        paths += write_results_tables(results, out_dir, tables,
+                                       staged_parquet=staged_parquet)
     if isinstance(results, pa.Table) and ("xlsx" in formats or "sheets" in formats):
         results = results.to_pandas()
     if "xlsx" in formats:

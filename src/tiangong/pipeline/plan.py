@@ -61,7 +61,10 @@ def _shown(column: str) -> str:
 
 def result_columns(scheme: Scheme) -> list[tuple[str, str]]:
     """(output name, SQL) in the stable order of the results table."""
-    ident = [(c.name, c.name) for c in canonical.ENTERPRISE_COLUMNS
+    # year as BIGINT: the results table's contract type (`outputs.results_table`), so the
+    # published file and the computed table have one schema
+    ident = [(c.name, "CAST(year AS BIGINT)" if c.name == "year" else c.name)
+             for c in canonical.ENTERPRISE_COLUMNS
              if c.name in ("uscc", "name", "year", "county_code", "town_code", "town_name",
                            "size_class", "industry_code")]
     group_label = case_by_group({g.id: literal(g.label) for g in scheme.groups})

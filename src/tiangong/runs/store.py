@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from tiangong import __version__
 from tiangong.errors import Problem, RunNotFound, TiangongError
 from tiangong.evaluate import Evaluation, sorted_rows
+from tiangong.outputs.results_table import write_results_parquet
 from tiangong.scheme.loader import LoadedScheme, parse_scheme
 
 DEFAULT_STORE = "tiangong.duckdb"
@@ -191,8 +192,15 @@ class RunStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def save(self, ev: Evaluation, label: str = "") -> RunRecord:
-        """Store `ev` as a new run; the whole run lands or nothing does."""
+    def save(self, ev: Evaluation, label: str = "", *,
+             results_file: Path | None = None) -> RunRecord:
+        """Store `ev` as a new run; the whole run lands or nothing does.
+
+        The results are kept as the analysts' results.parquet (`write_results_parquet`), so the
+        stored results are the published ones byte for byte. `results_file`: where to leave
+        that file after the save (a caller publishing it moves it into place rather than
+        encoding 2.5 million rows a second time); by default it is a temporary file.
+        """
         if not ev.inputs:
             raise ValueError("evaluation was run with keep_inputs=False; it cannot be stored")
         seq = int(self.con.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM runs").fetchone()[0])  # type: ignore[index]
@@ -203,17 +211,18 @@ class RunStore:
             "SELECT 1 FROM input_blobs WHERE key = ?", [key]).fetchall()]
         # The Parquet encodings and the digest are independent and release the GIL: run them
         # side by side (at 2.5 million firms, about 9 s one after the other on two cores).
-        # Each is written to a private temporary file that DuckDB reads as a BLOB, so that no
-        # encoded copy is held in Python memory as well.
+        # Each is written to a file that DuckDB reads as a BLOB, so that no encoded copy is
+        # held in Python memory as well.
         with tempfile.TemporaryDirectory(prefix="tiangong-store-") as tmp, \
                 ThreadPoolExecutor(max_workers=2) as pool:
-            files = {t: Path(tmp) / f"{t}.parquet" for t in [*new_inputs, "results"]}
+            files = {t: Path(tmp) / f"{t}.parquet" for t in new_inputs}
+            files["results"] = results_file or Path(tmp) / "results.parquet"
+            jobs = [pool.submit(write_results_parquet, ev.results, files["results"])]
             digest_job = pool.submit(results_digest, ev.results)
-            jobs = [pool.submit(_write_parquet, ev.results, files["results"])]
             jobs += [pool.submit(_write_parquet, ev.inputs[t], files[t]) for t in new_inputs]
-            digest = digest_job.result()
             for job in jobs:
                 job.result()
+            digest = digest_job.result()
             with self._transaction():
                 for table in new_inputs:
                     key = input_keys[table]
@@ -300,7 +309,9 @@ class RunStore:
                                 [rid]).fetchone()
         if blob is None:  # a store written before results were kept as Parquet
             return self.con.sql(f'SELECT * FROM "results_{rid}" ORDER BY uscc').to_arrow_table()
-        return _from_parquet(blob[0])
+        # as computed: without the pandas metadata results.parquet carries for its readers
+        # (`to_pandas` would otherwise turn gaps in integer columns into pd.NA)
+        return _from_parquet(blob[0]).replace_schema_metadata(None)
 
     def benchmarks(self, run_id: str) -> pa.Table:
         rid = self.get(run_id).id
