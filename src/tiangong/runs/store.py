@@ -19,7 +19,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,7 +217,8 @@ class RunStore:
                 ThreadPoolExecutor(max_workers=2) as pool:
             files = {t: Path(tmp) / f"{t}.parquet" for t in new_inputs}
             files["results"] = results_file or Path(tmp) / "results.parquet"
-            jobs = [pool.submit(write_results_parquet, ev.results, files["results"])]
+            jobs: list[Future[Any]] = [
+                pool.submit(write_results_parquet, ev.results, files["results"])]
             digest_job = pool.submit(results_digest, ev.results)
             jobs += [pool.submit(_write_parquet, ev.inputs[t], files[t]) for t in new_inputs]
             for job in jobs:
