@@ -99,6 +99,9 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measurement:
     """Run `cmd`; wall time, peak memory of its process tree, exit code."""
     peak_kb = 0
     done = threading.Event()
+    # Untimed: write back what earlier commands left in the page cache, so that no command's
+    # fsync (the run store commits with one) waits for another's output files.
+    os.sync()
     with log.open("wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
