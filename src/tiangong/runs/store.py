@@ -9,7 +9,10 @@ ran, the results and their digest, and timestamps. Runs are only ever added, nev
 Result and input tables are kept inside the file as Parquet (zstd) in BLOB columns rather than as
 DuckDB tables: encoding 2.5 million wide rows into DuckDB's own storage took four to six times
 as long as Parquet (about 9 s against 2 s on two cores), and tables are only ever read whole.
-Stores written by earlier versions (one DuckDB table per run) are still read.
+The results BLOB is the analysts' results.parquet itself (`write_results_parquet`), which
+`tiangong evaluate` then moves into the output folder: one encode, and the stored results are
+the published ones byte for byte. Stores written by earlier versions (one DuckDB table per run,
+or results encoded as computed) are still read.
 """
 
 from __future__ import annotations
