@@ -197,8 +197,6 @@ def evaluate(
     staged = out_dir / ".results.parquet.staged" if "parquet" in fmts and not no_store else None
     try:
         if not no_store:
-            if staged is not None:
-                out_dir.mkdir(parents=True, exist_ok=True)
             with RunStore(store) as st:
                 run_id = st.save(ev, label=label, results_file=staged).id
         paths = publish(ev.results, loaded.scheme, the_year, run_id, out_dir, fmts,
