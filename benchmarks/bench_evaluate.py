@@ -48,7 +48,7 @@ MIN_RATIO = {"nation": 3.0}
 LIBRARY_DRIVER = """
 import sys
 import pyarrow.parquet as pq
-from tiangong.evaluate import evaluate
+from tiangong.evaluation.evaluate import evaluate
 ev = evaluate("huangyan_2022", sys.argv[1], int(sys.argv[2]), keep_inputs=False)
 from pathlib import Path
 Path(sys.argv[3]).mkdir(parents=True, exist_ok=True)
@@ -192,7 +192,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     tg = tiangong_command()
     py = [sys.executable]
     try:
-        warm = [*py, "-c", "import tiangong.cli, tiangong.evaluate, tiangong.publish, "
+        warm = [*py, "-c", "import tiangong.cli.main, tiangong.evaluation.evaluate, "
+                "tiangong.evaluation.publish, "
                 "tiangong.runs, pandas, pyarrow.parquet, duckdb"]
         subprocess.run(warm, env=env, check=True, cwd=ROOT)  # untimed: bytecode + disk cache
         ours: list[Measurement] = []

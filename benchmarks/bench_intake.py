@@ -94,7 +94,7 @@ wrap(S, "save_intake", "store: save intake")
 
 sys.argv = ["tiangong", *sys.argv[2:]]
 start = time.perf_counter()
-from tiangong.cli import main
+from tiangong.cli.main import main
 try:
     main()
 except SystemExit as stop:
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     env["COLUMNS"] = "200"
     work = Path(tempfile.mkdtemp(prefix="tiangong-bench-intake-"))
     try:
-        warm = [sys.executable, "-c", "import tiangong.cli, tiangong.intake.assemble, "
+        warm = [sys.executable, "-c", "import tiangong.cli.main, tiangong.intake.assemble, "
                 "tiangong.identity.linking, splink, duckdb, fastexcel, xlsxwriter"]
         subprocess.run(warm, env=env, check=True, cwd=ROOT)  # untimed: bytecode, disk cache
         runs = []

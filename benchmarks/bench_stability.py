@@ -49,8 +49,8 @@ def cpu_s() -> float:
 
 def run_one(args: argparse.Namespace) -> None:
     from tiangong.demo.generator import generate
-    from tiangong.evaluate import evaluate
-    from tiangong.stability import ClassUncertainty, class_stability
+    from tiangong.evaluation.evaluate import evaluate
+    from tiangong.evaluation.stability import ClassUncertainty, class_stability
 
     year = SCHEMES[args.scheme]
     data = generate(args.scale, args.seed, year=year)

@@ -4,7 +4,7 @@ This is what a competent analyst would write by hand for this one scheme: read t
 Parquet files, compute the indicators and item scores column by column, rank inside each group
 with `sort_values` + `groupby().cumcount()`, cut the cumulative quotas, apply the two
 adjustments and write a Parquet results table. It encodes the rules of
-src/tiangong/scheme/builtin/huangyan_2022.yaml as the pipeline interprets them:
+src/tiangong/evaluation/scheme/builtin/huangyan_2022.yaml as the pipeline interprets them:
 
 * population: 规上 (size_class above) all; 规下 (below) with land_area >= 3 亩; others in no group;
 * special classes, only for firms in a group, first match wins: 免评 when the industry division

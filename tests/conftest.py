@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from tiangong.sources import empty_table
+from tiangong.evaluation.sources import empty_table
 
 DEFAULTS: dict[str, Any] = {
     "year": 2022, "county_code": "331003", "town_code": "331003001", "town_name": "东城街道",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tiangong.demo.generator import generate
-from tiangong.evaluate import evaluate
+from tiangong.evaluation.evaluate import evaluate
 from tiangong.runs.store import RunStore
 
 TAIZHOU: dict[str, str] = {

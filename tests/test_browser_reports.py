@@ -17,7 +17,7 @@ import pytest
 from region_data import TAIZHOU, boundaries, divisions_csv, stored_city_run
 from typer.testing import CliRunner
 
-from tiangong.cli import app
+from tiangong.cli.main import app
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

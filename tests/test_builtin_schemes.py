@@ -18,12 +18,12 @@ import pytest
 from conftest import tables
 from pydantic import BaseModel
 
-from tiangong import canonical
 from tiangong.errors import DataError
-from tiangong.evaluate import Evaluation, evaluate
-from tiangong.scheme import classification, model
-from tiangong.scheme.loader import builtin_ids, load_scheme
-from tiangong.scheme.validate import check_scheme
+from tiangong.evaluation import canonical
+from tiangong.evaluation.evaluate import Evaluation, evaluate
+from tiangong.evaluation.scheme import classification, model
+from tiangong.evaluation.scheme.loader import builtin_ids, load_scheme
+from tiangong.evaluation.scheme.validate import check_scheme
 
 BUILTINS = ["huangyan_2022", "huaian_2024", "template"]
 COUNTY = "320803"  # 淮安区
@@ -230,5 +230,5 @@ def test_every_variable_is_documented() -> None:
 
 
 def test_builtin_files_are_package_data() -> None:
-    files = {f.name for f in resources.files("tiangong.scheme.builtin").iterdir()}
+    files = {f.name for f in resources.files("tiangong.evaluation.scheme.builtin").iterdir()}
     assert {f"{b}.yaml" for b in BUILTINS} <= files

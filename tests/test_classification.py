@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from conftest import tables
 
-from tiangong.evaluate import evaluate
-from tiangong.scheme.loader import LoadedScheme, parse_scheme
+from tiangong.evaluation.evaluate import evaluate
+from tiangong.evaluation.scheme.loader import LoadedScheme, parse_scheme
 
 HEAD = """\
 id: class_test

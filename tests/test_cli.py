@@ -10,8 +10,8 @@ import pytest
 from conftest import tables
 from typer.testing import CliRunner
 
-from tiangong.cli import app
-from tiangong.cli_docs import render_cli_reference
+from tiangong.cli.docs import render_cli_reference
+from tiangong.cli.main import app
 
 runner = CliRunner()
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
@@ -50,7 +50,7 @@ def test_scheme_check_reports_ok_and_problems(tmp_path: Path, monkeypatch, capsy
     assert code == 0 and "OK" in text and "亩均税收" in text
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nname: y\nindicators: {}\ngroups: []\n", encoding="utf-8")
-    from tiangong.cli import main
+    from tiangong.cli.main import main
 
     monkeypatch.setattr("sys.argv", ["tiangong", "scheme", "check", str(bad)])
     with pytest.raises(SystemExit) as exit_info:
@@ -125,21 +125,21 @@ def test_missing_data_folder_is_one_clear_error(tmp_path: Path, store: str) -> N
 def test_cli_reference_is_up_to_date() -> None:
     expected = render_cli_reference()
     assert DOCS.read_text(encoding="utf-8") == expected, (
-        "docs/cli.md is stale: run `uv run python -m tiangong.cli_docs > docs/cli.md`")
+        "docs/cli.md is stale: run `uv run python -m tiangong.cli.docs > docs/cli.md`")
 
 
 def test_data_format_reference_is_up_to_date() -> None:
-    from tiangong.data_docs import render_data_formats
+    from tiangong.evaluation.data_docs import render_data_formats
 
     path = DOCS.parent / "data-formats.md"
     assert path.read_text(encoding="utf-8") == render_data_formats(), (
         "docs/data-formats.md is stale: run "
-        "`uv run python -m tiangong.data_docs > docs/data-formats.md`")
+        "`uv run python -m tiangong.evaluation.data_docs > docs/data-formats.md`")
 
 
 def test_unreadable_csv_values_are_reported_with_file_line_and_column(tmp_path: Path) -> None:
     from tiangong.errors import DataError
-    from tiangong.evaluate import evaluate
+    from tiangong.evaluation.evaluate import evaluate
 
     data = write_dir(tmp_path / "data", firms(), fmt="csv")
     path = data / "enterprises.csv"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import tables
 
-from tiangong.evaluate import evaluate
-from tiangong.explain import explain
+from tiangong.evaluation.evaluate import evaluate
+from tiangong.evaluation.explain import explain
 from tiangong.runs import RunStore
 
 # Five 规下 firms, constant benchmarks: score = tax/land/11.5932*50 + tax/elec/0.2352*50.

@@ -16,9 +16,9 @@ from tiangong.demo import SCALES, generate, write_canonical
 from tiangong.demo.names import make_names
 from tiangong.demo.regions import build_layout, place_firms
 from tiangong.demo.vocabulary import INDUSTRIES
-from tiangong.evaluate import evaluate
+from tiangong.evaluation.evaluate import evaluate
+from tiangong.evaluation.sources import empty_table
 from tiangong.identity import is_valid_uscc
-from tiangong.sources import empty_table
 
 YEAR = 2022
 CHINESE = re.compile(r"^[\u4e00-\u9fff]+$")

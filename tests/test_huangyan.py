@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from conftest import tables
 
-from tiangong.evaluate import Evaluation, evaluate
-from tiangong.scheme.loader import load_scheme
+from tiangong.evaluation.evaluate import Evaluation, evaluate
+from tiangong.evaluation.scheme.loader import load_scheme
 
 TOL = 1e-9
 

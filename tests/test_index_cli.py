@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from tiangong.cli import app
+from tiangong.cli.main import app
 from tiangong.errors import SchemeError
 from tiangong.index.config import load_index_config
 

@@ -13,8 +13,8 @@ import pytest
 from tiangong.demo import generate
 from tiangong.demo.exports import ExportManifest, write_exports
 from tiangong.errors import DataError
+from tiangong.evaluation.sources import empty_table
 from tiangong.intake.assemble import MEASURES, IntakeResult, assemble, detect_source
-from tiangong.sources import empty_table
 
 SEED, YEAR = 5, 2022
 GHOST = "黄岩幽灵不存在贸易有限公司"
@@ -133,7 +133,7 @@ def test_values_equal_truth(result: IntakeResult, manifest: ExportManifest) -> N
 
 
 def test_evaluates(result: IntakeResult) -> None:
-    from tiangong.evaluate import evaluate
+    from tiangong.evaluation.evaluate import evaluate
 
     ev = evaluate("huangyan_2022", result.out_dir, YEAR)
     assert ev is not None
@@ -166,7 +166,7 @@ def test_cli_command(manifest: ExportManifest, tmp_path: Path) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from tiangong.cli_intake import register
+    from tiangong.cli.intake import register
 
     app = typer.Typer()
     register(app)

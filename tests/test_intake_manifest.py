@@ -217,7 +217,7 @@ def test_mu_per_square_metre_from_manifest(exports: ExportManifest, original: In
 def test_cli_manifest_option(exports: ExportManifest, tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str]) -> None:
-    from tiangong.cli import main
+    from tiangong.cli.main import main
 
     folder, unit = renamed(exports, tmp_path / "exports")
     good = tmp_path / "package.yaml"

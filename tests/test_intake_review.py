@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from tiangong.cli import app
+from tiangong.cli.main import app
 from tiangong.demo import generate
 from tiangong.demo.exports import ExportManifest, write_exports
 from tiangong.errors import DataError

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from tiangong.cli import app
+from tiangong.cli.main import app
 from tiangong.demo import generate
 from tiangong.demo.exports import ExportManifest, write_exports
 from tiangong.runs import RunStore, intake_table, list_intakes
@@ -134,7 +134,7 @@ def test_prior_year_comes_from_its_own_intake(setup: Setup) -> None:
 def test_a_year_without_intake_is_one_clear_error(setup: Setup, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from tiangong.cli import main
+    from tiangong.cli.main import main
 
     nowhere = tmp_path / "none.duckdb"
     for store, held in ((setup.store, "2021, 2022"), (nowhere, "no run store here")):
@@ -154,7 +154,7 @@ def test_a_year_without_intake_is_one_clear_error(setup: Setup, tmp_path: Path,
 def test_a_failed_intake_leaves_the_store_as_it_was(setup: Setup, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from tiangong.cli import main
+    from tiangong.cli.main import main
 
     exports = tmp_path / "exports"
     shutil.copytree(setup.exports[YEAR].out_dir, exports)

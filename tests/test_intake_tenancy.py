@@ -119,8 +119,8 @@ def test_both_parties_linked(separate: IntakeResult) -> None:
 
 
 def test_scheme_deducts_land_let_out_and_penalises_tenants(separate: IntakeResult) -> None:
-    from tiangong.evaluate import evaluate
-    from tiangong.scheme.loader import parse_scheme
+    from tiangong.evaluation.evaluate import evaluate
+    from tiangong.evaluation.scheme.loader import parse_scheme
 
     scheme = parse_scheme("""\
 id: land_rule_test

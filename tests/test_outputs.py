@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tiangong.outputs import (
+from tiangong.evaluation.outputs import (
     MAX_ENTERPRISE_SHEETS,
     ClassLayout,
     GroupLayout,
@@ -24,7 +24,7 @@ from tiangong.outputs import (
     write_gongshi_workbook,
     write_results_tables,
 )
-from tiangong.outputs.layout import SheetNamer
+from tiangong.evaluation.outputs.layout import SheetNamer
 
 LONG_NAME = "浙江省台州市黄岩区新精密模具制造有限公司"  # 20 characters
 TAX = ItemLayout("tax_mu", "亩均税收", "万元/亩", 30.0)

@@ -10,19 +10,19 @@ import pyarrow.compute as pc
 import pytest
 
 from tiangong.demo.generator import generate
-from tiangong.engines.duckdb_engine import DuckDBEngine, _aggregates
-from tiangong.evaluate import (
+from tiangong.evaluation.engines.duckdb_engine import DuckDBEngine, _aggregates
+from tiangong.evaluation.evaluate import (
     Evaluation,
     _in_credit_code_order,
     _load_inputs,
     evaluate,
     sorted_rows,
 )
-from tiangong.outputs import write_results_tables
-from tiangong.pipeline.plan import build_plan
-from tiangong.pipeline.scores import reads_own_year_stats
-from tiangong.scheme.loader import load_scheme
-from tiangong.sources import InputSet
+from tiangong.evaluation.outputs import write_results_tables
+from tiangong.evaluation.pipeline.plan import build_plan
+from tiangong.evaluation.pipeline.scores import reads_own_year_stats
+from tiangong.evaluation.scheme.loader import load_scheme
+from tiangong.evaluation.sources import InputSet
 
 
 @pytest.fixture(scope="module")

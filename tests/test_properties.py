@@ -22,9 +22,9 @@ from conftest import tables
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tiangong.engines.duckdb_engine import DuckDBEngine
-from tiangong.evaluate import Evaluation, evaluate
-from tiangong.scheme.loader import LoadedScheme, load_scheme, parse_scheme
+from tiangong.evaluation.engines.duckdb_engine import DuckDBEngine
+from tiangong.evaluation.evaluate import Evaluation, evaluate
+from tiangong.evaluation.scheme.loader import LoadedScheme, load_scheme, parse_scheme
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

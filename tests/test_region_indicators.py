@@ -15,7 +15,7 @@ import pytest
 from region_data import TAIZHOU, divisions_csv, stored_city_run
 from typer.testing import CliRunner
 
-from tiangong.cli import app
+from tiangong.cli.main import app
 from tiangong.errors import DataError
 from tiangong.index.config import load_index_config, read_indicator_table
 from tiangong.regions import (
@@ -280,7 +280,7 @@ def test_cli_reports_bad_indicator_rows_without_traceback(
         tmp_path: Path, city_run: tuple[Path, str, Path], monkeypatch, capsys) -> None:
     store, run_id, divisions = city_run
     bad = gbk(tmp_path / "bad.csv", "县(市、区),年度,指标\n椒江区,2022,abc\n某某县,2022,1\n")
-    from tiangong.cli import main
+    from tiangong.cli.main import main
 
     monkeypatch.setattr("sys.argv", ["tiangong", "regions", "aggregate", "--run", run_id,
                                      "--level", "county", "--regions", str(divisions),

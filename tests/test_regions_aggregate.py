@@ -12,7 +12,7 @@ import pytest
 
 from tiangong.demo.generator import generate
 from tiangong.errors import DataError
-from tiangong.evaluate import evaluate
+from tiangong.evaluation.evaluate import evaluate
 from tiangong.regions import aggregate, aggregate_run, column_labels, read_regions, with_labels
 from tiangong.regions.divisions import ZHEJIANG_MOUNTAIN_VERSIONS, Regions
 from tiangong.runs.store import RunStore
@@ -285,7 +285,7 @@ def test_aggregate_xlsx_is_byte_identical_when_rerun(tmp_path: Path) -> None:
     import openpyxl
     from typer.testing import CliRunner
 
-    from tiangong.cli import app
+    from tiangong.cli.main import app
 
     ev = evaluate("huangyan_2022", generate(400, 3), 2022)
     with RunStore(tmp_path / "runs.duckdb") as store:

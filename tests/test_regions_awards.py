@@ -157,7 +157,7 @@ def test_published_gold_list_follows_from_the_streak_rule() -> None:
 def test_award_command_ranks_peers_and_gives_the_streak_award(tmp_path) -> None:
     from typer.testing import CliRunner
 
-    from tiangong.cli import app
+    from tiangong.cli.main import app
 
     rows = ["region_code,year,score"]
     for year in (2022, 2023, 2024):
@@ -180,7 +180,7 @@ def test_award_command_writes_a_real_workbook_for_xlsx(tmp_path) -> None:
     import openpyxl
     from typer.testing import CliRunner
 
-    from tiangong.cli import app
+    from tiangong.cli.main import app
 
     rows = ["region_code,year,score", "330101,2024,90", "330102,2024,80"]
     (tmp_path / "scores.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 from region_data import TAIZHOU, boundaries, divisions_csv, stored_city_run
 from typer.testing import CliRunner
 
-from tiangong.cli import app
+from tiangong.cli.main import app
 from tiangong.errors import DataError
 from tiangong.regions import read_regions
 from tiangong.report import load_boundaries, match_boundaries, regions_report

@@ -9,8 +9,8 @@ import pytest
 from conftest import tables
 
 from tiangong.errors import RunNotFound
-from tiangong.evaluate import evaluate, sorted_rows
-from tiangong.publish import publish
+from tiangong.evaluation.evaluate import evaluate, sorted_rows
+from tiangong.evaluation.publish import publish
 from tiangong.runs import RunStore, diff_runs
 from tiangong.runs.store import results_digest
 
@@ -104,7 +104,7 @@ def test_diff_names_the_cause_of_each_class_change(store: RunStore) -> None:
 
 
 def test_diff_reports_scheme_and_benchmark_changes(store: RunStore, tmp_path: Path) -> None:
-    from tiangong.scheme.loader import load_scheme, parse_scheme
+    from tiangong.evaluation.scheme.loader import load_scheme, parse_scheme
 
     text = load_scheme("huangyan_2022").text.replace("benchmark: 24.097", "benchmark: 20.0")
     changed = parse_scheme(text, str(tmp_path / "changed.yaml"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tiangong.errors import Problem, SchemeError
-from tiangong.scheme.loader import load_scheme, parse_scheme
+from tiangong.evaluation.scheme.loader import load_scheme, parse_scheme
 
 BASE = """\
 id: test_scheme

@@ -15,8 +15,8 @@ import pytest
 from conftest import tables
 
 from tiangong.errors import DataError, SchemeError
-from tiangong.evaluate import Evaluation, evaluate
-from tiangong.scheme.loader import LoadedScheme, parse_scheme
+from tiangong.evaluation.evaluate import Evaluation, evaluate
+from tiangong.evaluation.scheme.loader import LoadedScheme, parse_scheme
 
 TOL = 1e-9
 

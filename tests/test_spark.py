@@ -26,8 +26,8 @@ from conftest import tables
 from ruamel.yaml import YAML
 
 from tiangong.errors import DataError, TiangongError
-from tiangong.evaluate import Evaluation, evaluate, sorted_rows
-from tiangong.scheme.loader import load_scheme, parse_scheme
+from tiangong.evaluation.evaluate import Evaluation, evaluate, sorted_rows
+from tiangong.evaluation.scheme.loader import load_scheme, parse_scheme
 
 pytestmark = pytest.mark.spark
 
@@ -35,7 +35,7 @@ pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'ti
 if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
     pytest.skip("Spark needs Java 17 or newer", allow_module_level=True)
 
-from tiangong.engines.spark_engine import (  # noqa: E402 - after the skips above
+from tiangong.evaluation.engines.spark_engine import (  # noqa: E402 - after the skips above
     SMALL_DATA_CONF,
     SparkEngine,
     spark_session,
@@ -291,8 +291,8 @@ def test_csv_with_byte_order_mark_and_missing_optional_columns(engine: SparkEngi
 def test_bad_values_are_the_same_data_error_on_both(engine: SparkEngine,
                                                     tmp_path: Path) -> None:
     """CSV: every unreadable cell with file, line and column; Parquet: a failing cast."""
-    from tiangong.engines.duckdb_engine import DuckDBEngine
-    from tiangong.sources import column_types
+    from tiangong.evaluation.engines.duckdb_engine import DuckDBEngine
+    from tiangong.evaluation.sources import column_types
 
     folder = tmp_path / "坏 数据"
     folder.mkdir()
@@ -326,7 +326,7 @@ def test_bad_values_are_the_same_data_error_on_both(engine: SparkEngine,
 
 
 def test_query_types_match_duckdb(engine: SparkEngine) -> None:
-    from tiangong.engines.duckdb_engine import DuckDBEngine
+    from tiangong.evaluation.engines.duckdb_engine import DuckDBEngine
 
     data = pa.table({"s": pa.array(["a", None, "中文"], pa.large_string()),
                      "k": pa.array(["x", "y", "x"]).dictionary_encode(),
@@ -351,7 +351,7 @@ def test_query_types_match_duckdb(engine: SparkEngine) -> None:
 
 def test_scheme_functions_match_duckdb_at_the_edges(engine: SparkEngine) -> None:
     """What a scheme formula may use (see scheme.expressions), at zero, negative and NULL."""
-    from tiangong.engines.duckdb_engine import DuckDBEngine
+    from tiangong.evaluation.engines.duckdb_engine import DuckDBEngine
 
     data = pa.table({"x": pa.array([2.5, 0.0, -1.0, None, 1e308]),
                      "n": pa.array([1, 0, -3, None, 7], pa.int32())})
@@ -383,7 +383,7 @@ def test_engines_do_not_share_views(spark: Any) -> None:
 
 
 def test_missing_pyspark_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tiangong.engines import spark_engine
+    from tiangong.evaluation.engines import spark_engine
 
     monkeypatch.setitem(sys.modules, "pyspark", None)
     with pytest.raises(TiangongError, match=r"pip install 'tiangong\[spark\]'"):

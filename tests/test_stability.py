@@ -1,4 +1,5 @@
-"""Class stability under declared uncertainty of benchmarks and weights (tiangong.stability)."""
+"""Class stability under declared uncertainty of benchmarks and weights
+(tiangong.evaluation.stability)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ from conftest import tables
 
 from tiangong.demo.generator import generate
 from tiangong.errors import TiangongError
-from tiangong.evaluate import Evaluation, evaluate
-from tiangong.scheme.loader import load_scheme, parse_scheme
-from tiangong.stability import ClassUncertainty, StabilityModel, class_stability, draw_factors
+from tiangong.evaluation.evaluate import Evaluation, evaluate
+from tiangong.evaluation.scheme.loader import load_scheme, parse_scheme
+from tiangong.evaluation.stability import (
+    ClassUncertainty,
+    StabilityModel,
+    class_stability,
+    draw_factors,
+)
 
 CERTAIN = ClassUncertainty(benchmark=0.0, weight=0.0)
 NOISY = ClassUncertainty(benchmark=0.10, weight=0.10)

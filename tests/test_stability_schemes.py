@@ -22,9 +22,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from tiangong.demo.generator import generate
-from tiangong.evaluate import Evaluation, evaluate
-from tiangong.scheme.loader import LoadedScheme, load_scheme, parse_scheme
-from tiangong.stability import (
+from tiangong.evaluation.evaluate import Evaluation, evaluate
+from tiangong.evaluation.scheme.loader import LoadedScheme, load_scheme, parse_scheme
+from tiangong.evaluation.stability import (
     ClassUncertainty,
     StabilityModel,
     class_stability,

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from tiangong.canonical import EVENT_TYPES
 from tiangong.demo.export_quirks import (
     code_cells,
     name_cells,
@@ -23,6 +22,7 @@ from tiangong.demo.export_quirks import (
 )
 from tiangong.demo.export_relations import severity_words
 from tiangong.demo.export_writers import Cell, Sheet
+from tiangong.evaluation.canonical import EVENT_TYPES
 
 MULTI_ACCOUNT_SHARE = 0.10  # firms with 2–4 electricity accounts (户号)
 MULTI_PARCEL_SHARE = 0.15  # firms with 2–3 land parcels

@@ -21,8 +21,8 @@ from tiangong.demo.names import make_names
 from tiangong.demo.regions import Layout, build_layout, place_firms
 from tiangong.demo.relations import event_table, make_tenancies, tenancy_table
 from tiangong.demo.values import finish, firm_values, year_values
+from tiangong.evaluation.sources import empty_table
 from tiangong.identity.uscc import make_uscc_array
-from tiangong.sources import empty_table
 
 SCALES: dict[str, int] = {"county": 3000, "city": 20000, "province": 120000, "nation": 2500000}
 ABOVE_SHARE = 0.35  # 规上 share of evaluated firms

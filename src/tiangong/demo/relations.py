@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from tiangong.demo import vocabulary as vocab
 from tiangong.demo.names import ranks_within
-from tiangong.sources import empty_table
+from tiangong.evaluation.sources import empty_table
 
 MU_M2 = 666.67  # square metres per 亩
 

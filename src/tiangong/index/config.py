@@ -17,12 +17,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from tiangong.errors import DataError, Problem, SchemeError, raise_if_any
+from tiangong.evaluation.scheme.loader import _dotted, _message, _plain, yaml_line_of
 from tiangong.index.aggregate import Hierarchy, Mean
 from tiangong.index.normalise import Method
 from tiangong.index.pipeline import IndexSpec, Weighting
 from tiangong.index.treat import ImputeMethod
 from tiangong.index.uncertainty import Uncertainty, WeightNoise
-from tiangong.scheme.loader import _dotted, _message, _plain, yaml_line_of
 
 
 class _Strict(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tiangong.canonical import ENTERPRISE_COLUMNS, EVENT_COLUMNS, EVENT_TYPES
+from tiangong.evaluation.canonical import ENTERPRISE_COLUMNS, EVENT_COLUMNS, EVENT_TYPES
 from tiangong.intake.files import LoadedFile
 from tiangong.intake.severity import map_severity
 

@@ -43,11 +43,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from tiangong.errors import DataError, Problem
+from tiangong.evaluation.scheme.loader import _in_file_order, _plain, yaml_line_of
 from tiangong.intake.columns import FileOptions
 from tiangong.intake.headers import SOURCES, UNITS, UnitSettings
 from tiangong.intake.quality import QualityRow
 from tiangong.intake.readers import TEXT_SUFFIXES
-from tiangong.scheme.loader import _in_file_order, _plain, yaml_line_of
 
 Loc = tuple[str | int, ...]
 

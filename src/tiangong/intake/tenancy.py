@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from tiangong.canonical import TENANCY_COLUMNS
+from tiangong.evaluation.canonical import TENANCY_COLUMNS
 from tiangong.intake.headers import split_unit
 from tiangong.intake.quality import QualityRow
 

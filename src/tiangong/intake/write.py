@@ -19,10 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tiangong.evaluation.sources import empty_table
 from tiangong.intake.land_list import write_land_list
 from tiangong.intake.quality import write_quality_workbook
 from tiangong.intake.review import write_review_workbook
-from tiangong.sources import empty_table
 
 if TYPE_CHECKING:
     from tiangong.intake.assemble import IntakeResult

@@ -200,7 +200,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, columns: pd.DataFrame | None,
     gives the same bytes; written atomically."""
     from xlsxwriter.workbook import Workbook
 
-    from tiangong.outputs.layout import created_at, write_atomic
+    from tiangong.evaluation.outputs.layout import created_at, write_atomic
 
     buffer = io.BytesIO()
     book = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from tiangong import canonical
-from tiangong.evaluate import sorted_rows
+from tiangong.evaluation import canonical
+from tiangong.evaluation.evaluate import sorted_rows
 from tiangong.runs.store import RunRecord, RunStore
 
 _NUMBER_TOLERANCE = 1e-9

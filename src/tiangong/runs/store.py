@@ -35,9 +35,9 @@ import pyarrow.parquet as pq
 
 from tiangong import __version__
 from tiangong.errors import Problem, RunNotFound, TiangongError
-from tiangong.evaluate import Evaluation, sorted_rows
-from tiangong.outputs.results_table import write_results_parquet
-from tiangong.scheme.loader import LoadedScheme, parse_scheme
+from tiangong.evaluation.evaluate import Evaluation, sorted_rows
+from tiangong.evaluation.outputs.results_table import write_results_parquet
+from tiangong.evaluation.scheme.loader import LoadedScheme, parse_scheme
 
 DEFAULT_STORE = "tiangong.duckdb"
 INPUT_TABLES = ("enterprises", "events", "tenancies")
@@ -263,7 +263,7 @@ class RunStore:
         """Content address: the source fingerprint plus the rows kept (years differ per run)."""
         basis = f"{table}|{ev.fingerprints.get(table, '')}|{data.num_rows}|{data.schema}"
         if not ev.fingerprints.get(table):
-            from tiangong.sources import table_fingerprint
+            from tiangong.evaluation.sources import table_fingerprint
 
             basis += "|" + table_fingerprint(data)
         return hashlib.sha256(basis.encode()).hexdigest()[:20]

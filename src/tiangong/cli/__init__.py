@@ -1,0 +1,1 @@
+"""The `tiangong` command line: a shell over the library (entry point `tiangong.cli.main:main`)."""

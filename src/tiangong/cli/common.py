@@ -1,0 +1,87 @@
+"""What every command module of the CLI shares: the Typer app, the consoles, common options,
+progress bars and the table/JSON/CSV printer.
+
+Command modules import from here and never from each other, so the CLI has no import circle;
+`tiangong.cli.main` imports the command modules to register them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tiangong.errors import TiangongError
+
+app = typer.Typer(help="天工 tiangong: evaluate manufacturing enterprises by land, energy and "
+                  "emissions (亩均论英雄), reproducibly.", rich_markup_mode=None,
+                  no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+StoreOpt = Annotated[Path | None, typer.Option(
+    "--store", help="Run store (a DuckDB file). Default: $TIANGONG_STORE or ./tiangong.duckdb.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table, json or csv.")]
+
+
+@contextmanager
+def progress_bar(title: str) -> Iterator[Any]:
+    """A progress bar on stderr; yields a callback (step name, done, total)."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} {task.fields[step]}"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(title, total=1, step="")
+
+        def update(step: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, step=step)
+
+        yield update
+
+
+def print_rows(rows: list[dict[str, Any]], fmt: str, title: str = "") -> None:
+    if fmt == "json":
+        out.print_json(json.dumps(rows, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        sys.stdout.write(pd.DataFrame(rows).to_csv(index=False, lineterminator="\n"))
+    elif fmt == "table":
+        table = Table(title=title or None)
+        for key in rows[0] if rows else []:
+            table.add_column(str(key))
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row.values()))
+        out.print(table)
+    else:
+        raise TiangongError(f"unknown --format {fmt!r}; choose table, json or csv")
+
+
+def print_class_counts(counts: dict[str, dict[str, int]], order: list[str],
+                       labels: dict[str, str] | None = None) -> None:
+    """Class counts per group; enterprises outside every group are shown as 未参评."""
+    labels = labels or {}
+    codes = [c for c in order if any(c in v for v in counts.values())]
+    codes += sorted({c for v in counts.values() for c in v} - set(codes) - {"(none)"})
+    if any("(none)" in v for v in counts.values()):
+        codes.append("(none)")
+    table = Table(title="等级分布 (class counts)")
+    table.add_column("组 group")
+    for c in codes:
+        table.add_column("无等级" if c == "(none)" else c, justify="right")
+    table.add_column("合计", justify="right")
+    for group, by_class in counts.items():
+        name = "未参评" if group == "(none)" else labels.get(group, group)
+        table.add_row(name, *(str(by_class.get(c, 0)) for c in codes),
+                      str(sum(by_class.values())))
+    out.print(table)
+
+

@@ -1,0 +1,134 @@
+"""`tiangong evaluate` and `tiangong explain`: a run from a scheme and data, and one firm's why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tiangong.cli.common import StoreOpt, app, err, out, print_class_counts, progress_bar
+from tiangong.errors import TiangongError
+
+
+@app.command()
+def evaluate(
+    scheme: Annotated[str, typer.Option(help="Scheme YAML file or built-in id.")],
+    data: Annotated[Path | None, typer.Option(
+        help="Folder with enterprises/events/tenancies (.parquet or .csv). Default: the latest "
+             "intake of --year kept in --store by `tiangong intake` (and of the year before, "
+             "when a benchmark needs it).")] = None,
+    year: Annotated[int | None, typer.Option(help="Data year; default: the scheme's.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the output files.")] = Path(
+        "out"),
+    engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
+    formats: Annotated[str, typer.Option(
+        help="Comma-separated: parquet, csv, xlsx (公示 workbook), sheets (一企一单).")
+    ] = "parquet,csv,xlsx",
+    hide_ranks: Annotated[bool, typer.Option(
+        "--hide-ranks", help="排名不分先后: the 公示 hides ranks and lists by class.")] = False,
+    store: StoreOpt = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not keep the run.")] = False,
+    label: Annotated[str, typer.Option(help="A note kept with the run.")] = "",
+    stability: Annotated[int, typer.Option(
+        help="Monte Carlo replications of the class under benchmark and weight uncertainty "
+             "(0: skip); writes stability.csv with each enterprise's chance to keep its class.")
+    ] = 0,
+    uncertainty: Annotated[float, typer.Option(
+        help="Relative uncertainty of every benchmark and weight for --stability (uniform).")
+    ] = 0.10,
+) -> None:
+    """Evaluate every enterprise: scores, ranks, classes; store the run and write outputs."""
+    from tiangong.evaluation.evaluate import evaluate as run_evaluation
+    from tiangong.evaluation.publish import publish
+    from tiangong.evaluation.scheme.loader import load_scheme
+    from tiangong.runs import RunStore
+
+    loaded = load_scheme(scheme)
+    the_year = year or loaded.scheme.data_year
+    if the_year is None:
+        raise TiangongError("--year is needed (the scheme states no data_year)")
+    fmts = [f.strip() for f in formats.split(",") if f.strip()]
+    source: Path | dict[str, Any]
+    intakes = None
+    if data is not None:
+        source = data
+    else:  # what `tiangong intake` kept for the year (and the year before, when needed)
+        from tiangong.evaluation.pipeline.scores import needs_prior_year
+        from tiangong.runs.intakes import intake_inputs
+
+        intakes = intake_inputs(store, the_year, prior_year=needs_prior_year(loaded.scheme))
+        source = intakes.tables
+        for r in intakes.intakes:
+            out.print(f"inputs: intake {r.id} of {r.year} ({r.created_at}, "
+                      f"{r.counts.get('enterprises', 0)} enterprises, from {r.exports})",
+                      markup=False)
+    with progress_bar("evaluating") as update:
+        # --stability reads the inputs too (tiebreak keys such as eval_tax are not in results)
+        ev = run_evaluation(loaded, source, the_year, engine=engine,
+                            keep_inputs=not no_store or stability > 0, progress=update)
+    if intakes is not None:  # `runs show` names the intake; the tables' own digests stay
+        ev.fingerprints["intake"] = intakes.label()
+        label = label or f"intake {intakes.label()}"
+    run_id = "unsaved"
+    # the store encodes results.parquet once for the run and for the output folder
+    staged = out_dir / ".results.parquet.staged" if "parquet" in fmts and not no_store else None
+    try:
+        if not no_store:
+            with RunStore(store) as st:
+                run_id = st.save(ev, label=label, results_file=staged).id
+        paths = publish(ev.results, loaded.scheme, the_year, run_id, out_dir, fmts,
+                        hide_ranks=hide_ranks, staged_parquet=staged)
+    finally:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+    for w in ev.warnings:
+        err.print(f"[yellow]warning:[/yellow] {w}")
+    order = [c.code for c in loaded.scheme.classification.classes]
+    print_class_counts(ev.class_counts(), order, {g.id: g.label for g in loaded.scheme.groups})
+    out.print(f"run {run_id}: {ev.results.num_rows} enterprises, scheme {loaded.scheme.id}, "
+              f"year {the_year}, engine {ev.engine}")
+    for p in paths:
+        out.print(f"  wrote {p}")
+    if stability:
+        from tiangong.evaluation.stability import ClassUncertainty, class_stability
+
+        with err.status(f"{stability} replications of every class…"):
+            stab = class_stability(ev, ClassUncertainty(benchmark=uncertainty, weight=uncertainty),
+                                   n=stability)
+        stab.insert(1, "name", ev.results.column("name").to_pylist())
+        path = out_dir / "stability.csv"
+        stab.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
+        borderline = int((stab["p_keep"] < 0.95).sum())
+        out.print(f"class stability (±{uncertainty:.0%} on benchmarks and weights, {stability} "
+                  f"replications): {borderline} enterprises keep their class in fewer than 95 % "
+                  f"of replications; wrote {path}")
+
+
+# -- explain -------------------------------------------------------------------------------
+
+@app.command()
+def explain(
+    run: Annotated[str, typer.Option(help="Run id (R0001), or latest.")],
+    enterprise: Annotated[str, typer.Option(help="The enterprise's USCC.")],
+    store: StoreOpt = None,
+    what_if: Annotated[bool, typer.Option(
+        "--what-if/--no-what-if", help="Search the smallest change that lifts the class.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """How one enterprise's score and class arose in a stored run, and what would lift it."""
+    from tiangong.evaluation.explain import explain as explain_one
+    from tiangong.runs import RunStore
+
+    with RunStore(store) as st, err.status("re-evaluating to find what would lift the class…"
+                                           if what_if else "reading the run…"):
+        ex = explain_one(st, run, enterprise, what_if=what_if)
+    if as_json:
+        out.print_json(json.dumps(ex.to_dict(), ensure_ascii=False, default=str))
+    else:
+        for line in ex.lines():
+            out.print(line)
+
+

@@ -1,0 +1,214 @@
+"""Run one evaluation: scheme + canonical inputs + year → results on the chosen engine.
+
+This is the library entry point the CLI, the store and the what-if search all call. It checks the
+inputs against what the scheme needs before running anything, then runs the plan step by step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tiangong.errors import DataError, Problem, raise_if_any
+from tiangong.evaluation.engines import Engine, get_engine
+from tiangong.evaluation.engines.base import Statement
+from tiangong.evaluation.pipeline.plan import build_plan
+from tiangong.evaluation.pipeline.scores import needs_prior_year, scored_items
+from tiangong.evaluation.scheme.loader import LoadedScheme, load_scheme
+from tiangong.evaluation.sources import InputSet, column_types, empty_table, find_inputs
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Evaluation:
+    scheme: LoadedScheme
+    year: int
+    engine: str
+    results: pa.Table
+    benchmarks: pa.Table
+    statements: list[Statement]
+    fingerprints: dict[str, str]
+    # rows of each input table for the evaluated years, in engine order (`sorted_rows`)
+    inputs: dict[str, pa.Table] = field(default_factory=dict)
+    started_at: str = ""
+    finished_at: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self.results.to_pandas()
+
+    def class_counts(self) -> dict[str, dict[str, int]]:
+        counts = self.results.select(["group", "class"]).group_by(
+            ["group", "class"], use_threads=False).aggregate([([], "count_all")])
+        keys = [("(none)" if g is None else str(g), "(none)" if c is None else str(c), n)
+                for g, c, n in zip(*(counts.column(i).to_pylist() for i in range(3)),
+                                   strict=True)]
+        out: dict[str, dict[str, int]] = {}
+        for group, cls, n in sorted(keys):
+            out.setdefault(group, {})[cls] = out.get(group, {}).get(cls, 0) + int(n)
+        return out
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _load_inputs(engine: Engine, inputs: InputSet, years: list[int]) -> None:
+    # every table for every year the plan evaluates: the prior year's special classes and
+    # tenant counts (which decide who is in its benchmark means) read its own events/tenancies
+    where = f"year IN ({', '.join(str(y) for y in years)})"
+    for table in ("enterprises", "events", "tenancies"):
+        if table in inputs.tables:
+            engine.load_arrow(f"{table}__input", inputs.tables[table])
+            engine.create(table, f"SELECT * FROM {table}__input WHERE {where}")
+        elif table in inputs.files:
+            engine.load_files(table, inputs.files[table], column_types(table), where)
+        else:
+            engine.load_arrow(table, empty_table(table))
+
+
+def _check_loaded(engine: Engine, years: list[int], year: int) -> None:
+    problems = []
+    counts = engine.query("SELECT year, COUNT(*) AS n FROM enterprises GROUP BY year").to_pylist()
+    by_year = {r["year"]: r for r in counts}
+    for y in years:
+        if y not in by_year:
+            why = "the evaluation year" if y == year else "the prior year, needed by a benchmark"
+            problems.append(Problem(f"no enterprise rows for {y} ({why}); years present: "
+                                    f"{sorted(by_year) or 'none'}", "enterprises", field="year"))
+    dupes = engine.query(
+        f"SELECT uscc, COUNT(*) AS n FROM enterprises WHERE year = {year} AND uscc IS NOT NULL "
+        "GROUP BY uscc HAVING COUNT(*) > 1 ORDER BY uscc LIMIT 10").to_pylist()
+    for row in dupes:
+        problems.append(Problem(f"enterprise {row['uscc']} appears {row['n']} times in {year}",
+                                "enterprises", field="uscc"))
+    nulls = engine.query(f"SELECT COUNT(*) AS n FROM enterprises WHERE year = {year} AND "
+                         "(uscc IS NULL OR size_class IS NULL)").to_pylist()[0]["n"]
+    if nulls:
+        problems.append(Problem(f"{nulls} rows without uscc or size_class in {year}",
+                                "enterprises"))
+    bad_size = engine.query(
+        f"SELECT DISTINCT size_class FROM enterprises WHERE year = {year} AND size_class NOT IN "
+        "('above', 'below') ORDER BY size_class LIMIT 5").to_pylist()
+    if bad_size:
+        values = ", ".join(str(r["size_class"]) for r in bad_size)
+        problems.append(Problem(f"size_class must be 'above' (规上) or 'below' (规下); found "
+                                f"{values}", "enterprises", field="size_class"))
+    raise_if_any(problems, DataError, "input data cannot be evaluated")
+
+
+def evaluate(
+    scheme: LoadedScheme | str | Path,
+    data: Path | str | Mapping[str, pa.Table],
+    year: int,
+    *,
+    engine: str | Engine = "duckdb",
+    keep_inputs: bool = True,
+    progress: Progress | None = None,
+) -> Evaluation:
+    """Evaluate every enterprise of `year` under `scheme`; see `Evaluation` for what comes back."""
+    loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme)
+    inputs = (InputSet(tables=dict(data)) if isinstance(data, Mapping)
+              else find_inputs(Path(data)))
+    started = _now()
+    # the digests of the input files (a read of every byte) are taken while the engine works:
+    # hashlib and DuckDB both release the GIL
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        digests = hashing.submit(inputs.fingerprints)
+        ev = _run(loaded, inputs, year, engine, keep_inputs, progress)
+        ev.fingerprints = digests.result()
+    ev.started_at, ev.finished_at = started, _now()
+    return ev
+
+
+def _run(loaded: LoadedScheme, inputs: InputSet, year: int, engine: str | Engine,
+         keep_inputs: bool, progress: Progress | None) -> Evaluation:
+    eng = get_engine(engine) if isinstance(engine, str) else engine
+    owns_engine = isinstance(engine, str)
+    try:
+        years = [year - 1, year] if needs_prior_year(loaded.scheme) else [year]
+        _load_inputs(eng, inputs, years)
+        _check_loaded(eng, years, year)
+        plan = build_plan(loaded.scheme, year)
+        for i, (name, sql) in enumerate(plan.steps):
+            if progress:
+                progress(name, i, len(plan.steps))
+            eng.create(name, sql)
+        results = _in_credit_code_order(eng.query(plan.results_sql))
+        benchmarks = _benchmarks(eng, loaded)
+        kept = {t: eng.query(f"SELECT * FROM {t}") for t in ("enterprises", "events",
+                                                             "tenancies")} if keep_inputs else {}
+        engine_name, statements = eng.name, list(eng.statements)
+    finally:
+        if owns_engine:
+            eng.close()
+    return Evaluation(
+        scheme=loaded, year=year, engine=engine_name, results=results,
+        benchmarks=benchmarks, statements=statements, fingerprints={}, inputs=kept,
+        warnings=_warnings(benchmarks),
+    )
+
+
+def _in_credit_code_order(results: pa.Table) -> pa.Table:
+    """`results` in ascending uscc order (unique and not null: checked on load).
+
+    The plan sorts before its last two statements, which only compute columns row by row (see
+    `pipeline.plan`); engines keep that order, but no SQL engine promises to, so it is checked
+    here (one pass over the codes) rather than trusted, and restored if it was lost.
+    """
+    uscc = results.column("uscc")
+    n = results.num_rows
+    if n < 2 or pc.all(pc.less(uscc.slice(0, n - 1), uscc.slice(1))).as_py():
+        return results
+    return results.take(pc.sort_indices(uscc))
+
+
+def sorted_rows(table: pa.Table) -> pa.Table:
+    """`table` in ascending order of every column, first column first, nulls last.
+
+    The canonical order of kept inputs. `Evaluation.inputs` holds rows in the order the engine
+    produced them (sorting 2.5 million wide rows at every run cost seconds that only the rare
+    reader of the inputs needs); whoever compares or shows inputs sorts them with this.
+    """
+    return table.sort_by([(c, "ascending") for c in table.column_names])
+
+
+def _benchmarks(eng: Engine, loaded: LoadedScheme) -> pa.Table:
+    """The benchmark set as rows (group, indicator, method, kind, benchmark, min, max, n)."""
+    parts = []
+    for group in loaded.scheme.groups:
+        for item in group.items:
+            if item.indicator not in scored_items(loaded.scheme):
+                continue
+            i = item.indicator
+            kind = item.benchmark.kind if item.benchmark else ""
+            parts.append(
+                f"SELECT '{group.id}' AS \"group\", '{i}' AS indicator, '{item.method}' AS method,"
+                f" '{kind}' AS benchmark_kind, CAST(bm_{i} AS DOUBLE) AS benchmark,"
+                f" CAST(min_{i} AS DOUBLE) AS group_min, CAST(max_{i} AS DOUBLE) AS group_max,"
+                f" CAST(n_{i} AS BIGINT) AS n_with_data FROM benchmarks"
+                f" WHERE group_id = '{group.id}'")
+    if not parts:  # rank-only schemes score no item: no benchmark, same columns
+        return pa.schema([("group", pa.string()), ("indicator", pa.string()),
+                          ("method", pa.string()), ("benchmark_kind", pa.string()),
+                          ("benchmark", pa.float64()), ("group_min", pa.float64()),
+                          ("group_max", pa.float64()), ("n_with_data", pa.int64())]
+                         ).empty_table()
+    return eng.query(" UNION ALL ".join(parts) + " ORDER BY 1, 2")
+
+
+def _warnings(benchmarks: pa.Table) -> list[str]:
+    out = []
+    for row in benchmarks.to_pylist():
+        if row["benchmark_kind"] and (row["benchmark"] is None or row["benchmark"] <= 0):
+            out.append(f"group {row['group']}: benchmark of {row['indicator']} is "
+                       f"{row['benchmark']} (no firm with data?); its item scores are empty")
+    return out

@@ -1,0 +1,175 @@
+"""How one enterprise's score and class arose, from a stored run, and what would lift it.
+
+An enterprise that objects must get an answer from the run that was published, not from a re-run
+on today's data. Everything here therefore reads the stored run: the results row, the benchmark
+set, the scheme text. The what-if re-evaluates the stored inputs with one value of this
+enterprise changed and everything else fixed, so group means and quota boundaries move exactly as
+they would have; it searches for the smallest change that reaches the next better class.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tiangong.errors import Problem, TiangongError
+from tiangong.evaluation.evaluate import evaluate
+from tiangong.evaluation.scheme.loader import LoadedScheme
+from tiangong.evaluation.whatif import WhatIf, search_what_if
+from tiangong.runs.store import RunStore
+
+
+@dataclass
+class ItemLine:
+    indicator: str
+    label: str
+    unit: str
+    method: str
+    weight: float | None
+    value: float | None
+    benchmark_kind: str
+    benchmark: float | None
+    points: float | None
+    imputed: str | None
+
+
+@dataclass
+class PointsLine:
+    id: str
+    label: str
+    kind: str  # bonus | penalty
+    value: float | None
+    points: float | None
+
+
+@dataclass
+class Explanation:
+    run_id: str
+    scheme_id: str
+    year: int
+    row: dict[str, Any]
+    items: list[ItemLine] = field(default_factory=list)
+    points: list[PointsLine] = field(default_factory=list)
+    class_floors: dict[str, float] = field(default_factory=dict)  # lowest score per class
+    what_if: list[WhatIf] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))
+
+    def lines(self) -> list[str]:
+        """The explanation as Chinese text, one fact per line."""
+        r = self.row
+        out = [f"{r['name']}（{r['uscc']}） {self.year}年度 · 运行 {self.run_id} · 办法 "
+               f"{self.scheme_id}"]
+        if r.get("group") is None:
+            out.append(f"未参评：{r.get('class_reason') or '不在任何评价组'}")
+        else:
+            out.append(f"评价组：{r.get('group_label')}（{r['group']}）")
+        if r.get("special_class"):
+            out.append(f"特殊类别：{r['special_class']}")
+        for it in self.items:
+            bench = ("" if it.benchmark is None
+                     else f"，基准值 {_n(it.benchmark)}（{it.benchmark_kind}）")
+            note = f"，得分按规则补入：{it.imputed}" if it.imputed else ""
+            weight = "" if it.weight is None else f"，权重 {_n(it.weight)}"
+            out.append(f"  {it.label}：{_n(it.value)} {it.unit}{bench}{weight}，方法 {it.method}"
+                       f" → {_n(it.points)} 分{note}")
+        for p in self.points:
+            sign = "加分" if p.kind == "bonus" else "减分"
+            out.append(f"  {sign} {p.label}：{_n(p.value)} → {_n(p.points)} 分")
+        if r.get("score") is not None:
+            out.append(f"总分 {_n(r['score'])} = 指标得分 {_n(r.get('items_score'))} + 加分 "
+                       f"{_n(r.get('bonus'))} − 减分 {_n(r.get('penalty'))}")
+        if r.get("rank") is not None:
+            out.append(f"排名：{r['partition']} 内第 {r['rank']} 名 / 共 {r['partition_size']} 家"
+                       f"（百分位 {100 * float(r['percentile']):.2f}%）")
+        if self.class_floors:
+            floors = "，".join(f"{c} ≥ {_n(s)}" for c, s in self.class_floors.items())
+            out.append(f"本分区各类最低得分：{floors}")
+        out.append(f"等级：{r.get('class') or '无'} {r.get('class_label') or ''}"
+                   f"；依据：{r.get('class_reason') or ''}")
+        if r.get("policy_class") and r.get("policy_class") != r.get("class"):
+            out.append(f"按 {r['policy_class']} 类管理")
+        out.extend(f"如何升档（{w.label}）：{w.message}" for w in self.what_if)
+        return out
+
+
+def _n(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def explain(store: RunStore, run_id: str, uscc: str, *, what_if: bool = True) -> Explanation:
+    record = store.get(run_id)
+    results = store.results(record.id)
+    hit = results.filter(pc.equal(results["uscc"], uscc.strip().upper()))
+    if hit.num_rows == 0:
+        raise TiangongError([Problem(f"enterprise {uscc} is not in run {record.id} "
+                                     f"({results.num_rows} enterprises)", str(store.path))])
+    row = hit.to_pylist()[0]
+    loaded = store.scheme(record.id)
+    ex = Explanation(record.id, record.scheme_id, record.year, row)
+    _fill_items(ex, loaded, store.benchmarks(record.id))
+    order = [c.code for c in loaded.scheme.classification.classes]
+    ex.class_floors = _class_floors(results, row, order)
+    if what_if:
+        inputs = store.inputs(record.id)
+        for variable in ("eval_tax", "land_area"):
+            ex.what_if.append(search_what_if(loaded, inputs, record.year, row, variable,
+                                             evaluate_fn=evaluate))
+    return ex
+
+
+def _fill_items(ex: Explanation, loaded: LoadedScheme, benchmarks: pa.Table) -> None:
+    scheme, row = loaded.scheme, ex.row
+    group = next((g for g in scheme.groups if g.id == row.get("group")), None)
+    if group is None:
+        return
+    bench = {b["indicator"]: b for b in benchmarks.to_pylist() if b["group"] == group.id}
+    for item in group.items:
+        ind = scheme.indicators[item.indicator]
+        b = bench.get(item.indicator, {})
+        ex.items.append(ItemLine(
+            indicator=item.indicator, label=ind.label, unit=ind.unit, method=item.method,
+            weight=None if item.method == "rank_only" else item.weight,
+            value=row.get(f"value_{item.indicator}"), benchmark_kind=b.get("benchmark_kind") or "",
+            benchmark=b.get("benchmark"), points=row.get(f"points_{item.indicator}"),
+            imputed=row.get(f"imputed_{item.indicator}")))
+    for kind, items in (("bonus", group.bonus), ("penalty", group.penalties)):
+        for p in items:
+            ex.points.append(PointsLine(p.id, p.label, kind, row.get(f"value_{p.id}"),
+                                        row.get(f"points_{p.id}")))
+
+
+def _class_floors(results: pa.Table, row: dict[str, Any], order: list[str]) -> dict[str, float]:
+    if row.get("partition") is None or row.get("group") is None:
+        return {}
+    same = results.filter(pc.and_(pc.equal(results["partition"], row["partition"]),
+                                  pc.is_valid(results["score"])))
+    floors: dict[str, float] = {}
+    for r in same.select(["class", "score"]).to_pylist():
+        if r["class"] is not None:
+            floors[r["class"]] = min(floors.get(r["class"], math.inf), r["score"])
+    return {c: floors[c] for c in order if c in floors}
+
+
+__all__ = ["Explanation", "ItemLine", "PointsLine", "WhatIf", "explain"]

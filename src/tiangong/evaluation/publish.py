@@ -1,0 +1,87 @@
+"""From a scheme and its results to the files a county publishes.
+
+The writers in `tiangong.evaluation.outputs` never read the scheme, so that what is printed is
+exactly what was computed; this module is the one place that turns a scheme into their `PublicationLayout` and
+decides which files an evaluation writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from tiangong.evaluation.outputs import (
+    MAX_ENTERPRISE_SHEETS,
+    ClassLayout,
+    GroupLayout,
+    ItemLayout,
+    PublicationLayout,
+    write_enterprise_sheets,
+    write_gongshi_workbook,
+    write_results_tables,
+)
+from tiangong.evaluation.scheme.model import Scheme
+
+FORMATS = ("parquet", "csv", "xlsx", "sheets")
+GONGSHI_FILE = "gongshi.xlsx"
+SHEETS_FILE = "enterprise_sheets.xlsx"
+
+
+def layout_for(scheme: Scheme, year: int, run_id: str) -> PublicationLayout:
+    groups = tuple(
+        GroupLayout(g.id, g.label, tuple(
+            ItemLayout(i.indicator, scheme.indicators[i.indicator].label,
+                       scheme.indicators[i.indicator].unit,
+                       None if i.method == "rank_only" else i.weight)
+            for i in g.items))
+        for g in scheme.groups)
+    classes = [ClassLayout(c.code, c.label) for c in scheme.classification.classes]
+    classes += [ClassLayout(s.code, s.label) for s in scheme.special_classes
+                if s.code not in {c.code for c in classes}]
+    region = scheme.region or scheme.name
+    title = f"{scheme.name}结果公示"
+    return PublicationLayout(title=title, region=region, year=year, scheme_id=scheme.id,
+                             run_id=run_id, groups=groups, classes=tuple(classes))
+
+
+def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
+            out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
+            hide_ranks: bool = False, staged_parquet: Path | None = None) -> list[Path]:
+    """Write the chosen formats into `out_dir`; returns the paths written, in a stable order.
+
+    `parquet`/`csv`: the analysts' results table; `xlsx`: the 公示 workbook; `sheets`: the
+    一企一单 workbook (one sheet per enterprise; at most 2,000 per workbook, so large regions
+    get it per group, in several files). `results` may be the evaluation's Arrow table
+    (`Evaluation.results`): the Parquet is then written without a pandas copy, and the
+    DataFrame is only made for the formats that need one. `staged_parquet`: results.parquet
+    already encoded for these results (`RunStore.save(results_file=...)`), moved into place.
+    """
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown output format(s) {', '.join(unknown)}; choose from "
+                         f"{', '.join(FORMATS)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    layout = layout_for(scheme, year, run_id)
+    paths: list[Path] = []
+    tables = [f for f in formats if f in ("parquet", "csv")]
+    if tables:
+        paths += write_results_tables(results, out_dir, tables,
+                                       staged_parquet=staged_parquet)
+    if isinstance(results, pa.Table) and ("xlsx" in formats or "sheets" in formats):
+        results = results.to_pandas()
+    if "xlsx" in formats:
+        paths.append(write_gongshi_workbook(results, layout, out_dir / GONGSHI_FILE,
+                                            hide_ranks=hide_ranks))
+    if "sheets" in formats:
+        usccs = sorted(str(u) for u in results["uscc"])
+        if len(usccs) <= MAX_ENTERPRISE_SHEETS:
+            paths.append(write_enterprise_sheets(results, layout, out_dir / SHEETS_FILE))
+        else:
+            for part, start in enumerate(range(0, len(usccs), MAX_ENTERPRISE_SHEETS)):
+                paths.append(write_enterprise_sheets(
+                    results, layout, out_dir / f"enterprise_sheets_{part + 1:03d}.xlsx",
+                    usccs=usccs[start:start + MAX_ENTERPRISE_SHEETS]))
+    return paths

@@ -1,0 +1,58 @@
+"""The identifiers an expression may read, by where it is written.
+
+Indicator formulas, selectors and special-class triggers read the canonical and derived
+variables; bonus and penalty formulas and tiebreaks may also read indicator values; adjustment
+conditions may also read the firm's result so far (score, rank, percentile, partition_size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tiangong.evaluation import canonical
+from tiangong.evaluation.scheme.expressions import (
+    CompiledExpression,
+    ExpressionError,
+    compile_expression,
+)
+from tiangong.evaluation.scheme.model import Scheme
+
+Path = tuple[str | int, ...]
+Finding = tuple[Path, str]
+
+OUTCOME_NAMES = {"score": "score", "rank": "rank_pos", "percentile": "percentile",
+                 "partition_size": "partition_size"}
+
+
+def base_names() -> dict[str, str]:
+    """Identifiers usable before indicators exist: canonical and derived variables."""
+    names = {c.name: c.name for c in canonical.ENTERPRISE_COLUMNS}
+    names.update({d: d for d in canonical.DERIVED_VARIABLES})
+    return names
+
+
+def indicator_column(indicator_id: str) -> str:
+    return f"value_{indicator_id}"
+
+
+def names_with_indicators(scheme: Scheme) -> dict[str, str]:
+    names = base_names()
+    names.update({i: indicator_column(i) for i in scheme.indicators})
+    return names
+
+
+def outcome_names(scheme: Scheme) -> dict[str, str]:
+    """Identifiers an adjustment may read: everything plus the firm's own result so far."""
+    names = names_with_indicators(scheme)
+    names.update(OUTCOME_NAMES)
+    return names
+
+
+def compile_into(expr: str, names: Mapping[str, str], path: Path,
+                 found: list[Finding]) -> CompiledExpression | None:
+    """Compile, appending the error (if any) to `found` at `path`."""
+    try:
+        return compile_expression(expr, names)
+    except ExpressionError as err:
+        found.append((path, str(err)))
+        return None
