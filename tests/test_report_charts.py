@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import warnings
@@ -199,6 +200,48 @@ def test_offline_html_report(tmp_path: Path, summary: pd.DataFrame, indices: pd.
 def test_html_by_suffix(tmp_path: Path, summary: pd.DataFrame) -> None:
     page = save_chart(rank_interval_chart(summary), tmp_path / "c.html").read_text("utf-8")
     assert "排名稳健性" in page and _external_sources(page) == []
+
+
+def _clockwise_exteriors(chart: Any) -> list[bool]:
+    spec = chart.to_dict()
+    data = spec["layer"][0].get("data") or spec.get("data")
+    values = spec["datasets"][data["name"]] if "name" in data else data["values"]
+    features = json.loads(values)["features"] if isinstance(values, str) else values
+    out = []
+    for f in features:
+        ring = f["geometry"]["coordinates"][0]
+        area2 = sum((x2 - x1) * (y2 + y1) for (x1, y1), (x2, y2) in itertools.pairwise(ring))
+        out.append(area2 > 0)
+    return out
+
+
+def test_choropleth_draws_rfc7946_rings_as_regions_not_a_rectangle(
+        tmp_path: Path, regions: pd.DataFrame, squares: dict[str, Any]) -> None:
+    """RFC 7946 files wind exterior rings counter-clockwise; d3-geo (inside Vega) then fills the
+    whole map but the region. The same squares in either winding must give the same picture."""
+    rfc = json.loads(json.dumps(squares))
+    for f in rfc["features"]:
+        f["geometry"]["coordinates"] = [r[::-1] for r in f["geometry"]["coordinates"]]
+    assert _clockwise_exteriors(choropleth(regions, rfc, "tax_per_mu", "adcode")) == [True] * 3
+    as_d3 = save_chart(choropleth(regions, squares, "tax_per_mu", "adcode"), tmp_path / "a.png")
+    as_rfc = save_chart(choropleth(regions, rfc, "tax_per_mu", "adcode"), tmp_path / "b.png")
+    assert as_rfc.read_bytes() == as_d3.read_bytes()
+
+
+def test_choropleth_keeps_holes_as_holes(regions: pd.DataFrame) -> None:
+    outer = [[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0], [0.0, 0.0]]  # counter-clockwise
+    hole = [[1.0, 1.0], [1.0, 2.0], [2.0, 2.0], [2.0, 1.0], [1.0, 1.0]]  # clockwise
+    gj = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"adcode": "330102"},
+         "geometry": {"type": "Polygon", "coordinates": [outer, hole]}}]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chart = choropleth(regions, gj, "tax_per_mu", "adcode")
+    spec = chart.to_dict()
+    data = spec["layer"][0].get("data") or spec.get("data")
+    values = spec["datasets"][data["name"]] if "name" in data else data["values"]
+    rings = json.loads(values)["features"][0]["geometry"]["coordinates"]
+    assert rings[0] == outer[::-1] and rings[1] == hole[::-1]
 
 
 @pytest.mark.skipif(not ZHEJIANG.exists(), reason="shared Zhejiang county boundaries absent")

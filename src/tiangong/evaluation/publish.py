@@ -1,8 +1,8 @@
 """From a scheme and its results to the files a county publishes.
 
 The writers in `tiangong.evaluation.outputs` never read the scheme, so that what is printed is
-exactly what was computed; this module is the one place that turns a scheme into their `PublicationLayout` and
-decides which files an evaluation writes.
+exactly what was computed; this module is the one place that turns a scheme into their
+`PublicationLayout` and decides which files an evaluation writes.
 """
 
 from __future__ import annotations

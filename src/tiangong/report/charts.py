@@ -7,6 +7,7 @@ own tables: `monte_carlo(...).summary`, `sobol_indices(...).indices` and `region
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import warnings
@@ -209,14 +210,51 @@ def _round_coords(coords: Any, digits: int) -> Any:
 
 
 def _geometry(geometry: Any, digits: int | None) -> Any:
-    if digits is None or not isinstance(geometry, Mapping):
+    """The geometry with rounded coordinates and rings wound the way Vega's d3-geo reads them."""
+    if not isinstance(geometry, Mapping):
         return geometry
     out = dict(geometry)
     if "coordinates" in out:
-        out["coordinates"] = _round_coords(out["coordinates"], digits)
+        coords = out["coordinates"] if digits is None else _round_coords(out["coordinates"],
+                                                                          digits)
+        out["coordinates"] = _wound(out.get("type"), coords)
     if isinstance(out.get("geometries"), list):
         out["geometries"] = [_geometry(g, digits) for g in out["geometries"]]
     return out
+
+
+def _ring_area2(ring: Any) -> float:
+    """Twice the signed planar area of a ring in (lon, lat): positive when clockwise."""
+    return float(sum((x2 - x1) * (y2 + y1)
+                     for (x1, y1, *_), (x2, y2, *_) in itertools.pairwise(ring)))
+
+
+def _polygon_wound(rings: Any) -> Any:
+    if not isinstance(rings, list):
+        return rings
+    out = []
+    for i, ring in enumerate(rings):
+        if not isinstance(ring, list) or len(ring) < 4:
+            out.append(ring)
+            continue
+        clockwise = _ring_area2(ring) > 0
+        out.append(ring if clockwise == (i == 0) else ring[::-1])
+    return out
+
+
+def _wound(kind: Any, coords: Any) -> Any:
+    """Polygons wound as d3-geo expects: exterior rings clockwise, holes counter-clockwise.
+
+    RFC 7946 (GeoJSON, 2016) asks for the opposite (exterior counter-clockwise), and files from
+    QGIS or GDAL follow it; d3-geo reads a counter-clockwise exterior ring on the sphere as
+    "everything but this polygon", and the map became one filled rectangle. Both conventions
+    are accepted here by rewinding each ring by its signed area (regions are far smaller than
+    a hemisphere, so the planar sign decides)."""
+    if kind == "Polygon":
+        return _polygon_wound(coords)
+    if kind == "MultiPolygon" and isinstance(coords, list):
+        return [_polygon_wound(p) for p in coords]
+    return coords
 
 
 def _map_data(features: Sequence[Mapping[str, Any]]) -> alt.InlineData:
