@@ -282,3 +282,7 @@ app.add_typer(index_app, name="index")
 from tiangong.cli_intake import register as register_intake  # noqa: E402
 
 register_intake(app)
+
+from tiangong.cli_serve import register as register_serve  # noqa: E402
+
+register_serve(app)
