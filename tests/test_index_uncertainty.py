@@ -291,3 +291,66 @@ uncertainty:
     with pytest.raises(SchemeError) as err:
         load_index_config(path)
     assert "index.yaml:9" in str(err.value) and "uncertainty.weighting" in str(err.value)
+
+
+# --- Sobol at small N (issue 16, defect 2) ---------------------------------------------------
+
+FIVE = Uncertainty(normalisation=("minmax", "rank"), aggregation=("arithmetic", "arithmetic"),
+                   imputation=("none", "none"), weighting=("given", "given"),
+                   benchmarks={"x3": (10.0, 20.0)})
+
+
+@pytest.mark.parametrize("n", [4, 8, 16, 32, 64, 128, 256])
+def test_sobol_is_right_for_a_lone_binary_choice_at_every_n(data: pd.DataFrame, n: int) -> None:
+    """Five factors (imputation, normalisation, aggregation, weighting, a benchmark); only the
+    normalisation changes anything (the other options are identical and min-max/rank ignore
+    benchmarks). So S1 = ST = 1 for normalisation and 0 for the rest, by definition. With the
+    A and B options balanced over all four pairs, the Saltelli/Jansen estimates are exact:
+    S1 = mean(g(b)^2 - g(a) g(b)) / var = 1 with g the centred output, since the pairs are
+    balanced, and ST = P(a != b) x Delta^2 / (2 var) = (1/2) Delta^2 / (2 Delta^2 / 4) = 1.
+    Reading the choice from the Sobol column's leading digit gave S1 = ST = 0 or 2 at N = 16
+    for some seeds (the A and B columns' first digits coincide or are complementary)."""
+    for seed in range(3):
+        for estimator in ("salib", "coinr"):
+            idx = sobol_indices(data, SPEC, FIVE, n=n, seed=seed,
+                                estimator=estimator).indices  # type: ignore[arg-type]
+            assert list(idx.index) == ["imputation", "normalisation", "aggregation",
+                                       "weighting", "benchmarks"]
+            # COINr's n - 1 variance of the 2N outputs scales both by (2N - 1)/(2N)
+            expected = 1.0 if estimator == "salib" else (2 * n - 1) / (2 * n)
+            assert idx.loc["normalisation", "ST"] == pytest.approx(expected, abs=1e-9)
+            assert idx.loc["normalisation", "S1"] == pytest.approx(expected, abs=1e-9)
+            others = idx.drop(index="normalisation")
+            assert others[["S1", "ST"]].abs().max().max() < 1e-9
+
+
+def test_sobol_refuses_n_below_the_square_of_the_options(data: pd.DataFrame) -> None:
+    three = Uncertainty(WeightNoise(0.1), aggregation=("arithmetic", "geometric", "harmonic"))
+    with pytest.raises(IndexMethodError, match="at least 9"):
+        sobol_indices(data, SPEC, three, n=8)
+    assert sobol_indices(data, SPEC, three, n=16).runs == 16 * 4
+    with pytest.raises(IndexMethodError, match="at least 4"):
+        sobol_indices(data, SPEC, FIVE, n=2)
+
+
+def test_salib_and_coinr_estimators_by_hand() -> None:
+    # N = 2 base points, two choices; outputs per point in the order A, AB1, AB2, B:
+    #   point 1: 1, 3, 1, 3;  point 2: 2, 2, 4, 4.  yA = (1, 2), yB = (3, 4).
+    # COINr: var(c(1, 2, 3, 4)) = 5/3 (n - 1).  S1_1 = mean(3 x 2, 4 x 0)/var = 3/(5/3) = 1.8;
+    #   S1_2 = mean(3 x 0, 4 x 2)/var = 2.4;  ST_1 = ST_2 = 4/(2 x 2 x 5/3) = 0.6.
+    # SALib: centre by the mean of all eight outputs (2.5); yB -> (0.5, 1.5); variance of
+    #   (-1.5, -0.5, 0.5, 1.5) with n = 1.25. S1_1 = mean(0.5 x 2, 1.5 x 0)/1.25 = 0.4;
+    #   S1_2 = mean(0, 1.5 x 2)/1.25 = 1.2;  ST = 0.5 x mean(4, 0)/1.25 = 0.8.
+    # ST differs by (2N - 1)/(2N) = 3/4 exactly; S1 by far more (centring).
+    from tiangong.index.sensitivity import _analyse
+
+    y = np.array([1.0, 3.0, 1.0, 3.0, 2.0, 2.0, 4.0, 4.0])
+    coinr = _analyse(y, ["c1", "c2"], 2, 10, 0, "coinr")
+    np.testing.assert_allclose(coinr["S1"], [1.8, 2.4], atol=1e-12)
+    np.testing.assert_allclose(coinr["ST"], [0.6, 0.6], atol=1e-12)
+    salib = _analyse(y, ["c1", "c2"], 2, 10, 0, "salib")
+    np.testing.assert_allclose(salib["S1"], [0.4, 1.2], atol=1e-12)
+    np.testing.assert_allclose(salib["ST"], [0.8, 0.8], atol=1e-12)
+    with pytest.raises(IndexMethodError, match="unknown Sobol estimator"):
+        sobol_indices(HAND, HAND_SPEC, Uncertainty(WeightNoise(0.1)), n=4,
+                      estimator="jansen")  # type: ignore[arg-type]

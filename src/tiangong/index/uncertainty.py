@@ -170,6 +170,15 @@ class Plan:
         return out + ["benchmarks"] * len(self.bench_cols)
 
     @property
+    def factor_levels(self) -> list[int]:
+        """Per input factor: the number of options of its discrete choice, 0 if continuous."""
+        u = self.uncertain
+        out = [0] * len(self.edges) if u.weights else []
+        out += [len(opts) for opts in (u.imputation, u.normalisation, u.aggregation,
+                                       u.weighting) if opts]
+        return out + [0] * len(self.bench_cols)
+
+    @property
     def n_factors(self) -> int:
         return len(self.factor_groups)
 
