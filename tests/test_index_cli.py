@@ -233,3 +233,26 @@ def test_denominators_per_capita_from_a_unit_table(tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "--unit-data", str(tmp_path / "units.csv")])
     assert result.exit_code == 0, result.output
     assert "denominator 'population' is missing or zero for 1 unit(s) (C)" in result.output
+
+
+def test_coinr_style_uncertainty_options_in_the_configuration(files: tuple[Path, Path],
+                                                              tmp_path: Path) -> None:
+    config, data = files
+    config.write_text(CONFIG.replace("low: 0, high: 100}", "low: 1, high: 100, z_mean: 10, "
+                                     "z_sd: 2, winmax: 3}")
+                      .replace("  weights: {spread: 0.25}\n  aggregation: [arithmetic, "
+                               "geometric]\n",
+                               "  weights: {spread: 0.25, levels: [1]}\n"
+                               "  normalisation: [minmax, zscore]\n"
+                               "  winmax: [1, 5]\n  sobol_estimator: coinr\n"),
+                      encoding="utf-8")
+    loaded = load_index_config(config)
+    assert (loaded.spec.z_mean, loaded.spec.z_sd, loaded.spec.winmax) == (10.0, 2.0, 3)
+    assert loaded.uncertainty.winmax == (1, 5)
+    assert loaded.uncertainty.weights is not None and loaded.uncertainty.weights.levels == (1,)
+    result = runner.invoke(app, ["index", "uncertainty", "--config", str(config), "--data",
+                                 str(data), "--year", "2024", "--runs", "50", "--sobol", "16",
+                                 "--out", str(tmp_path / "u")])
+    assert result.exit_code == 0, result.output
+    sobol = pd.read_csv(tmp_path / "u" / "demo_index_sobol.csv", encoding="utf-8-sig")
+    assert list(sobol["choice"]) == ["weights", "winsorisation", "normalisation"]

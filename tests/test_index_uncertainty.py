@@ -354,3 +354,85 @@ def test_salib_and_coinr_estimators_by_hand() -> None:
     with pytest.raises(IndexMethodError, match="unknown Sobol estimator"):
         sobol_indices(HAND, HAND_SPEC, Uncertainty(WeightNoise(0.1)), n=4,
                       estimator="jansen")  # type: ignore[arg-type]
+
+
+# --- COINr-style uncertainty choices (issue 16, point 10) -----------------------------------
+
+
+@pytest.mark.parametrize("norm", ["minmax", "rank"])
+def test_winsorisation_limit_as_a_choice_is_composite_with_that_limit(data: pd.DataFrame,
+                                                                      norm: str) -> None:
+    """A replicate that drew winsorisation limit w ranks the units as `composite()` with
+    `IndexSpec(winmax=w)`; u0 (twice every maximum) makes every column fail the skew/kurtosis
+    rule, so the limit decides between winsorising and the log transform."""
+    limits = (0, 1, 5)
+    spec = IndexSpec(low=1.0, normalisation=norm)  # type: ignore[arg-type]
+    plan = Plan(data, spec, Uncertainty(winmax=limits), HIER, {"x1": -1}, None)
+    assert plan.factor_groups == ["winsorisation"] and plan.factor_levels == [3]
+    ranks = plan.ranks((np.arange(3) + 0.5)[:, None] / 3)
+    for k, w in enumerate(limits):
+        ref = composite(data, HIER, {"x1": -1}, replace(spec, winmax=w))
+        assert (ranks[k] == ref.rank.to_numpy()).all(), w
+    if norm == "rank":  # winsorising and logs keep the order here: ranks do not move
+        return
+    assert len({tuple(r) for r in ranks}) >= 2  # the limits do rank differently
+    idx = sobol_indices(data, spec, Uncertainty(winmax=limits,
+                                                aggregation=("arithmetic", "arithmetic")),
+                        n=16, hierarchy=HIER, directions={"x1": -1}).indices
+    assert idx.loc["winsorisation", "ST"] > 0.5
+    assert idx.loc["aggregation", ["S1", "ST"]].abs().max() < 1e-12
+
+
+def test_zscores_with_a_chosen_mean_and_sd_allow_a_geometric_mean() -> None:
+    # x1 = (1, 2, 3): mean 2, sd (n - 1) 1 -> z = (-1, 0, 1) -> mean 10, sd 2: (8, 10, 12).
+    # x2 = (3, 1, 2): z = (1, -1, 0) -> (12, 8, 10). Geometric mean, equal weights:
+    # A sqrt(96) = 9.797959, B sqrt(80) = 8.944272, C sqrt(120) = 10.954451: C, A, B.
+    frame = pd.DataFrame({"x1": [1.0, 2.0, 3.0], "x2": [3.0, 1.0, 2.0]}, index=list("ABC"))
+    spec = IndexSpec(normalisation="zscore", z_mean=10.0, z_sd=2.0, aggregation="geometric",
+                     treat_outliers=False)
+    hier = Hierarchy({"index": {"x1": 1, "x2": 1}})
+    res = composite(frame, hier, None, spec)
+    np.testing.assert_allclose(res.normalised["x1"], [8.0, 10.0, 12.0], atol=1e-12)
+    np.testing.assert_allclose(res.aggregates["index"],
+                               [np.sqrt(96.0), np.sqrt(80.0), np.sqrt(120.0)], atol=1e-12)
+    assert res.rank.tolist() == [2, 3, 1]
+    mc = monte_carlo(frame, spec, Uncertainty(normalisation=("zscore", "rank"),
+                                              aggregation=("geometric", "harmonic")),
+                     n=20, hierarchy=hier)
+    assert mc.summary["nominal"].tolist() == [2, 3, 1]
+    with pytest.raises(IndexMethodError, match="needs values > 0"):  # plain z-scores: < 0
+        monte_carlo(frame, replace(spec, z_mean=0.0, z_sd=1.0), Uncertainty(), n=2,
+                    hierarchy=hier)
+
+
+# P and Q swap x1 and x2; R is in the middle. min-max onto [0, 100]: x1 = (100, 0, 50),
+# x2 = (0, 100, 50), x3 = (100, 100, 0). With a = mean(x1, x2) and b = x3: a = 50 for all,
+# b = (100, 100, 0). Noise on the level-2 weights (a vs b) moves P and Q together: they tie
+# and P stays first (row order). Noise on the level-1 weights (x1 vs x2 inside a; x3 is alone
+# in b, so its weight is always 1) puts P first exactly when w(x1) > w(x2).
+LEVELS = pd.DataFrame({"x1": [10.0, 0.0, 5.0], "x2": [0.0, 10.0, 5.0], "x3": [5.0, 5.0, 0.0]},
+                      index=list("PQR"))
+LEVEL_HIER = Hierarchy({"index": {"a": 1, "b": 1}, "a": {"x1": 1, "x2": 1}, "b": {"x3": 1}})
+
+
+def test_weight_noise_limited_to_chosen_levels() -> None:
+    spec = IndexSpec(treat_outliers=False)
+    top = Uncertainty(WeightNoise(0.9, levels=(2,)))
+    plan = Plan(LEVELS, spec, top, LEVEL_HIER, None, None)
+    assert plan.factor_groups == ["weights", "weights"]
+    res = monte_carlo(LEVELS, spec, top, n=200, hierarchy=LEVEL_HIER, keep_ranks=True)
+    assert res.ranks is not None and (res.ranks[:, 0] == 1).all()
+    low = Uncertainty(WeightNoise(0.9, levels=(1,)))
+    assert Plan(LEVELS, spec, low, LEVEL_HIER, None, None).factor_groups == ["weights"] * 3
+    res = monte_carlo(LEVELS, spec, low, n=200, seed=4, hierarchy=LEVEL_HIER, keep_ranks=True)
+    assert res.ranks is not None
+    u = np.random.default_rng(4).random((200, 3))  # the documented draw: x1, x2, x3 factors
+    p_first = u[:, 0] > u[:, 1]  # same spread, so w(x1) > w(x2) iff its factor is larger
+    assert (res.ranks[:, 0] == np.where(p_first, 1, 2)).all()
+    assert 50 < p_first.sum() < 150
+    dirichlet = Uncertainty(WeightNoise(kind="dirichlet", concentration=5.0, levels=(2,)))
+    res = monte_carlo(LEVELS, spec, dirichlet, n=100, hierarchy=LEVEL_HIER, keep_ranks=True)
+    assert res.ranks is not None and (res.ranks[:, 0] == 1).all()
+    with pytest.raises(IndexMethodError, match="level 3 does not exist"):
+        monte_carlo(LEVELS, spec, Uncertainty(WeightNoise(levels=(3,))), n=2,
+                    hierarchy=LEVEL_HIER)

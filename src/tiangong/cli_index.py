@@ -96,7 +96,8 @@ def index_uncertainty(
     if sobol:
         sens = sobol_indices(values, loaded.spec, loaded.uncertainty, sobol, seed,
                              hierarchy=loaded.hierarchy, directions=loaded.directions,
-                             groups=read.groups)
+                             groups=read.groups,
+                             estimator=loaded.config.uncertainty.sobol_estimator)
         paths += _write(sens.indices, out_dir, f"{loaded.config.id}_sobol")
         out.print(sens.indices.round(4).to_string())
     if report:

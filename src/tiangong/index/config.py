@@ -38,9 +38,12 @@ class IndicatorDef(_Strict):
 class SpecDef(_Strict):
     imputation: ImputeMethod = "none"
     treat_outliers: bool = True
+    winmax: int = Field(default=5, ge=0)
     normalisation: Method = "minmax"
     low: float = 0.0
     high: float = 100.0
+    z_mean: float = 0.0
+    z_sd: float = Field(default=1.0, gt=0)
     weighting: Weighting = "given"
     aggregation: Mean = "arithmetic"
 
@@ -49,6 +52,7 @@ class WeightNoiseDef(_Strict):
     spread: float = Field(default=0.25, ge=0, lt=1)
     kind: Literal["uniform", "dirichlet"] = "uniform"
     concentration: float = Field(default=50.0, gt=0)
+    levels: list[int] = Field(default_factory=list)  # e.g. [2, 3]; empty = every level
 
 
 class UncertaintyDef(_Strict):
@@ -58,6 +62,8 @@ class UncertaintyDef(_Strict):
     imputation: list[ImputeMethod] = Field(default_factory=list)
     benchmarks: dict[str, list[float]] = Field(default_factory=dict)  # [low, high]
     weighting: list[Weighting] = Field(default_factory=list)  # e.g. [given, entropy, pca]
+    winmax: list[int] = Field(default_factory=list)  # winsorisation limits, e.g. [3, 5, 8]
+    sobol_estimator: Literal["salib", "coinr"] = "salib"
 
 
 class DenominatorDef(_Strict):
@@ -102,10 +108,11 @@ class LoadedIndex:
     @property
     def uncertainty(self) -> Uncertainty:
         u = self.config.uncertainty
-        noise = None if u.weights is None else WeightNoise(**u.weights.model_dump())
+        noise = None if u.weights is None else WeightNoise(
+            u.weights.spread, u.weights.kind, u.weights.concentration, tuple(u.weights.levels))
         bench = {k: (float(v[0]), float(v[1])) for k, v in u.benchmarks.items()}
         return Uncertainty(noise, tuple(u.normalisation), tuple(u.aggregation),
-                           tuple(u.imputation), bench, tuple(u.weighting))
+                           tuple(u.imputation), bench, tuple(u.weighting), tuple(u.winmax))
 
 
 def load_index_config(path: Path) -> LoadedIndex:
