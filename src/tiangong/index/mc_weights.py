@@ -20,7 +20,6 @@ used for aggregates of aggregates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,9 +27,7 @@ import pandas as pd
 from tiangong.index._common import FloatArray, IndexMethodError, fail
 from tiangong.index.aggregate import Hierarchy, Mean, weighted_mean
 from tiangong.index.pipeline import Weighting, _weights
-
-if TYPE_CHECKING:
-    from tiangong.index.uncertainty import WeightNoise
+from tiangong.index.uncertain import WeightNoise
 
 DATA_DRIVEN: tuple[Weighting, ...] = ("entropy", "critic", "pca")
 
