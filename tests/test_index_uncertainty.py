@@ -291,3 +291,148 @@ uncertainty:
     with pytest.raises(SchemeError) as err:
         load_index_config(path)
     assert "index.yaml:9" in str(err.value) and "uncertainty.weighting" in str(err.value)
+
+
+# --- Sobol at small N (issue 16, defect 2) ---------------------------------------------------
+
+FIVE = Uncertainty(normalisation=("minmax", "rank"), aggregation=("arithmetic", "arithmetic"),
+                   imputation=("none", "none"), weighting=("given", "given"),
+                   benchmarks={"x3": (10.0, 20.0)})
+
+
+@pytest.mark.parametrize("n", [4, 8, 16, 32, 64, 128, 256])
+def test_sobol_is_right_for_a_lone_binary_choice_at_every_n(data: pd.DataFrame, n: int) -> None:
+    """Five factors (imputation, normalisation, aggregation, weighting, a benchmark); only the
+    normalisation changes anything (the other options are identical and min-max/rank ignore
+    benchmarks). So S1 = ST = 1 for normalisation and 0 for the rest, by definition. With the
+    A and B options balanced over all four pairs, the Saltelli/Jansen estimates are exact:
+    S1 = mean(g(b)^2 - g(a) g(b)) / var = 1 with g the centred output, since the pairs are
+    balanced, and ST = P(a != b) x Delta^2 / (2 var) = (1/2) Delta^2 / (2 Delta^2 / 4) = 1.
+    Reading the choice from the Sobol column's leading digit gave S1 = ST = 0 or 2 at N = 16
+    for some seeds (the A and B columns' first digits coincide or are complementary)."""
+    for seed in range(3):
+        for estimator in ("salib", "coinr"):
+            idx = sobol_indices(data, SPEC, FIVE, n=n, seed=seed,
+                                estimator=estimator).indices  # type: ignore[arg-type]
+            assert list(idx.index) == ["imputation", "normalisation", "aggregation",
+                                       "weighting", "benchmarks"]
+            # COINr's n - 1 variance of the 2N outputs scales both by (2N - 1)/(2N)
+            expected = 1.0 if estimator == "salib" else (2 * n - 1) / (2 * n)
+            assert idx.loc["normalisation", "ST"] == pytest.approx(expected, abs=1e-9)
+            assert idx.loc["normalisation", "S1"] == pytest.approx(expected, abs=1e-9)
+            others = idx.drop(index="normalisation")
+            assert others[["S1", "ST"]].abs().max().max() < 1e-9
+
+
+def test_sobol_refuses_n_below_the_square_of_the_options(data: pd.DataFrame) -> None:
+    three = Uncertainty(WeightNoise(0.1), aggregation=("arithmetic", "geometric", "harmonic"))
+    with pytest.raises(IndexMethodError, match="at least 9"):
+        sobol_indices(data, SPEC, three, n=8)
+    assert sobol_indices(data, SPEC, three, n=16).runs == 16 * 4
+    with pytest.raises(IndexMethodError, match="at least 4"):
+        sobol_indices(data, SPEC, FIVE, n=2)
+
+
+def test_salib_and_coinr_estimators_by_hand() -> None:
+    # N = 2 base points, two choices; outputs per point in the order A, AB1, AB2, B:
+    #   point 1: 1, 3, 1, 3;  point 2: 2, 2, 4, 4.  yA = (1, 2), yB = (3, 4).
+    # COINr: var(c(1, 2, 3, 4)) = 5/3 (n - 1).  S1_1 = mean(3 x 2, 4 x 0)/var = 3/(5/3) = 1.8;
+    #   S1_2 = mean(3 x 0, 4 x 2)/var = 2.4;  ST_1 = ST_2 = 4/(2 x 2 x 5/3) = 0.6.
+    # SALib: centre by the mean of all eight outputs (2.5); yB -> (0.5, 1.5); variance of
+    #   (-1.5, -0.5, 0.5, 1.5) with n = 1.25. S1_1 = mean(0.5 x 2, 1.5 x 0)/1.25 = 0.4;
+    #   S1_2 = mean(0, 1.5 x 2)/1.25 = 1.2;  ST = 0.5 x mean(4, 0)/1.25 = 0.8.
+    # ST differs by (2N - 1)/(2N) = 3/4 exactly; S1 by far more (centring).
+    from tiangong.index.sensitivity import _analyse
+
+    y = np.array([1.0, 3.0, 1.0, 3.0, 2.0, 2.0, 4.0, 4.0])
+    coinr = _analyse(y, ["c1", "c2"], 2, 10, 0, "coinr")
+    np.testing.assert_allclose(coinr["S1"], [1.8, 2.4], atol=1e-12)
+    np.testing.assert_allclose(coinr["ST"], [0.6, 0.6], atol=1e-12)
+    salib = _analyse(y, ["c1", "c2"], 2, 10, 0, "salib")
+    np.testing.assert_allclose(salib["S1"], [0.4, 1.2], atol=1e-12)
+    np.testing.assert_allclose(salib["ST"], [0.8, 0.8], atol=1e-12)
+    with pytest.raises(IndexMethodError, match="unknown Sobol estimator"):
+        sobol_indices(HAND, HAND_SPEC, Uncertainty(WeightNoise(0.1)), n=4,
+                      estimator="jansen")  # type: ignore[arg-type]
+
+
+# --- COINr-style uncertainty choices (issue 16, point 10) -----------------------------------
+
+
+@pytest.mark.parametrize("norm", ["minmax", "rank"])
+def test_winsorisation_limit_as_a_choice_is_composite_with_that_limit(data: pd.DataFrame,
+                                                                      norm: str) -> None:
+    """A replicate that drew winsorisation limit w ranks the units as `composite()` with
+    `IndexSpec(winmax=w)`; u0 (twice every maximum) makes every column fail the skew/kurtosis
+    rule, so the limit decides between winsorising and the log transform."""
+    limits = (0, 1, 5)
+    spec = IndexSpec(low=1.0, normalisation=norm)  # type: ignore[arg-type]
+    plan = Plan(data, spec, Uncertainty(winmax=limits), HIER, {"x1": -1}, None)
+    assert plan.factor_groups == ["winsorisation"] and plan.factor_levels == [3]
+    ranks = plan.ranks((np.arange(3) + 0.5)[:, None] / 3)
+    for k, w in enumerate(limits):
+        ref = composite(data, HIER, {"x1": -1}, replace(spec, winmax=w))
+        assert (ranks[k] == ref.rank.to_numpy()).all(), w
+    if norm == "rank":  # winsorising and logs keep the order here: ranks do not move
+        return
+    assert len({tuple(r) for r in ranks}) >= 2  # the limits do rank differently
+    idx = sobol_indices(data, spec, Uncertainty(winmax=limits,
+                                                aggregation=("arithmetic", "arithmetic")),
+                        n=16, hierarchy=HIER, directions={"x1": -1}).indices
+    assert idx.loc["winsorisation", "ST"] > 0.5
+    assert idx.loc["aggregation", ["S1", "ST"]].abs().max() < 1e-12
+
+
+def test_zscores_with_a_chosen_mean_and_sd_allow_a_geometric_mean() -> None:
+    # x1 = (1, 2, 3): mean 2, sd (n - 1) 1 -> z = (-1, 0, 1) -> mean 10, sd 2: (8, 10, 12).
+    # x2 = (3, 1, 2): z = (1, -1, 0) -> (12, 8, 10). Geometric mean, equal weights:
+    # A sqrt(96) = 9.797959, B sqrt(80) = 8.944272, C sqrt(120) = 10.954451: C, A, B.
+    frame = pd.DataFrame({"x1": [1.0, 2.0, 3.0], "x2": [3.0, 1.0, 2.0]}, index=list("ABC"))
+    spec = IndexSpec(normalisation="zscore", z_mean=10.0, z_sd=2.0, aggregation="geometric",
+                     treat_outliers=False)
+    hier = Hierarchy({"index": {"x1": 1, "x2": 1}})
+    res = composite(frame, hier, None, spec)
+    np.testing.assert_allclose(res.normalised["x1"], [8.0, 10.0, 12.0], atol=1e-12)
+    np.testing.assert_allclose(res.aggregates["index"],
+                               [np.sqrt(96.0), np.sqrt(80.0), np.sqrt(120.0)], atol=1e-12)
+    assert res.rank.tolist() == [2, 3, 1]
+    mc = monte_carlo(frame, spec, Uncertainty(normalisation=("zscore", "rank"),
+                                              aggregation=("geometric", "harmonic")),
+                     n=20, hierarchy=hier)
+    assert mc.summary["nominal"].tolist() == [2, 3, 1]
+    with pytest.raises(IndexMethodError, match="needs values > 0"):  # plain z-scores: < 0
+        monte_carlo(frame, replace(spec, z_mean=0.0, z_sd=1.0), Uncertainty(), n=2,
+                    hierarchy=hier)
+
+
+# P and Q swap x1 and x2; R is in the middle. min-max onto [0, 100]: x1 = (100, 0, 50),
+# x2 = (0, 100, 50), x3 = (100, 100, 0). With a = mean(x1, x2) and b = x3: a = 50 for all,
+# b = (100, 100, 0). Noise on the level-2 weights (a vs b) moves P and Q together: they tie
+# and P stays first (row order). Noise on the level-1 weights (x1 vs x2 inside a; x3 is alone
+# in b, so its weight is always 1) puts P first exactly when w(x1) > w(x2).
+LEVELS = pd.DataFrame({"x1": [10.0, 0.0, 5.0], "x2": [0.0, 10.0, 5.0], "x3": [5.0, 5.0, 0.0]},
+                      index=list("PQR"))
+LEVEL_HIER = Hierarchy({"index": {"a": 1, "b": 1}, "a": {"x1": 1, "x2": 1}, "b": {"x3": 1}})
+
+
+def test_weight_noise_limited_to_chosen_levels() -> None:
+    spec = IndexSpec(treat_outliers=False)
+    top = Uncertainty(WeightNoise(0.9, levels=(2,)))
+    plan = Plan(LEVELS, spec, top, LEVEL_HIER, None, None)
+    assert plan.factor_groups == ["weights", "weights"]
+    res = monte_carlo(LEVELS, spec, top, n=200, hierarchy=LEVEL_HIER, keep_ranks=True)
+    assert res.ranks is not None and (res.ranks[:, 0] == 1).all()
+    low = Uncertainty(WeightNoise(0.9, levels=(1,)))
+    assert Plan(LEVELS, spec, low, LEVEL_HIER, None, None).factor_groups == ["weights"] * 3
+    res = monte_carlo(LEVELS, spec, low, n=200, seed=4, hierarchy=LEVEL_HIER, keep_ranks=True)
+    assert res.ranks is not None
+    u = np.random.default_rng(4).random((200, 3))  # the documented draw: x1, x2, x3 factors
+    p_first = u[:, 0] > u[:, 1]  # same spread, so w(x1) > w(x2) iff its factor is larger
+    assert (res.ranks[:, 0] == np.where(p_first, 1, 2)).all()
+    assert 50 < p_first.sum() < 150
+    dirichlet = Uncertainty(WeightNoise(kind="dirichlet", concentration=5.0, levels=(2,)))
+    res = monte_carlo(LEVELS, spec, dirichlet, n=100, hierarchy=LEVEL_HIER, keep_ranks=True)
+    assert res.ranks is not None and (res.ranks[:, 0] == 1).all()
+    with pytest.raises(IndexMethodError, match="level 3 does not exist"):
+        monte_carlo(LEVELS, spec, Uncertainty(WeightNoise(levels=(3,))), n=2,
+                    hierarchy=LEVEL_HIER)

@@ -198,3 +198,63 @@ def test_award_command_writes_a_real_workbook_for_xlsx(tmp_path) -> None:
         min_row=2)]
     assert {r["region_code"] for r in body} == {"330101", "330102"}
     assert [r["region_code"] for r in body if r["awarded"]] == ["330101"]
+
+
+@pytest.mark.skipif(not (DATA / "zhejiang_divisions.csv").exists(),
+                    reason="shared Zhejiang division file not present")
+def test_award_command_uses_the_mountain_list_in_force_each_year(tmp_path) -> None:
+    # The shared divisions table holds three versions of the 山区26县 list: mountain_county
+    # (2021), shanhai_2024 and shanhai_2025. 柯城区 330802 is on the 2021 list only; 江山市
+    # 330881 on the 2021 and 2024 lists; 上城区 330102 on none. With the default 天工鼎 config
+    # the counties' peer group must follow the list of the award year.
+    from typer.testing import CliRunner
+
+    from tiangong.cli import app
+
+    rows = ["region_code,year,score"] + [f"{c},{y},{s}" for y in (2023, 2024, 2025)
+                                         for c, s in (("330802", 3), ("330881", 2),
+                                                      ("330102", 1))]
+    (tmp_path / "scores.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "awards.csv"
+    result = CliRunner().invoke(app, [
+        "award", "--scores", str(tmp_path / "scores.csv"), "--regions",
+        str(DATA / "zhejiang_divisions.csv"), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, dtype={"region_code": str})
+    group = {(r.region_code, r.year): r.peer_group for r in table.itertuples()}
+    assert group == {
+        ("330802", 2023): "mountain", ("330881", 2023): "mountain", ("330102", 2023): "county",
+        ("330802", 2024): "county", ("330881", 2024): "mountain", ("330102", 2024): "county",
+        ("330802", 2025): "county", ("330881", 2025): "county", ("330102", 2025): "county"}
+
+
+def test_award_without_the_mountain_list_says_what_is_missing(tmp_path, monkeypatch,
+                                                                capsys) -> None:
+    from tiangong.cli import main
+
+    (tmp_path / "scores.csv").write_text("region_code,year,score\n330802,2024,3\n",
+                                         encoding="utf-8")
+    monkeypatch.setattr("sys.argv", ["tiangong", "award", "--scores",
+                                     str(tmp_path / "scores.csv"), "--output",
+                                     str(tmp_path / "a.csv")])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    text = capsys.readouterr().err.replace("\n", "")
+    assert "mountain_county" in text and "--regions" in text and "shanhai_2024" in text
+    assert "Traceback" not in text
+    assert not (tmp_path / "a.csv").exists()
+
+
+def test_a_region_missing_from_the_list_is_named(regions: Regions) -> None:
+    # 330106 is a county by its code but not in the regions table: is it a 山区 county or not?
+    # The award cannot tell, and says so instead of putting it in the plain group.
+    s = scores({2024: {"330102": 50, "330106": 40}})
+    regs = regions.with_codes(["330106"])
+    with pytest.raises(DataError) as err:
+        award(s, regs, config())
+    assert "330106（2024年）" in str(err.value)
+    # a where-filter that accepts a missing value places it without complaint
+    lenient = config(groups=[{"id": "plain", "k": 1, "level": "county",
+                              "where": {"mountain": [0, None]}}])
+    assert set(award(s, regs, lenient)["region_code"]) == {"330102", "330106"}

@@ -18,6 +18,9 @@ DataOpt = Annotated[Path, typer.Option(
     "--data", help="Regional indicator table (xlsx or CSV, one row per region and year).")]
 YearOpt = Annotated[int | None, typer.Option(help="Use the rows of this year.")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder.")]
+UnitDataOpt = Annotated[Path | None, typer.Option(
+    "--unit-data", help="Table of unit attributes (the denominators and group column the "
+                        "configuration names), keyed like --data; default: --data itself.")]
 
 
 def _write(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
@@ -29,16 +32,20 @@ def _write(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
 
 @index_app.command("build")
 def index_build(config: ConfigOpt, data: DataOpt, out_dir: OutOpt = Path("out"),
-                year: YearOpt = None) -> None:
-    """Impute, treat, normalise, weight and aggregate; writes every aggregate and the rank."""
+                year: YearOpt = None, unit_data: UnitDataOpt = None) -> None:
+    """Denominate, impute, treat, normalise, weight and aggregate; writes every aggregate and
+    the rank."""
     from tiangong.index import composite
-    from tiangong.index.config import load_index_config, read_indicator_table, unit_names
+    from tiangong.index.config import load_index_config, read_index_data
 
     loaded = load_index_config(config)
-    values = read_indicator_table(data, loaded, year)
-    result = composite(values, loaded.hierarchy, loaded.directions, loaded.spec)
+    read = read_index_data(data, loaded, year, unit_data)
+    for note in read.notes:
+        out.print(f"note: {note}")
+    result = composite(read.values, loaded.hierarchy, loaded.directions, loaded.spec,
+                       read.groups)
     table = result.aggregates.copy()
-    table.insert(0, "name", pd.Series(unit_names(data, loaded)).reindex(table.index))
+    table.insert(0, "name", read.names.reindex(table.index))
     table["rank"] = result.rank
     table = table.sort_values(["rank"], kind="mergesort")
     paths = _write(table, out_dir, f"{loaded.config.id}_index")
@@ -55,6 +62,7 @@ def index_build(config: ConfigOpt, data: DataOpt, out_dir: OutOpt = Path("out"),
 @index_app.command("uncertainty")
 def index_uncertainty(
     config: ConfigOpt, data: DataOpt, out_dir: OutOpt = Path("out"), year: YearOpt = None,
+    unit_data: UnitDataOpt = None,
     runs: Annotated[int, typer.Option(help="Monte Carlo replications.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 0,
     sobol: Annotated[int, typer.Option(
@@ -66,14 +74,18 @@ def index_uncertainty(
     """Median rank and 5–95 % rank interval per unit under the declared uncertainty; with
     --sobol, first-order and total Sobol indices per uncertain choice."""
     from tiangong.index import monte_carlo, sobol_indices
-    from tiangong.index.config import load_index_config, read_indicator_table, unit_names
+    from tiangong.index.config import load_index_config, read_index_data
 
     loaded = load_index_config(config)
-    values = read_indicator_table(data, loaded, year)
+    read = read_index_data(data, loaded, year, unit_data)
+    for note in read.notes:
+        out.print(f"note: {note}")
+    values = read.values
     mc = monte_carlo(values, loaded.spec, loaded.uncertainty, runs, seed,
-                     hierarchy=loaded.hierarchy, directions=loaded.directions)
+                     hierarchy=loaded.hierarchy, directions=loaded.directions,
+                     groups=read.groups)
     summary = mc.summary.copy()
-    summary.insert(0, "name", pd.Series(unit_names(data, loaded)).reindex(summary.index))
+    summary.insert(0, "name", read.names.reindex(summary.index))
     summary = summary.sort_values(["median", "nominal"], kind="mergesort")
     paths = _write(summary, out_dir, f"{loaded.config.id}_rank_uncertainty")
     out.print(f"{loaded.config.name}: {runs} replications, seed {seed}")
@@ -83,7 +95,9 @@ def index_uncertainty(
     sens = None
     if sobol:
         sens = sobol_indices(values, loaded.spec, loaded.uncertainty, sobol, seed,
-                             hierarchy=loaded.hierarchy, directions=loaded.directions)
+                             hierarchy=loaded.hierarchy, directions=loaded.directions,
+                             groups=read.groups,
+                             estimator=loaded.config.uncertainty.sobol_estimator)
         paths += _write(sens.indices, out_dir, f"{loaded.config.id}_sobol")
         out.print(sens.indices.round(4).to_string())
     if report:

@@ -156,7 +156,9 @@ def award_command(
     scores: Annotated[Path, typer.Option(
         help="Table (CSV/xlsx) with region_code, year and the measure.")] = Path("scores.csv"),
     regions: Annotated[Path | None, typer.Option(
-        help="Regions table with levels and attributes (e.g. mountain_county by year).")] = None,
+        help="Regions (divisions) table with levels and attributes; its mountain_county, "
+             "shanhai_2024 and shanhai_2025 columns give the 山区26县 list in force each "
+             "year (needed by the default 天工鼎).")] = None,
     years: Annotated[str | None, typer.Option(
         help="Years to award, e.g. 2022-2024 (default: every year in the scores).")] = None,
     output: Annotated[Path, typer.Option("--output", help="Where to write every ranking "

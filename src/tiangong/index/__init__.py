@@ -2,8 +2,8 @@
 
 The method library behind regional rankings (domain notes section 5), after the JRC/OECD
 Handbook and its R implementation COINr: denominate, impute, treat outliers, normalise, weight,
-aggregate over a hierarchy, or rank with TOPSIS / VIKOR / PROMETHEE II. Every function takes a
-units x indicators DataFrame and returns labelled pandas objects. Where published sources
+aggregate over a hierarchy, or rank with TOPSIS / VIKOR / WASPAS / PROMETHEE II. Every function
+takes a units x indicators DataFrame and returns labelled pandas objects. Where published sources
 disagree (zeros in entropy, cost criteria before CRITIC, n vs n - 1) the choice is an explicit
 option with a documented default, pinned by a test against a published case.
 """
@@ -16,10 +16,11 @@ from tiangong.index.aggregate import (
     weighted_mean,
 )
 from tiangong.index.ahp import SAATY_1980_RI, SAATY_2004_RI, ahp, pairwise_matrix
-from tiangong.index.mcda import preference, promethee_ii, topsis, vikor
+from tiangong.index.mcda import topsis, vikor, waspas
 from tiangong.index.normalise import normalise
 from tiangong.index.pca import pca_weights, principal_components
 from tiangong.index.pipeline import Composite, IndexSpec, composite
+from tiangong.index.promethee import preference, promethee_ii
 from tiangong.index.sensitivity import Sensitivity, sobol_indices
 from tiangong.index.treat import (
     denominate,
@@ -42,6 +43,7 @@ from tiangong.index.weights import (
     entropy_weights,
     equal_weights,
     manual_weights,
+    merec_weights,
 )
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "kurtosis",
     "log_ct",
     "manual_weights",
+    "merec_weights",
     "monte_carlo",
     "normalise",
     "pairwise_matrix",
@@ -80,6 +83,7 @@ __all__ = [
     "topsis",
     "treat",
     "vikor",
+    "waspas",
     "weighted_mean",
     "winsorise",
 ]

@@ -9,7 +9,7 @@ one `IndexMethodError` naming the indicator, in the library's single error shape
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -103,22 +103,62 @@ def weight_vector(columns: Sequence[str], weights: Weights, *, normalise: bool =
     return w / total if normalise else w
 
 
+def complete_matrix(frame: pd.DataFrame, title: str) -> FloatArray:
+    """The values of a table that MCDA methods can rank: no missing cell, two units or more."""
+    fail_all(((str(c), "missing values; impute first") for c in frame.columns
+              if frame[c].isna().any()), title)
+    if len(frame) < 2:
+        raise fail(f"{title} needs at least two units to rank")
+    return frame.to_numpy()
+
+
 def series(values: FloatArray, index: Iterable[object], name: str) -> pd.Series:
     """A float Series with the given labels."""
     return pd.Series(np.asarray(values, dtype=float), index=pd.Index(list(index)), name=name)
 
 
-def rank_descending(scores: pd.Series) -> pd.Series:
-    """Rank 1 = highest score; ties broken by row order so every ranking is deterministic."""
-    order = np.lexsort((np.arange(len(scores)), -scores.to_numpy()))
-    ranks = np.empty(len(scores), dtype=int)
-    ranks[order] = np.arange(1, len(scores) + 1)
-    return pd.Series(ranks, index=scores.index, name="rank")
+#: How equal scores are ranked: "first" breaks ties by row order (1, 2, 3), "min" lets them
+#: share the best rank (1, 1, 3; R's ties.method = "min").
+Ties = Literal["first", "min"]
+
+#: Scores closer than this (relative to the largest |score|, at least 1) are equal for ranking:
+#: two routes to the same number can differ in the last bits.
+TIE_RTOL = 1e-12
 
 
-def rank_ascending(scores: pd.Series) -> pd.Series:
-    """Rank 1 = lowest score (VIKOR's Q, S and R); ties broken by row order."""
-    order = np.lexsort((np.arange(len(scores)), scores.to_numpy()))
-    ranks = np.empty(len(scores), dtype=int)
-    ranks[order] = np.arange(1, len(scores) + 1)
-    return pd.Series(ranks, index=scores.index, name="rank")
+def _rank(keys: FloatArray, ties: Ties) -> FloatArray:
+    """1-based ranks of `keys`, smallest first, missing last; see `Ties`."""
+    if ties not in ("first", "min"):
+        raise fail(f"unknown ties rule {ties!r} (first or min)", "ties")
+    k = np.asarray(keys, dtype=float)
+    order = np.lexsort((np.arange(k.size), np.where(np.isnan(k), np.inf, k)))
+    ranks = np.empty(k.size, dtype=int)
+    ranks[order] = np.arange(1, k.size + 1)
+    if ties == "min" and k.size:
+        finite = k[np.isfinite(k)]
+        tol = TIE_RTOL * max(1.0, float(np.abs(finite).max(initial=0.0)))
+        sorted_k = k[order]
+        for i in range(1, k.size):
+            if abs(sorted_k[i] - sorted_k[i - 1]) <= tol:
+                ranks[order[i]] = ranks[order[i - 1]]
+    return ranks
+
+
+def rank_descending(scores: pd.Series, ties: Ties = "first") -> pd.Series:
+    """Rank 1 = highest score; ties broken by row order (deterministic) or shared (`ties`)."""
+    return pd.Series(_rank(-scores.to_numpy(dtype=float), ties), index=scores.index,
+                     name="rank")
+
+
+def rank_ascending(scores: pd.Series, ties: Ties = "first") -> pd.Series:
+    """Rank 1 = lowest score (VIKOR's Q, S and R); ties as in `rank_descending`."""
+    return pd.Series(_rank(scores.to_numpy(dtype=float), ties), index=scores.index,
+                     name="rank")
+
+
+def is_best(values: pd.Series, lowest: bool) -> pd.Series:
+    """True where a value equals the best one, within `TIE_RTOL` (ties are all best)."""
+    v = values.to_numpy(dtype=float)
+    tol = TIE_RTOL * max(1.0, float(np.nanmax(np.abs(v))))
+    best = np.nanmin(v) if lowest else np.nanmax(v)
+    return pd.Series(np.abs(v - best) <= tol, index=values.index)

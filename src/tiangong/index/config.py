@@ -21,7 +21,7 @@ from tiangong.evaluation.scheme.loader import _dotted, _message, _plain, yaml_li
 from tiangong.index.aggregate import Hierarchy, Mean
 from tiangong.index.normalise import Method
 from tiangong.index.pipeline import IndexSpec, Weighting
-from tiangong.index.treat import ImputeMethod
+from tiangong.index.treat import ImputeMethod, denominate
 from tiangong.index.uncertainty import Uncertainty, WeightNoise
 
 
@@ -38,9 +38,12 @@ class IndicatorDef(_Strict):
 class SpecDef(_Strict):
     imputation: ImputeMethod = "none"
     treat_outliers: bool = True
+    winmax: int = Field(default=5, ge=0)
     normalisation: Method = "minmax"
     low: float = 0.0
     high: float = 100.0
+    z_mean: float = 0.0
+    z_sd: float = Field(default=1.0, gt=0)
     weighting: Weighting = "given"
     aggregation: Mean = "arithmetic"
 
@@ -49,6 +52,7 @@ class WeightNoiseDef(_Strict):
     spread: float = Field(default=0.25, ge=0, lt=1)
     kind: Literal["uniform", "dirichlet"] = "uniform"
     concentration: float = Field(default=50.0, gt=0)
+    levels: list[int] = Field(default_factory=list)  # e.g. [2, 3]; empty = every level
 
 
 class UncertaintyDef(_Strict):
@@ -58,6 +62,14 @@ class UncertaintyDef(_Strict):
     imputation: list[ImputeMethod] = Field(default_factory=list)
     benchmarks: dict[str, list[float]] = Field(default_factory=dict)  # [low, high]
     weighting: list[Weighting] = Field(default_factory=list)  # e.g. [given, entropy, pca]
+    winmax: list[int] = Field(default_factory=list)  # winsorisation limits, e.g. [3, 5, 8]
+    sobol_estimator: Literal["salib", "coinr"] = "salib"
+
+
+class DenominatorDef(_Strict):
+    by: str  # column of the data (or --unit-data) table: population, GDP, area ...
+    scale: float = Field(default=1.0, gt=0)  # e.g. 10000: 亿元 per 万人 -> 元 per 人
+    unit: str = ""  # the denominated indicator's unit, for people
 
 
 class IndexConfig(_Strict):
@@ -66,6 +78,8 @@ class IndexConfig(_Strict):
     unit_column: str = "region_code"
     name_column: str | None = "region_name"
     year_column: str | None = "year"
+    group_column: str | None = None  # unit groups, e.g. 山区26县 = 1/0, for group imputation
+    denominators: dict[str, str | DenominatorDef] = Field(default_factory=dict)
     indicators: dict[str, IndicatorDef] = Field(min_length=1)
     hierarchy: dict[str, dict[str, float]] = Field(min_length=1)
     methods: dict[str, Mean] = Field(default_factory=dict)
@@ -94,10 +108,11 @@ class LoadedIndex:
     @property
     def uncertainty(self) -> Uncertainty:
         u = self.config.uncertainty
-        noise = None if u.weights is None else WeightNoise(**u.weights.model_dump())
+        noise = None if u.weights is None else WeightNoise(
+            u.weights.spread, u.weights.kind, u.weights.concentration, tuple(u.weights.levels))
         bench = {k: (float(v[0]), float(v[1])) for k, v in u.benchmarks.items()}
         return Uncertainty(noise, tuple(u.normalisation), tuple(u.aggregation),
-                           tuple(u.imputation), bench, tuple(u.weighting))
+                           tuple(u.imputation), bench, tuple(u.weighting), tuple(u.winmax))
 
 
 def load_index_config(path: Path) -> LoadedIndex:
@@ -127,16 +142,97 @@ def load_index_config(path: Path) -> LoadedIndex:
     for name in sorted(set(config.indicators) - leaves):
         problems.append(Problem(f"indicator {name!r} is in no aggregate of the hierarchy",
                                 source, yaml_line_of(data, ("indicators", name)), "indicators"))
+    problems += _group_and_denominator_problems(config, data, source)
     raise_if_any(problems, SchemeError, f"index configuration {source} is inconsistent")
     return LoadedIndex(config, source)
 
 
-def read_indicator_table(path: Path, loaded: LoadedIndex, year: int | None) -> pd.DataFrame:
+def _group_and_denominator_problems(config: IndexConfig, data: Any, source: str
+                                    ) -> list[Problem]:
+    """Group imputation needs a group column; denominators must name indicators."""
+    out = []
+    if config.group_column is None:
+        wanted = [("spec", "imputation")] if config.spec.imputation.startswith("group_") else []
+        if any(m.startswith("group_") for m in config.uncertainty.imputation):
+            wanted.append(("uncertainty", "imputation"))
+        out += [Problem("group imputation needs `group_column:` (the data column holding each "
+                        "unit's group, e.g. 山区26县 1/0)", source, yaml_line_of(data, loc),
+                        ".".join(loc)) for loc in wanted]
+    out += [Problem(f"denominator given for {k!r}, which is not under indicators", source,
+                    yaml_line_of(data, ("denominators", k)), f"denominators.{k}")
+            for k in config.denominators if k not in config.indicators]
+    return out
+
+
+@dataclass(frozen=True)
+class IndexData:
+    """What the commands need from the data table(s), indexed by unit code: the indicator
+    values (denominated where the configuration says so), display names, unit groups (or
+    None) and notes for the user (e.g. units whose denominator is missing)."""
+
+    values: pd.DataFrame
+    names: pd.Series
+    groups: pd.Series | None
+    notes: list[str]
+
+
+def read_indicator_table(path: Path, loaded: LoadedIndex, year: int | None,
+                         unit_data: Path | None = None) -> pd.DataFrame:
     """The regional indicator table (xlsx, CSV or Parquet, one row per region and year) as units x
-    indicators, indexed by the unit column; codes stay text."""
+    indicators, indexed by the unit column; codes stay text; denominated as configured."""
+    return read_index_data(path, loaded, year, unit_data).values
+
+
+def read_index_data(path: Path, loaded: LoadedIndex, year: int | None,
+                    unit_data: Path | None = None) -> IndexData:
+    """Values, names and groups from `path`; denominators and the group column are read from
+    `unit_data` (same layout: unit column, optional year) when given, else from `path`."""
+    cfg = loaded.config
+    dens = {k: v if isinstance(v, DenominatorDef) else DenominatorDef(by=v)
+            for k, v in cfg.denominators.items()}
+    attrs = sorted({d.by for d in dens.values()}
+                   | ({cfg.group_column} if cfg.group_column else set()))
+    main = _read_table(path, loaded, year, list(cfg.indicators)
+                       + ([] if unit_data else attrs))
+    values = main[list(cfg.indicators)].apply(pd.to_numeric, errors="coerce")
+    side = main if unit_data is None else _read_table(unit_data, loaded, year, attrs,
+                                                      main=False)
+    side = side.reindex(values.index)
+    notes = []
+    if dens:
+        by = side[sorted({d.by for d in dens.values()})].apply(pd.to_numeric, errors="coerce")
+        values = denominate(values, {k: d.by for k, d in dens.items()}, by,
+                            {k: d.scale for k, d in dens.items()})
+        for col in by.columns:
+            bad = by.index[~(by[col].notna() & (by[col] != 0))]
+            if len(bad):
+                notes.append(f"denominator {col!r} is missing or zero for {len(bad)} unit(s) "
+                             f"({', '.join(map(str, bad[:10]))}): their "
+                             f"{', '.join(k for k, d in dens.items() if d.by == col)} "
+                             "are missing")
+    groups = None
+    if cfg.group_column:
+        groups = side[cfg.group_column].astype("string").str.strip()
+        groups = groups.mask(groups == "")
+        if groups.isna().any():
+            notes.append(f"group column {cfg.group_column!r} is empty for "
+                         f"{int(groups.isna().sum())} unit(s) "
+                         f"({', '.join(map(str, groups.index[groups.isna()][:10]))}): group "
+                         "imputation leaves their gaps missing")
+    names = (main[cfg.name_column] if cfg.name_column and cfg.name_column in main.columns
+             else pd.Series(pd.NA, index=values.index, dtype="object"))
+    return IndexData(values, names, groups, notes)
+
+
+def _read_table(path: Path, loaded: LoadedIndex, year: int | None, needed_cols: list[str],
+                *, main: bool = True) -> pd.DataFrame:
+    """One row per unit of `year`, indexed (sorted) by the unit column, every column kept. The
+    main table must have the year column when a year is given; a unit table without one holds
+    values for every year."""
     cfg = loaded.config
     if not path.is_file():
-        raise DataError([Problem("indicator table not found", str(path))])
+        raise DataError([Problem("indicator table not found" if main else
+                                 "unit table (--unit-data) not found", str(path))])
     if path.suffix.lower() in (".xlsx", ".xls"):
         import fastexcel
 
@@ -146,41 +242,24 @@ def read_indicator_table(path: Path, loaded: LoadedIndex, year: int | None) -> p
     else:
         frame = pd.read_csv(path, dtype={cfg.unit_column: str}, encoding="utf-8-sig")
     frame.columns = [str(c).strip() for c in frame.columns]
-    needed = [cfg.unit_column, *cfg.indicators]
-    if year is not None and cfg.year_column:
-        needed.append(cfg.year_column)
-    missing = [c for c in needed if c not in frame.columns]
+    needed = [cfg.unit_column, *needed_cols]
+    by_year = year is not None and cfg.year_column is not None and (
+        main or cfg.year_column in frame.columns)
+    if by_year:
+        needed.append(str(cfg.year_column))
+    missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
     if missing:
         raise DataError([Problem(f"missing column(s) {', '.join(missing)}; columns found: "
                                  f"{', '.join(frame.columns)}", str(path), line=1)])
-    if year is not None and cfg.year_column:
-        frame = frame[pd.to_numeric(frame[cfg.year_column]) == year]
+    if by_year:
+        frame = frame[pd.to_numeric(frame[str(cfg.year_column)]) == year]
         if frame.empty:
             raise DataError([Problem(f"no rows for year {year}", str(path),
-                                     field=cfg.year_column)])
+                                     field=str(cfg.year_column))])
     frame[cfg.unit_column] = frame[cfg.unit_column].astype(str).str.strip()
     dupes = frame[cfg.unit_column][frame[cfg.unit_column].duplicated()].unique()
     if len(dupes):
         raise DataError([Problem(f"units appear more than once: {', '.join(dupes[:10])} "
                                  "(give --year if the table holds several years)", str(path),
                                  field=cfg.unit_column)])
-    values = frame.set_index(cfg.unit_column)[list(cfg.indicators)]
-    return values.apply(pd.to_numeric, errors="coerce").sort_index()
-
-
-def unit_names(path: Path, loaded: LoadedIndex) -> dict[str, Any]:
-    cfg = loaded.config
-    if not cfg.name_column:
-        return {}
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        import fastexcel
-
-        frame = fastexcel.read_excel(str(path)).load_sheet(0).to_pandas()
-    elif path.suffix.lower() == ".parquet":
-        frame = pd.read_parquet(path)
-    else:
-        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    if cfg.name_column not in frame.columns:
-        return {}
-    return dict(zip(frame[cfg.unit_column].astype(str).str.strip(), frame[cfg.name_column],
-                    strict=True))
+    return frame.set_index(cfg.unit_column).sort_index()

@@ -20,7 +20,6 @@ used for aggregates of aggregates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,9 +27,7 @@ import pandas as pd
 from tiangong.index._common import FloatArray, IndexMethodError, fail
 from tiangong.index.aggregate import Hierarchy, Mean, weighted_mean
 from tiangong.index.pipeline import Weighting, _weights
-
-if TYPE_CHECKING:
-    from tiangong.index.uncertainty import WeightNoise
+from tiangong.index.uncertain import WeightNoise
 
 DATA_DRIVEN: tuple[Weighting, ...] = ("entropy", "critic", "pca")
 
@@ -68,18 +65,53 @@ def data_weights(leaf_values: FloatArray, leaves: Sequence[str], units: pd.Index
     return np.array(out)
 
 
+def node_levels(hierarchy: Hierarchy) -> dict[str, int]:
+    """COINr's aggregation levels: an indicator is level 1, an aggregate 1 + the highest
+    level among its children."""
+    level: dict[str, int] = {leaf: 1 for leaf in hierarchy.leaves()}
+    for parent in hierarchy.order():  # children before parents
+        level[parent] = 1 + max(level[c] for c in hierarchy.children[parent])
+    return level
+
+
+def noise_edges(hierarchy: Hierarchy, edges: Sequence[tuple[str, str]],
+                spec: WeightNoise | None) -> list[int]:
+    """Positions (in `edges`) of the weights that get noise: those whose child is at one of
+    the declared levels (all when none are declared); none without weight noise."""
+    if spec is None:
+        return []
+    if not spec.levels:
+        return list(range(len(edges)))
+    level = node_levels(hierarchy)
+    top = max(level.values())
+    bad = [lv for lv in spec.levels if not 1 <= lv < top]
+    if bad:
+        raise fail(f"weight-noise level {bad[0]} does not exist: the hierarchy's weights are at "
+                   f"levels 1 (indicators) to {top - 1}", "levels")
+    return [i for i, (_, child) in enumerate(edges) if level[child] in spec.levels]
+
+
 def noisy_weights(base: FloatArray, noise: FloatArray | None, rows: np.ndarray,
-                  spec: WeightNoise | None) -> FloatArray:
-    """Edge weights of replicates `rows`: the base weights, perturbed by the declared noise
-    (uniform factors, or a Dirichlet around the base weights; a zero weight stays zero)."""
+                  spec: WeightNoise | None, edges: Sequence[int] | None = None) -> FloatArray:
+    """Edge weights of replicates `rows`: the base weights, with the weights at positions
+    `edges` (default all; one noise column each) perturbed by the declared noise (uniform
+    factors, or a Dirichlet around the base weights; a zero weight stays zero)."""
     if noise is None or spec is None:
         return np.broadcast_to(base, (rows.size, base.size))
+    idx = np.arange(base.size) if edges is None else np.asarray(edges, dtype=int)
     block = noise[rows]
     if spec.kind == "uniform":
-        return np.asarray(base * (1.0 - spec.spread + 2.0 * spec.spread * block))
+        out = np.array(np.broadcast_to(base, (rows.size, base.size)))
+        out[:, idx] = base[idx] * (1.0 - spec.spread + 2.0 * spec.spread * block)
+        return out
     from scipy import stats  # SciPy only here: importing it costs ~1 s most callers never need
 
-    shape = spec.concentration * np.broadcast_to(base, block.shape)
+    # Dirichlet as gamma draws normalised within each parent (the aggregation divides by the
+    # weight sum); weights without noise take the gamma mean, so they keep their share
+    shape = spec.concentration * np.broadcast_to(base, (rows.size, base.size))
+    out = np.array(shape)
+    sub = shape[:, idx]
     with np.errstate(invalid="ignore"):
-        drawn = stats.gamma.ppf(block, np.where(shape > 0, shape, 1.0))
-    return np.asarray(np.where(shape > 0, drawn, 0.0))
+        drawn = stats.gamma.ppf(block, np.where(sub > 0, sub, 1.0))
+    out[:, idx] = np.where(sub > 0, drawn, 0.0)
+    return out

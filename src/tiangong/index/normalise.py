@@ -100,12 +100,15 @@ def ratio_to_benchmark(x: FloatArray, benchmark: FloatArray | float | None = Non
 
 def normalise(data: pd.DataFrame, method: Method = "minmax", directions: Directions = None,
               *, low: float = 0.0, high: float = 100.0, ddof: int = 1,
+              mean: float = 0.0, sd: float = 1.0,
               targets: Mapping[str, float] | None = None, cap: bool = False,
               benchmarks: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Normalise every indicator column of a units x indicators table with one method.
 
     `targets` (for "target") must name every column; `benchmarks` (for "ratio") may name some,
-    the others use the best observed value. All work is column-vectorised.
+    the others use the best observed value; z-scores get the given `mean` and `sd` (COINr's
+    `m_sd`, e.g. 10 and 2 to keep them positive for a geometric mean). All work is
+    column-vectorised.
     """
     frame = as_frame(data)
     cols = list(frame.columns)
@@ -114,7 +117,7 @@ def normalise(data: pd.DataFrame, method: Method = "minmax", directions: Directi
     if method == "minmax":
         y = minmax(x, low, high, d, names=cols)
     elif method == "zscore":
-        y = zscore(x, ddof=ddof, direction=d, names=cols)
+        y = zscore(x, mean, sd, ddof=ddof, direction=d, names=cols)
     elif method == "rank":
         y = rank(x, d)
     elif method == "percentile_rank":

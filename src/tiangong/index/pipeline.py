@@ -25,7 +25,7 @@ from tiangong.index._common import (
 from tiangong.index.aggregate import Hierarchy, Mean, weighted_mean
 from tiangong.index.normalise import Method, normalise
 from tiangong.index.pca import pca_weights
-from tiangong.index.treat import ImputeMethod, impute, treat
+from tiangong.index.treat import COINR_WINMAX, ImputeMethod, impute, treat
 from tiangong.index.weights import critic_weights, entropy_weights
 
 Weighting = Literal["given", "equal", "entropy", "critic", "pca"]
@@ -37,11 +37,20 @@ class IndexSpec:
 
     imputation: ImputeMethod = "none"
     treat_outliers: bool = True
+    winmax: int = COINR_WINMAX  # most points winsorised per indicator (COINr winmax)
     normalisation: Method = "minmax"
     low: float = 0.0
     high: float = 100.0
+    z_mean: float = 0.0  # z-scores onto this mean and sd (COINr n_zscore m_sd); e.g. 10, 2
+    z_sd: float = 1.0  # keep them positive for geometric/harmonic aggregation
     weighting: Weighting = "given"
     aggregation: Mean = "arithmetic"
+
+    def normalise(self, data: pd.DataFrame, directions: Directions,
+                  method: Method | None = None) -> pd.DataFrame:
+        """`data` normalised by `method` (default this spec's) with this spec's parameters."""
+        return normalise(data, method or self.normalisation, directions, low=self.low,
+                         high=self.high, mean=self.z_mean, sd=self.z_sd)
 
 
 @dataclass(frozen=True)
@@ -64,8 +73,8 @@ def composite(data: pd.DataFrame, hierarchy: Hierarchy, directions: Directions =
     dirs = dict(zip(leaves, direction_vector(leaves, directions), strict=True))
     prepared = impute(frame, spec.imputation, groups)
     if spec.treat_outliers:
-        prepared = treat(prepared).data
-    normalised = normalise(prepared, spec.normalisation, dirs, low=spec.low, high=spec.high)
+        prepared = treat(prepared, winmax=spec.winmax).data
+    normalised = spec.normalise(prepared, dirs)
     values = {c: normalised[c] for c in normalised.columns}
     weights: dict[str, pd.Series] = {}
     out: dict[str, pd.Series] = {}

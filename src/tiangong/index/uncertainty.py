@@ -25,9 +25,8 @@ perturbs whichever base weights the replicate uses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -38,47 +37,17 @@ from tiangong.index.mc_weights import (
     DATA_DRIVEN,
     data_weights,
     hierarchy_weights,
+    noise_edges,
     noisy_weights,
 )
-from tiangong.index.normalise import Method, normalise
-from tiangong.index.pipeline import IndexSpec, Weighting
-from tiangong.index.treat import ImputeMethod, impute, treat
+from tiangong.index.pipeline import IndexSpec
+from tiangong.index.treat import impute, treat
+from tiangong.index.uncertain import Uncertainty, WeightKind, WeightNoise
 
-WeightKind = Literal["uniform", "dirichlet"]
+_T = TypeVar("_T")
 
-
-@dataclass(frozen=True)
-class WeightNoise:
-    """How far weights may move from their nominal values.
-
-    "uniform": each weight times U(1 - spread, 1 + spread), then rescaled within its parent (the
-    Handbook's and COINr's usual +/- 25 %). "dirichlet": the weights of each parent drawn from a
-    Dirichlet with mean at the nominal weights and the given concentration (larger = tighter),
-    which keeps them on the simplex without a rescaling step.
-    """
-
-    spread: float = 0.25
-    kind: WeightKind = "uniform"
-    concentration: float = 50.0
-
-
-@dataclass(frozen=True)
-class Uncertainty:
-    """The declared uncertain choices; an empty field means "fixed at the spec's value".
-
-    Discrete choices are sampled with equal probability; listing an option twice doubles its
-    probability. `weighting` is the choice of weighting method (given, equal, entropy, critic,
-    pca), data-driven methods re-computed from each replicate's data. `benchmarks` maps an
-    indicator to a (low, high) range for its target (used by "target" normalisation) or
-    benchmark (used by "ratio"), sampled uniformly; the nominal value is the midpoint.
-    """
-
-    weights: WeightNoise | None = None
-    normalisation: tuple[Method, ...] = ()
-    aggregation: tuple[Mean, ...] = ()
-    imputation: tuple[ImputeMethod, ...] = ()
-    benchmarks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
-    weighting: tuple[Weighting, ...] = ()
+__all__ = ["Plan", "Uncertainty", "UncertaintyResult", "WeightKind", "WeightNoise",
+           "monte_carlo", "ranks_from_scores"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +110,7 @@ class Plan:
         self.edges = [(p, c) for p in self.order for c in self.hierarchy.children[p]]
         # declared options first (what the factors decode to), then the nominal if it is not one
         self.imps = _with(uncertain.imputation, spec.imputation)
+        self.wins = _with(uncertain.winmax, spec.winmax)
         self.norms = _with(uncertain.normalisation, spec.normalisation)
         self.aggs = _with(uncertain.aggregation, spec.aggregation)
         self.wms = _with(uncertain.weighting, spec.weighting)
@@ -148,26 +118,45 @@ class Plan:
         if unknown_w:
             raise fail(f"unknown weighting method {unknown_w[0]!r} (given, equal, entropy, "
                        "critic or pca)", "weighting")
+        bad_win = [w for w in self.wins if not (isinstance(w, int) and w >= 0)]
+        if bad_win:
+            raise fail(f"a winsorisation limit is a whole number of points >= 0, got "
+                       f"{bad_win[0]!r}", "winmax")
         unknown = [c for c in uncertain.benchmarks if c not in self.leaves]
         if unknown:
             raise fail("benchmark range given for an unknown indicator", unknown[0])
         self.bench_cols = [self.leaves.index(c) for c in uncertain.benchmarks]
         rng = np.array([uncertain.benchmarks[c] for c in uncertain.benchmarks], dtype=float)
         self.bench_lo, self.bench_hi = rng.reshape(-1, 2).T
-        self._prepared: dict[str, pd.DataFrame] = {}
-        self._normalised: dict[tuple[str, str], tuple[FloatArray, FloatArray, FloatArray]] = {}
-        self._base: dict[tuple[str, str, str, str], FloatArray] = {}
+        self.noise_edges = noise_edges(self.hierarchy, self.edges, uncertain.weights)
+        self._prepared: dict[tuple[str, int], pd.DataFrame] = {}
+        self._normalised: dict[tuple[str, int, str],
+                               tuple[FloatArray, FloatArray, FloatArray]] = {}
+        self._base: dict[tuple[object, ...], FloatArray] = {}
+
+    def _choices(self) -> list[tuple[str, tuple[object, ...], tuple[object, ...], object]]:
+        """Discrete choices in factor order: (name, declared options, decoded options,
+        nominal value)."""
+        u, spec = self.uncertain, self.spec
+        return [("imputation", u.imputation, self.imps, spec.imputation),
+                ("winsorisation", u.winmax, self.wins, spec.winmax),
+                ("normalisation", u.normalisation, self.norms, spec.normalisation),
+                ("aggregation", u.aggregation, self.aggs, spec.aggregation),
+                ("weighting", u.weighting, self.wms, spec.weighting)]
 
     @property
     def factor_groups(self) -> list[str]:
         """One group name per input factor (column of the uniform matrix), SALib's `groups`."""
-        u = self.uncertain
-        out = ["weights"] * len(self.edges) if u.weights else []
-        out += [name for name, opts in (("imputation", u.imputation),
-                                        ("normalisation", u.normalisation),
-                                        ("aggregation", u.aggregation),
-                                        ("weighting", u.weighting)) if opts]
+        out = ["weights"] * len(self.noise_edges)
+        out += [name for name, declared, _, _ in self._choices() if declared]
         return out + ["benchmarks"] * len(self.bench_cols)
+
+    @property
+    def factor_levels(self) -> list[int]:
+        """Per input factor: the number of options of its discrete choice, 0 if continuous."""
+        out = [0] * len(self.noise_edges)
+        out += [len(declared) for _, declared, _, _ in self._choices() if declared]
+        return out + [0] * len(self.bench_cols)
 
     @property
     def n_factors(self) -> int:
@@ -183,44 +172,46 @@ class Plan:
         out = np.full((bench.shape[0], len(self.units)), np.nan)
         for combo in np.unique(picks, axis=0):
             rows = np.flatnonzero((picks == combo).all(axis=1))
-            imp, norm, agg = self.imps[combo[0]], self.norms[combo[1]], self.aggs[combo[2]]
-            base = self.base_weights(imp, norm, agg, self.wms[combo[3]])
-            w = noisy_weights(base, noise, rows, self.uncertain.weights)
-            out[rows] = self._aggregate(imp, norm, agg, w, bench[rows])
+            imp, win, norm = self.imps[combo[0]], self.wins[combo[1]], self.norms[combo[2]]
+            agg, method = self.aggs[combo[3]], self.wms[combo[4]]
+            base = self.base_weights(imp, norm, agg, method, win)
+            w = noisy_weights(base, noise, rows, self.uncertain.weights, self.noise_edges)
+            out[rows] = self._aggregate(imp, win, norm, agg, w, bench[rows])
         return out
 
     def _decode(self, u: FloatArray | None
                 ) -> tuple[FloatArray | None, np.ndarray, FloatArray]:
-        """Uniform factors -> (the weight-noise block (r x edges) or None, the indices of the
-        imputation, normalisation, aggregation and weighting method per replicate (r x 4),
-        benchmark per leaf with NaN = the method's default)."""
-        unc, spec = self.uncertain, self.spec
+        """Uniform factors -> (the weight-noise block (r x noisy edges) or None, the option
+        indices of the discrete choices per replicate (r x 5, `_choices` order), benchmark per
+        leaf with NaN = the method's default)."""
         bench = np.full((1 if u is None else u.shape[0], len(self.leaves)), np.nan)
         if u is None:  # the nominal replicate: spec's choices, no noise, midpoints
             bench[0, self.bench_cols] = (self.bench_lo + self.bench_hi) / 2
-            nominal = [_pos(self.imps, spec.imputation), _pos(self.norms, spec.normalisation),
-                       _pos(self.aggs, spec.aggregation), _pos(self.wms, spec.weighting)]
+            nominal = [list(opts).index(value) for _, _, opts, value in self._choices()]
             return None, np.array([nominal]), bench
-        col, r = 0, u.shape[0]
-        noise = None
-        if unc.weights is not None:
-            noise, col = u[:, :len(self.edges)], len(self.edges)
+        r = u.shape[0]
+        noise, col = None, len(self.noise_edges)
+        if col:
+            noise = u[:, :col]
         picks = []
-        for opts in (unc.imputation, unc.normalisation, unc.aggregation, unc.weighting):
-            if opts:
-                picks.append(np.minimum((u[:, col] * len(opts)).astype(int), len(opts) - 1))
+        for _, declared, _, _ in self._choices():
+            if declared:
+                k = len(declared)
+                picks.append(np.minimum((u[:, col] * k).astype(int), k - 1))
                 col += 1
             else:
                 picks.append(np.zeros(r, dtype=int))
         bench[:, self.bench_cols] = self.bench_lo + (self.bench_hi - self.bench_lo) * u[:, col:]
         return noise, np.stack(picks, axis=1), bench
 
-    def base_weights(self, imp: str, norm: str, agg: str, method: str) -> FloatArray:
+    def base_weights(self, imp: str, norm: str, agg: str, method: str,
+                     win: int | None = None) -> FloatArray:
         """Edge weights before noise for one combination of choices (computed once)."""
-        key = (imp, norm, agg, method)
+        win = self.spec.winmax if win is None else win
+        key = (imp, win, norm, agg, method)
         if key not in self._base:
             if method in DATA_DRIVEN:
-                a, lo, hi = self._leaf_matrix(imp, norm)
+                a, lo, hi = self._leaf_matrix(imp, win, norm)
                 bench = np.full((1, len(self.leaves)), np.nan)
                 bench[0, self.bench_cols] = (self.bench_lo + self.bench_hi) / 2
                 s = self._scale(norm, bench, lo, hi)
@@ -228,22 +219,24 @@ class Plan:
                 self._base[key] = data_weights(
                     values, self.leaves, self.units, self.hierarchy, self.order,
                     method, agg,  # type: ignore[arg-type]
-                    f"imputation {imp!r}, normalisation {norm!r}, aggregation {agg!r}")
+                    f"imputation {imp!r}, normalisation {norm!r}, aggregation {agg!r}"
+                    + (f", winsorisation limit {win}" if self.uncertain.winmax else ""))
             else:
                 self._base[key] = hierarchy_weights(self.hierarchy, self.order,
                                                     method)  # type: ignore[arg-type]
         return self._base[key]
 
-    def _leaf_matrix(self, imp: str, norm: str) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def _leaf_matrix(self, imp: str, win: int, norm: str
+                     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(A, lo, hi): normalised values = A x scale(benchmark); lo/hi are the column extremes."""
-        key = (imp, norm)
+        key = (imp, win, norm)
         if key not in self._normalised:
-            if imp not in self._prepared:
+            if (imp, win) not in self._prepared:
                 prepared = impute(self.frame, imp, self.groups)  # type: ignore[arg-type]
                 if self.spec.treat_outliers:
-                    prepared = treat(prepared).data
-                self._prepared[imp] = prepared
-            p = self._prepared[imp]
+                    prepared = treat(prepared, winmax=win).data
+                self._prepared[(imp, win)] = prepared
+            p = self._prepared[(imp, win)]
             x = p.to_numpy()
             lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
             benefit = self.dirs > 0
@@ -254,8 +247,8 @@ class Plan:
                     a = np.where(benefit, x, 1.0 / x)
                 a = np.where(np.isfinite(a), a, np.nan)
             else:
-                a = normalise(p, norm, dict(zip(self.leaves, self.dirs, strict=True)),  # type: ignore[arg-type]
-                              low=self.spec.low, high=self.spec.high).to_numpy()
+                a = self.spec.normalise(p, dict(zip(self.leaves, self.dirs, strict=True)),
+                                        norm).to_numpy()  # type: ignore[arg-type]
             self._normalised[key] = (a, lo, hi)
         return self._normalised[key]
 
@@ -282,11 +275,11 @@ class Plan:
                        self.leaves[int(np.flatnonzero(bad)[0])])
         return np.asarray(s)
 
-    def _aggregate(self, imp: str, norm: str, agg: Mean, w: FloatArray, bench: FloatArray
-                   ) -> FloatArray:
+    def _aggregate(self, imp: str, win: int, norm: str, agg: Mean, w: FloatArray,
+                   bench: FloatArray) -> FloatArray:
         """Scores of the root for replicates sharing one (imputation, normalisation,
         aggregation) combination; `w` holds their edge weights in `self.edges` order."""
-        a, lo, hi = self._leaf_matrix(imp, norm)
+        a, lo, hi = self._leaf_matrix(imp, win, norm)
         s = self._scale(norm, bench, lo, hi)
         present = ~np.isnan(a)
         pos = {c: j for j, c in enumerate(self.leaves)}
@@ -324,12 +317,8 @@ class Plan:
         return values[self.order[-1]]
 
 
-def _with(options: tuple[str, ...], nominal: str) -> tuple[str, ...]:
+def _with(options: tuple[_T, ...], nominal: _T) -> tuple[_T, ...]:
     return options if nominal in options else (*options, nominal)
-
-
-def _pos(options: tuple[str, ...], value: str) -> int:
-    return options.index(value)
 
 
 def _forward(x: FloatArray, method: str) -> FloatArray:

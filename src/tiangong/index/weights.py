@@ -1,5 +1,5 @@
-"""Indicator weights: equal, manual (budget), entropy and CRITIC. PCA and AHP live in `pca.py`
-and `ahp.py`.
+"""Indicator weights: equal, manual (budget), entropy, CRITIC and MEREC. PCA and AHP live in
+`pca.py` and `ahp.py`.
 
 The published sources disagree on three details, so each is an explicit option with a default
 that a test pins against a published case:
@@ -149,6 +149,37 @@ def critic_weights(data: pd.DataFrame, directions: Directions = None, *,
                    reverse_costs: bool = True, ddof: int = 1) -> pd.Series:
     """Just the CRITIC weights; see `critic`."""
     return critic(data, directions, reverse_costs=reverse_costs, ddof=ddof).weights
+
+
+def merec_weights(data: pd.DataFrame, directions: Directions = None) -> pd.Series:
+    """MEREC (Keshavarz-Ghorabaee, Amiri, Zavadskas, Turskis & Antucheviciene 2021): a
+    criterion weighs more the more removing it changes the units' overall performance.
+
+    n_ij = min_k x_kj / x_ij (benefit) or x_ij / max_k x_kj (cost), so the best value is the
+    smallest; S_i = ln(1 + mean_j |ln n_ij|); S'_ij the same without criterion j (still divided
+    by the number of criteria m, as in the paper); E_j = sum_i |S'_ij - S_i|; w = E / sum E.
+    Values must be > 0 (logarithms of ratios).
+    """
+    frame = as_frame(data)
+    cols = list(frame.columns)
+    fail_all(((c, "missing values; impute first") for c in cols if frame[c].isna().any()),
+             "MEREC weights")
+    x = frame.to_numpy()
+    fail_all(((c, "MEREC needs values > 0") for c, bad in
+              zip(cols, np.atleast_1d((x <= 0).any(axis=0)), strict=True) if bad),
+             "MEREC weights")
+    if len(cols) < 2:
+        raise fail("MEREC needs at least two criteria (it removes one at a time)")
+    d = direction_vector(cols, directions)
+    n = np.where(d > 0, x.min(axis=0) / x, x / x.max(axis=0))
+    a = np.abs(np.log(n))
+    m = len(cols)
+    s = np.log1p(a.sum(axis=1) / m)
+    removed = np.log1p((a.sum(axis=1, keepdims=True) - a) / m)
+    effect = np.abs(removed - s[:, None]).sum(axis=0)
+    if not effect.sum() > 0:
+        raise fail("every criterion is constant across units; MEREC weights are undefined")
+    return series(effect / effect.sum(), cols, "weight")
 
 
 def normalise_weights(weights: Weights, columns: list[str]) -> pd.Series:

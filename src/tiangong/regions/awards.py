@@ -110,7 +110,13 @@ def _matches(values: pd.Series, wanted: Any) -> pd.Series:
 
 
 def members(scores: pd.DataFrame, regions: Regions, group: PeerGroup) -> pd.Series:
-    """Boolean mask of the rows of `scores` (region_code, year) that belong to `group`."""
+    """Boolean mask of the rows of `scores` (region_code, year) that belong to `group`.
+
+    A region of the group's level with no value of a filtering attribute in the award year
+    (not in the regions table, or a year before the list existed) cannot be placed in or out
+    of the group: that is an error naming the regions and years, never a silent "not a
+    member". Filters that list None (`where: {attr: [1, None]}`) accept a missing value.
+    """
     codes = scores["region_code"].astype("string")
     mask = pd.Series(True, index=scores.index)
     if group.level is not None:
@@ -118,14 +124,49 @@ def members(scores: pd.DataFrame, regions: Regions, group: PeerGroup) -> pd.Seri
         mask &= (level == group.level).fillna(False)
     years = sorted(scores["year"].unique().tolist())
     keyed = pd.DataFrame({"code": codes, "year": scores["year"].astype("Int64")})
+    problems: list[Problem] = []
     for rule, keep in ((group.where, True), (group.exclude, False)):
         for attr, wanted in rule.items():
+            if attr not in regions.attribute_names():
+                problems.append(_unknown_attribute(group, attr, regions))
+                continue
             held = regions.attribute(attr, years).astype({"code": "string", "year": "Int64"})
             value = keyed.merge(held, on=["code", "year"], how="left")["value"]
-            hit = _matches(pd.Series(value.to_numpy(), index=scores.index, dtype="string"),
-                           wanted)
+            values = pd.Series(value.to_numpy(), index=scores.index, dtype="string")
+            if not _accepts_missing(wanted):
+                problems += _uncovered(keyed[mask & values.isna()], group, attr)
+            hit = _matches(values, wanted)
             mask &= hit if keep else ~hit
+    if problems:
+        raise DataError(problems, title=f"奖项分组 {group.id!r} 的成员无法确定")
     return mask
+
+
+def _accepts_missing(wanted: Any) -> bool:
+    items = list(wanted) if isinstance(wanted, list | tuple | set | frozenset) else [wanted]
+    return any(v is None for v in items)
+
+
+def _unknown_attribute(group: PeerGroup, attr: str, regions: Regions) -> Problem:
+    known = ", ".join(regions.attribute_names()) or "无"
+    hint = ""
+    if attr == "mountain_county":
+        hint = ("；山区26县名单请用 --regions 给出区划表，含 mountain_county 列（2021年起的名单），"
+                "2024、2025年的名单在 shanhai_2024、shanhai_2025 列，按年度自动选用")
+    return Problem(f"分组 {group.id!r} 按属性 {attr!r} 筛选，但区划表中没有该属性"
+                   f"（已有属性：{known}）{hint}", "award", field=attr)
+
+
+def _uncovered(rows: pd.DataFrame, group: PeerGroup, attr: str) -> list[Problem]:
+    if rows.empty:
+        return []
+    pairs = rows.drop_duplicates().sort_values(["year", "code"])
+    first = pairs.head(10)
+    shown = "、".join(f"{c}（{y}年）" for c, y in zip(first["code"], first["year"], strict=True))
+    more = f" 等 {len(pairs)} 个" if len(pairs) > 10 else ""
+    return [Problem(f"分组 {group.id!r}：区划表没有这些地区在当年的 {attr!r} 值，无法判断是否属于"
+                    f"该分组：{shown}{more}。请补全区划表（该名单在这些年份尚未公布时，"
+                    "请用 --years 只评这些年份之后）", "award", field=attr)]
 
 
 def award(scores: pd.DataFrame, regions: Regions, config: AwardConfig,

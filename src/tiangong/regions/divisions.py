@@ -56,6 +56,18 @@ ZHEJIANG_MOUNTAIN_VERSIONS: dict[str, list[tuple[str, int]]] = {
 }
 
 
+def known_versions(columns: Iterable[object]) -> dict[str, list[tuple[str, int]]]:
+    """The published list versions (`ZHEJIANG_MOUNTAIN_VERSIONS`) whose columns a table has;
+    a list needs its first column (e.g. `mountain_county`) and at least one later one."""
+    have = {str(c) for c in columns}
+    out: dict[str, list[tuple[str, int]]] = {}
+    for name, spec in ZHEJIANG_MOUNTAIN_VERSIONS.items():
+        present = [(c, y) for c, y in spec if c in have]
+        if spec[0] in present and len(present) > 1:
+            out[name] = present
+    return out
+
+
 def level_of_code(codes: pd.Series) -> pd.Series:
     """GB/T 2260 level implied by a code: 9+ digits town, xx0000 province, xxxx00 city."""
     c = codes.astype("string").str.strip()
@@ -183,11 +195,15 @@ def read_regions(source: str | Path | pd.DataFrame, *, sheet: str | int = 0,
 
     attributes: wide columns to keep as attributes valid in every year (default: every column
     that is not core or descriptive). versions: attribute → [(column, first year)], each column
-    valid until the year before the next one starts. attribute_table: extra long-form rows
-    (code, attribute, value, valid_from, valid_to).
+    valid until the year before the next one starts; default (None): the published versions
+    the table has columns for (`ZHEJIANG_MOUNTAIN_VERSIONS`: a table with `mountain_county`
+    and `shanhai_2024`/`shanhai_2025` gives the 山区26县 list in force each year), `{}` for
+    none. attribute_table: extra long-form rows (code, attribute, value, valid_from, valid_to).
     """
     label = str(source) if not isinstance(source, pd.DataFrame) else "regions"
     raw = _load(source, sheet, label)
+    if versions is None:
+        versions = known_versions(raw.columns)
     cols = {k: next((a for a in aliases if a in raw.columns), None)
             for k, aliases in _ALIASES.items()}
     if cols["code"] is None:

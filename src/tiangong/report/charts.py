@@ -32,7 +32,8 @@ CLASS_LABELS: dict[str, str] = {c: f"{c}类" for c in ("A", "B", "C", "D")}
 CLASS_COLOURS = ("#1a9850", "#91cf60", "#fc8d59", "#d73027")
 CHOICE_LABELS: dict[str, str] = {
     "weights": "权重", "normalisation": "标准化方法", "aggregation": "汇总方法",
-    "imputation": "缺失值插补", "benchmarks": "基准值"}
+    "imputation": "缺失值插补", "benchmarks": "基准值", "weighting": "赋权方法",
+    "winsorisation": "缩尾上限"}
 
 
 def _clean(value: Any) -> Any:
