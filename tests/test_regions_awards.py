@@ -209,7 +209,7 @@ def test_award_command_uses_the_mountain_list_in_force_each_year(tmp_path) -> No
     # the counties' peer group must follow the list of the award year.
     from typer.testing import CliRunner
 
-    from tiangong.cli import app
+    from tiangong.cli.main import app
 
     rows = ["region_code,year,score"] + [f"{c},{y},{s}" for y in (2023, 2024, 2025)
                                          for c, s in (("330802", 3), ("330881", 2),
@@ -230,7 +230,7 @@ def test_award_command_uses_the_mountain_list_in_force_each_year(tmp_path) -> No
 
 def test_award_without_the_mountain_list_says_what_is_missing(tmp_path, monkeypatch,
                                                                 capsys) -> None:
-    from tiangong.cli import main
+    from tiangong.cli.main import main
 
     (tmp_path / "scores.csv").write_text("region_code,year,score\n330802,2024,3\n",
                                          encoding="utf-8")
