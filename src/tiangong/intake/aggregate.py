@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from tiangong.canonical import ENTERPRISE_COLUMNS, EVENT_COLUMNS, EVENT_TYPES
-from tiangong.intake.files import LoadedFile
+from tiangong.intake.loaded import LoadedFile
 from tiangong.intake.severity import map_severity
 
 # the additive measure reconciled per source (canonical units)

@@ -28,7 +28,6 @@ order and keeps the names the rest of tiangong imports from here.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -43,7 +42,7 @@ from tiangong.intake.aggregate import (
     _enterprises,
     _events,
 )
-from tiangong.intake.files import KEYWORDS, SUFFIXES, LoadedFile, _load_all, detect_source
+from tiangong.intake.files import KEYWORDS, SUFFIXES, _load_all, detect_source
 from tiangong.intake.headers import UnitSettings
 from tiangong.intake.land_list import land_list_table
 from tiangong.intake.link import (
@@ -57,9 +56,11 @@ from tiangong.intake.link import (
     _link,
     _roster,
 )
+from tiangong.intake.loaded import LoadedFile
 from tiangong.intake.manifest import IntakeManifest, load_manifest
 from tiangong.intake.quality import QualityRow
 from tiangong.intake.reconcile import _reconcile, _status_quality
+from tiangong.intake.result import IntakeResult
 from tiangong.intake.review import review_table
 from tiangong.intake.severity import severity_quality
 from tiangong.intake.write import MERGED_HEADERS, _write
@@ -72,41 +73,6 @@ __all__ = [
     "REASON_STATISTICS_DUPLICATE", "SIZE_WORDS", "STATISTICS_FIELDS", "SUFFIXES", "UNITS",
     "IntakeResult", "LoadedFile", "assemble", "detect_source",
 ]
-
-
-@dataclass
-class IntakeResult:
-    """What `assemble` wrote and the tables behind it."""
-
-    out_dir: Path
-    year: int
-    enterprises: pd.DataFrame
-    events: pd.DataFrame
-    reconciliation: pd.DataFrame
-    review: pd.DataFrame
-    quality: list[QualityRow]
-    files: list[LoadedFile] = field(default_factory=list)
-    seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
-    tenancies: pd.DataFrame = field(default_factory=pd.DataFrame)
-    review_sheet: pd.DataFrame = field(default_factory=pd.DataFrame)  # the review workbook
-    land_list: pd.DataFrame = field(default_factory=pd.DataFrame)  # 用地面积公示表
-    merged: pd.DataFrame = field(default_factory=pd.DataFrame)  # tenants merged (land rule)
-    land_rule: str = "separate"
-    crosswalk_path: Path | None = None
-    mu_per_square_metre: float = UnitSettings().mu_per_square_metre
-    exports_dir: Path | None = None  # the folder read (kept with a stored intake)
-    manifest_path: str | None = None  # the manifest used, if any
-
-    def record_status(self) -> pd.DataFrame:
-        """One row per data row of every file: file, row, source, status, linked uscc and the
-        linking method (for a tenancy row: the landlord's)."""
-        parts = [pd.DataFrame({"file": f.path.name, "row": f.status.index.astype(int),
-                               "source": f.source, "status": f.status.to_numpy(),
-                               "uscc": f.uscc.to_numpy(),
-                               "method": None if f.method is None else f.method.to_numpy()})
-                 for f in self.files]
-        return pd.concat(parts, ignore_index=True)
 
 
 def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,

@@ -9,10 +9,7 @@ intake writes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
 
 from tiangong.errors import DataError, Problem
 from tiangong.intake.canonical import Intake, load_many
@@ -33,19 +30,6 @@ KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("land", ("地", "宗地", "不动产")),
 )
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv", ".parquet")
-
-
-@dataclass
-class LoadedFile:
-    """One input file: its source, the intake, and the fate of each data row."""
-
-    path: Path
-    source: str
-    intake: Intake
-    status: pd.Series  # index = file row; "used" or a quarantine reason
-    uscc: pd.Series  # index = file row; linked uscc (or None)
-    method: pd.Series | None = None  # index = file row; linking method (registry: None)
-
 
 
 def detect_source(path: Path) -> str | None:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from tiangong.intake.assemble import LoadedFile
+    from tiangong.intake.loaded import LoadedFile
 
 COLUMNS: list[tuple[str, str, int]] = [  # internal name, header, width
     ("id", "序号", 6), ("uscc", "统一社会信用代码", 21), ("name", "企业名称", 32),

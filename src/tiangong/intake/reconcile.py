@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from tiangong.intake.aggregate import MEASURES, UNITS
-from tiangong.intake.files import LoadedFile
 from tiangong.intake.link import REASON_REJECTED, REASON_REVIEW, _text_or_none
+from tiangong.intake.loaded import LoadedFile
 from tiangong.intake.quality import QualityRow
 
 

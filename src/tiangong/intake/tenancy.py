@@ -38,7 +38,7 @@ from tiangong.intake.headers import split_unit
 from tiangong.intake.quality import QualityRow
 
 if TYPE_CHECKING:
-    from tiangong.intake.assemble import LoadedFile
+    from tiangong.intake.loaded import LoadedFile
 
 LandRule = Literal["separate", "leased", "merge"]
 LAND_RULES: tuple[str, ...] = ("separate", "leased", "merge")

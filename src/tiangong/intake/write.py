@@ -25,7 +25,7 @@ from tiangong.intake.review import write_review_workbook
 from tiangong.sources import empty_table
 
 if TYPE_CHECKING:
-    from tiangong.intake.assemble import IntakeResult
+    from tiangong.intake.result import IntakeResult
 
 MERGED_HEADERS = {"tenant_uscc": "承租方统一社会信用代码", "tenant_name": "承租方名称",
                   "landlord_uscc": "并入出租方统一社会信用代码", "landlord_name": "并入出租方名称",

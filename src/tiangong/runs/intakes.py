@@ -31,7 +31,7 @@ from tiangong.errors import DataError, Problem, RunNotFound
 from tiangong.runs.store import RunStore, _json, _write_parquet, default_store_path
 
 if TYPE_CHECKING:
-    from tiangong.intake.assemble import IntakeResult
+    from tiangong.intake.result import IntakeResult
 
 CANONICAL_TABLES = ("enterprises", "events", "tenancies")
 _SCHEMA = """
