@@ -212,7 +212,10 @@ def test_intake_again_uses_the_decisions(reviewed: tuple[Setup, dict[str, int], 
     out = setup.root / "canonical_2022"
     res = CliRunner().invoke(app, ["intake", str(setup.m22.out_dir), "--year", "2022",
                                    "--out", str(out)])  # default crosswalk: next to --out
-    assert res.exit_code == 0, res.output
+    # records still undecided stay quarantined, and the tax files' 合计 rows no longer match
+    # their rows after the setup added records: both need attention, so exit status 1
+    assert res.exit_code == 1, res.output
+    assert "needs attention" in res.output and "合计行与明细不符" in res.output
     assert "crosswalk" in res.output and (out / "enterprises.parquet").is_file()
     again = assemble(setup.m22.out_dir, 2022, setup.root / "check_2022",
                      crosswalk=setup.root / "crosswalk.parquet")

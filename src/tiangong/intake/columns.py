@@ -8,6 +8,7 @@ mapping is applied before the built-in synonyms, and an explicit None keeps a co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ class FileOptions:
 
 
 NOT_MAPPED = object()
+_REPEAT = re.compile(r"#\d+$")  # a repeated header, numbered by the reader
 
 
 def mapping_keys(columns: Mapping[str, str | None]) -> dict[str, str | None]:
@@ -53,7 +55,7 @@ def resolve_header(header: str, source: str,
         name = mapped(header, mapping_keys(columns))
         if name is not NOT_MAPPED:
             return None if name is None else column_spec(source, str(name))
-    return match_header(header, source)
+    return match_header(_REPEAT.sub("", header), source)
 
 
 def column_spec(source: str, name: str) -> ColumnSpec:

@@ -36,3 +36,17 @@ class LoadedFile:
     def key(self) -> tuple[Path, str]:
         """(file, sheet): what identifies this part of the exports."""
         return self.path, self.sheet
+
+
+@dataclass(frozen=True)
+class UnreadSheet:
+    """A sheet (or a whole file) intake did not load, and why: not recognised (with the
+    headers it had, so the analyst sees what it was), empty, skipped by the manifest, or of a
+    file type intake cannot read. Its rows are in the ledger as excluded."""
+
+    path: Path
+    sheet: str
+    reason: str  # "sheet_not_recognised" | "empty_sheet" | "skipped" | "file_not_supported"
+    headers: tuple[str, ...] = ()
+    rows: tuple[int, ...] = ()  # physical rows (as the user sees them)
+    note: str = ""  # how recognition ended

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from tiangong.intake.headers import UnitSettings
-from tiangong.intake.loaded import LoadedFile
+from tiangong.intake.loaded import LoadedFile, UnreadSheet
 from tiangong.intake.quality import QualityRow
 
 
@@ -41,6 +41,7 @@ class IntakeResult:
     exports_dir: Path | None = None  # the folder read (kept with a stored intake)
     manifest_path: str | None = None  # the manifest used, if any
     ledger: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per physical row
+    unread: list[UnreadSheet] = field(default_factory=list)  # sheets and files not loaded
     attention: dict[str, int] = field(default_factory=dict)  # what the analyst must look at
     warnings: dict[str, int] = field(default_factory=dict)  # noted, not blocking
 
