@@ -25,6 +25,7 @@ from tiangong.intake.headers import (
     UNITS,
     ColumnSpec,
     UnitSettings,
+    normalize_header,
     split_unit,
     unit_factor,
 )
@@ -81,6 +82,7 @@ class Intake:
 
 
 def _header_unit(header: str) -> str | None:
+    header = re.sub(r"#\d+$", "", header)  # a repeated header, numbered by the reader
     for part in reversed([p for p in header.split("|") if p]):
         unit = split_unit(part)[1]
         if unit is not None:
@@ -207,7 +209,7 @@ def _check_totals(out: Intake) -> None:
     rows = frame.index.to_numpy()
     previous = 0
     for ex in sorted(totals, key=lambda e: e.row):
-        label = next((c for c in ex.cells if c and "计" in c), "")
+        label = normalize_header(next((c for c in ex.cells if c and "计" in c), ""))
         sub = "小计" in label
         covered = (rows < ex.row) & (rows > previous if sub else True)
         previous = ex.row
