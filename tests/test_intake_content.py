@@ -151,7 +151,7 @@ def test_header_block_unit_row_column_numbers_and_monthly_columns(tmp_path: Path
     _one_sheet(folder, "导出(3).xlsx", [
         ["工业用户分月用电量"],  # 1 title
         ["户号", "统一社会信用代码", "月度用电量"] + [None] * 11,  # 2 header, upper part
-        [None, None] + months,  # 3 sub-header: 1月 … 12月
+        [None, None, *months],  # 3 sub-header: 1月 … 12月
         [None, None] + ["千瓦时"] * 12,  # 4 unit row
         ["甲", "乙"] + [str(k) for k in range(1, 13)],  # 5 栏次
         # 6: C, 100 kWh in months 1–10, 11 and 12 empty (nothing used): 1,000 kWh = 0.1 万kWh
