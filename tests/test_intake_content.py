@@ -286,3 +286,44 @@ def test_csv_rows_are_physical_lines(tmp_path: Path) -> None:
     bad = [q for q in res.quality if q.rule == "not_a_number"]
     assert [(q.row, q.value) for q in bad] == [(4, "x十一万元")]
     assert res.attention["values_unreadable"] == 1
+
+
+def test_pollutants_are_separate_variables_and_the_total_their_sum(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    _registry(folder)
+    _one_sheet(folder, "wide.xlsx", [  # no 排放总量: the total is the pollutants' sum
+        ["排污单位名称", "统一社会信用代码", "化学需氧量(吨)", "氨氮(吨)", "二氧化硫(千克)",
+         "氮氧化物(吨)"],
+        [NAMES[A], A, 1.5, 0.25, 500, 2],  # 1.5 + 0.25 + 0.5 + 2 = 4.25 吨
+        [NAMES[B], B, 1, None, None, None]])  # 1 吨
+    (folder / "long.csv").write_text(  # one row per pollutant: C 0.4 + 0.1 = 0.5 吨
+        "统一社会信用代码,污染物,排放量(吨)\n"
+        f"{C},COD,0.4\n{C},NH3-N,0.1\n", encoding="utf-8")
+    res = assemble(folder, YEAR, tmp_path / "out")
+    ent = res.enterprises.set_index("uscc")
+    assert ent.loc[[A, B, C], "emissions"].tolist() == pytest.approx([4.25, 1.0, 0.5])
+    got = pd.read_parquet(res.out_dir / "pollutants.parquet")
+    rows = {(r.uscc, r.pollutant): r.amount for r in got.itertuples()}
+    assert rows == pytest.approx({
+        (A, "emission_cod"): 1.5, (A, "emission_nh3n"): 0.25, (A, "emission_so2"): 0.5,
+        (A, "emission_nox"): 2.0, (B, "emission_cod"): 1.0, (C, "emission_cod"): 0.4,
+        (C, "emission_nh3n"): 0.1})
+
+
+def test_manifest_entries_per_sheet(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    _registry(folder)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    _sheet(wb, "说明", [["本表由税务局导出"], ["口径", "全年"]])
+    _sheet(wb, "Sheet2", [["代码", "全年入库税款(元)"], [A, 30000]])  # no synonym: manifest
+    wb.save(folder / "汇总.xlsx")
+    (tmp_path / "m.yaml").write_text(
+        "files:\n"
+        "  - file: 汇总.xlsx\n    sheet: Sheet2\n    source: tax\n"
+        "    columns: {代码: uscc, 全年入库税款: eval_tax}\n"
+        "  - file: 汇总.xlsx\n    sheet: 说明\n    skip: true\n", encoding="utf-8")
+    res = assemble(folder, YEAR, tmp_path / "out", manifest=tmp_path / "m.yaml")
+    assert res.enterprises.set_index("uscc").loc[A, "eval_tax"] == pytest.approx(3.0)
+    assert [(u.sheet, u.reason, u.rows) for u in res.unread] == [("说明", "skipped", (1, 2))]
+    assert res.attention == {}

@@ -41,6 +41,7 @@ from tiangong.intake.aggregate import (
     UNITS,
     _enterprises,
     _events,
+    _used,
 )
 from tiangong.intake.attention import attention
 from tiangong.intake.files import KEYWORDS, SUFFIXES, Progress, detect_source, load_folder
@@ -60,6 +61,7 @@ from tiangong.intake.link import (
 )
 from tiangong.intake.loaded import LoadedFile
 from tiangong.intake.manifest import IntakeManifest, load_manifest
+from tiangong.intake.pollutants import pollutant_table
 from tiangong.intake.quality import QualityRow
 from tiangong.intake.reconcile import _reconcile, _status_quality
 from tiangong.intake.result import IntakeResult
@@ -136,6 +138,7 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
     quality.extend(tenancy_quality + severity_quality(files))
     ent = _enterprises(files, roster, year)
     events = _events(files, year)
+    pollutants = pollutant_table(_used(files, "environment"), year)
     ledger = build_ledger(files, loaded.unread)
     recon = _reconcile(files, ent, ledger, loaded.unread)
     rule = land_rules.apply_land_rule(ent, tenancies, events, land_rule)
@@ -149,7 +152,7 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
                           mu_per_square_metre=(settings or UnitSettings()).mu_per_square_metre,
                           exports_dir=Path(exports_dir).resolve(),
                           manifest_path=manifest.path if manifest is not None else None,
-                          ledger=ledger, unread=loaded.unread)
+                          ledger=ledger, unread=loaded.unread, pollutants=pollutants)
     result.attention, result.warnings = attention(result)
     t = time.perf_counter()
     result.review_sheet = review_table(review, linked, roster)

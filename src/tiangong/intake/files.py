@@ -22,6 +22,7 @@ from tiangong.intake.canonical import Intake, checked, to_canonical
 from tiangong.intake.headers import UnitSettings
 from tiangong.intake.loaded import UnreadSheet
 from tiangong.intake.manifest import FilePlan, IntakeManifest, check_mapping, plan_files
+from tiangong.intake.pollutants import complete_total
 from tiangong.intake.quality import QualityRow
 from tiangong.intake.readers import SheetCells, read_sheets, sheet_table
 from tiangong.intake.recognise import KEYWORDS, recognise
@@ -117,7 +118,10 @@ def _load_file(plan: FilePlan, settings: UnitSettings | None,
         options = manifest.options(entry, source) if manifest is not None else None
         try:
             raw = sheet_table(cells, path, source, options)
-            intake = checked(to_canonical(raw, source, settings, options))
+            intake = to_canonical(raw, source, settings, options)
+            if source == "environment":
+                complete_total(intake)
+            intake = checked(intake)
         except KeyError:  # a mapped column the source lacks: check_mapping reported it
             continue
         except DataError as err:

@@ -98,9 +98,17 @@ SOURCES: dict[str, tuple[ColumnSpec, ...]] = {
     ),
     "environment": (
         _USCC, _NAME, _YEAR,
-        _c("emissions", "排放量 主要污染物排放量 污染物排放量 排放总量", "number", "mass"),
+        _c("emissions", "排放量 主要污染物排放量 污染物排放量 排放总量 排放合计", "number",
+           "mass"),
         _c("water", "用水量", "number", "mass"),
         _c("pollutant", "污染物 污染物名称 污染物种类 监测因子"),  # one row per pollutant
+        # one column per pollutant (wide layout): each its own canonical variable
+        _c("emission_cod", "化学需氧量 COD CODcr 化学需氧量排放量 COD排放量", "number", "mass"),
+        _c("emission_nh3n", "氨氮 NH3-N NH3N 氨氮排放量", "number", "mass"),
+        _c("emission_so2", "二氧化硫 SO2 二氧化硫排放量", "number", "mass"),
+        _c("emission_nox", "氮氧化物 NOx NOX 氮氧化物排放量", "number", "mass"),
+        _c("emission_pm", "颗粒物 烟粉尘 烟尘 颗粒物排放量", "number", "mass"),
+        _c("emission_vocs", "挥发性有机物 VOCs VOCS 挥发性有机物排放量", "number", "mass"),
     ),
     "events": (
         _USCC, _NAME, _c("event_type", "事件类型 类型 违法类型 事故类型", required=True),

@@ -37,7 +37,8 @@ _IDENT = {"uscc", "name", "year"}
 # only amount is 销售收入 is no statistics report, one with only 用水量 no emissions list.
 _NEEDS: dict[str, set[str]] = {
     "statistics": {"value_added", "energy_tce", "employees", "rd_expense", "tech_invest"},
-    "environment": {"emissions", "pollutant"},
+    "environment": {"emissions", "pollutant", "emission_cod", "emission_nh3n", "emission_so2",
+                    "emission_nox", "emission_pm", "emission_vocs"},
 }
 # Words in an identifying header that only one department writes (纳税人识别号, 户号, 排污单位).
 _OWN_WORDS: dict[str, tuple[str, ...]] = {

@@ -42,6 +42,7 @@ class IntakeResult:
     manifest_path: str | None = None  # the manifest used, if any
     ledger: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per physical row
     unread: list[UnreadSheet] = field(default_factory=list)  # sheets and files not loaded
+    pollutants: pd.DataFrame = field(default_factory=pd.DataFrame)  # uscc, pollutant, amount
     attention: dict[str, int] = field(default_factory=dict)  # what the analyst must look at
     warnings: dict[str, int] = field(default_factory=dict)  # noted, not blocking
 

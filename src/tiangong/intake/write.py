@@ -99,6 +99,15 @@ def ledger_table(ledger: pd.DataFrame) -> pa.Table:
     return pa.table(cols)
 
 
+def pollutants_table(frame: pd.DataFrame) -> pa.Table:
+    """Emissions per firm and pollutant (吨), typed even when empty."""
+    schema = pa.schema([("uscc", pa.string()), ("year", pa.int32()), ("pollutant", pa.string()),
+                        ("amount", pa.float64())])
+    if frame.empty:
+        return schema.empty_table()
+    return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+
+
 def summary_table(result: IntakeResult) -> pd.DataFrame:
     """概况: the counts the console ends with (same numbers, same words)."""
     from tiangong.intake.attention import LABELS
@@ -125,6 +134,7 @@ def _write(out_dir: Path, year: int, result: IntakeResult) -> None:
                                      encoding="utf-8-sig")
         pq.write_table(ledger_table(result.ledger), tmp / "ledger.parquet",
                        compression="zstd")
+        pq.write_table(pollutants_table(result.pollutants), tmp / "pollutants.parquet")
         write_quality_workbook(result.quality, tmp / "quality.xlsx",
                                {"概况": summary_table(result),
                                 "对账": reconciliation_zh(result.reconciliation)})
