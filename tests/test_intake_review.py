@@ -87,7 +87,10 @@ def _plan(manifest: ExportManifest) -> list[Case]:
     for (_, r), kind in zip(picks.iterrows(), kinds, strict=False):
         name = str(names[r["uscc"]])
         if kind == "mismatch":  # another firm's valid code, with a plainly different trade name
+            # and a name that is no roster firm's exactly (a 分厂 of it): the exact name of
+            # another firm would decide by itself (issue 14), this one needs the analyst
             mine = parse_names(pd.Series([name]))["trade"].iat[0]
+            name = name + "分厂"
             other = next(u for u, t in zip(totals["uscc"], trades, strict=True)
                          if u != r["uscc"] and trade_similarity(mine, t) < 0.3)
             cases.append(Case(r["file"], int(r["row"]), r["uscc"], kind, name, other))
