@@ -327,3 +327,23 @@ def test_manifest_entries_per_sheet(tmp_path: Path) -> None:
     assert res.enterprises.set_index("uscc").loc[A, "eval_tax"] == pytest.approx(3.0)
     assert [(u.sheet, u.reason, u.rows) for u in res.unread] == [("说明", "skipped", (1, 2))]
     assert res.attention == {}
+
+
+def test_manifest_sum_of_columns(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    _registry(folder)
+    (folder / "tax.csv").write_text(
+        "纳税人识别号,增值税(元),企业所得税(元)\n"
+        f"{A},30000,12000\n"  # (30,000 + 12,000) 元 = 4.2 万元
+        f"{B},5000,\n", encoding="utf-8")  # 企业所得税 empty: 0.5 万元
+    (tmp_path / "m.yaml").write_text(
+        "files:\n  - file: tax.csv\n    source: tax\n"
+        "    sums: {eval_tax: [增值税, 企业所得税]}\n", encoding="utf-8")
+    res = assemble(folder, YEAR, tmp_path / "out", manifest=tmp_path / "m.yaml")
+    ent = res.enterprises.set_index("uscc")
+    assert ent.loc[[A, B], "eval_tax"].tolist() == pytest.approx([4.2, 0.5])
+    (tmp_path / "bad.yaml").write_text(
+        "files:\n  - file: tax.csv\n    source: tax\n    sums: {uscc: [增值税, 企业所得税]}\n",
+        encoding="utf-8")
+    with pytest.raises(DataError, match="uscc is not an amount"):
+        assemble(folder, YEAR, tmp_path / "out2", manifest=tmp_path / "bad.yaml")

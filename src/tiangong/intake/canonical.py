@@ -130,7 +130,8 @@ def to_canonical(raw: RawTable, source: str, settings: UnitSettings | None = Non
         if len(headers) == 1:
             out.columns[name] = headers[0]
             _load_column(out, spec, headers[0], title_unit, settings, note, unit)
-        elif all(_MONTH.match(split_unit(h.split("|")[-1])[0]) for h in headers):
+        elif all(_MONTH.match(split_unit(h.split("|")[-1])[0]) for h in headers) or (
+                name in options.sums and all(is_mapped(h, options.columns) for h in headers)):
             _load_parts(out, spec, headers, title_unit, settings, note, unit)
         elif is_mapped(headers[0], options.columns):  # the analyst chose this one
             out.columns[name] = headers[0]

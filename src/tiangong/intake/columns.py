@@ -25,6 +25,7 @@ class FileOptions:
     encoding: str | None = None
     columns: Mapping[str, str | None] = field(default_factory=dict)
     units: Mapping[str, str] = field(default_factory=dict)
+    sums: Mapping[str, list[str]] = field(default_factory=dict)  # column → headers added up
 
 
 NOT_MAPPED = object()

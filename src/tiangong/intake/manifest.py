@@ -56,6 +56,7 @@ class _Mapping(BaseModel):
 
     columns: dict[str, str | None] = Field(default_factory=dict)
     units: dict[str, str] = Field(default_factory=dict)
+    sums: dict[str, list[str]] = Field(default_factory=dict)  # column = sum of these headers
 
 
 class FileEntry(_Mapping):
@@ -102,10 +103,18 @@ class IntakeManifest:
         """The source's mappings overlaid with the file's own (the file's win)."""
         base = self.model.sources.get(source, SourceEntry())
         if entry is None:
-            return FileOptions(columns=dict(base.columns), units=dict(base.units))
+            return FileOptions(columns=_with_sums(base.columns, base.sums),
+                               units=dict(base.units), sums=dict(base.sums))
+        sums = {**base.sums, **entry.sums}
         return FileOptions(sheet=entry.sheet, encoding=entry.encoding,
-                           columns={**base.columns, **entry.columns},
-                           units={**base.units, **entry.units})
+                           columns=_with_sums({**base.columns, **entry.columns}, sums),
+                           units={**base.units, **entry.units}, sums=sums)
+
+
+def _with_sums(columns: dict[str, str | None], sums: dict[str, list[str]]
+               ) -> dict[str, str | None]:
+    """The headers a sum adds up map to its column (so they are known headers)."""
+    return {**columns, **{h: target for target, headers in sums.items() for h in headers}}
 
 
 def load_manifest(path: str | Path) -> IntakeManifest:
@@ -206,6 +215,15 @@ def check_mapping(entry: _Mapping, source: str, loc: Loc) -> list[tuple[Loc, str
         if target is not None and target not in specs:
             out.append(((*loc, "columns", header),
                         f"{source} has no column {target!r}; its columns: {names}"))
+    for target, headers in entry.sums.items():
+        spec = specs.get(target)
+        if spec is None:
+            out.append(((*loc, "sums", target),
+                        f"{source} has no column {target!r}; its columns: {names}"))
+        elif spec.kind != "number":
+            out.append(((*loc, "sums", target), f"{target} is not an amount: it cannot be a sum"))
+        elif len(headers) < 2:
+            out.append(((*loc, "sums", target), "a sum needs two headers or more"))
     for column, unit in entry.units.items():
         where: Loc = (*loc, "units", column)
         spec = specs.get(column)
