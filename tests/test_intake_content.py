@@ -347,3 +347,20 @@ def test_manifest_sum_of_columns(tmp_path: Path) -> None:
         encoding="utf-8")
     with pytest.raises(DataError, match="uscc is not an amount"):
         assemble(folder, YEAR, tmp_path / "out2", manifest=tmp_path / "bad.yaml")
+
+
+def test_a_column_without_unit_is_a_question_when_its_values_say_otherwise(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    _registry(folder)
+    (folder / "tax.csv").write_text(  # no unit anywhere; a median of 120,000 "万元" = 12 亿元
+        f"纳税人识别号,实缴税金\n{A},120000\n{B},80000\n{C},150000\n", encoding="utf-8")
+    res = assemble(folder, YEAR, tmp_path / "out")
+    (q,) = [q for q in res.quality if q.rule == "unit_ambiguous"]
+    assert q.column == "实缴税金" and "更像以 元 计" in q.action
+    assert res.attention == {"units_ambiguous": 1}
+    (folder / "tax.csv").write_text(  # plausible 万元: read as such, noted only
+        f"纳税人识别号,实缴税金\n{A},12\n{B},8\n{C},15\n", encoding="utf-8")
+    res = assemble(folder, YEAR, tmp_path / "out")
+    assert [q.rule for q in res.quality if q.rule.startswith("unit_")] == ["unit_not_stated"]
+    assert res.attention == {}

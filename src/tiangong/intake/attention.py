@@ -17,12 +17,14 @@ if TYPE_CHECKING:
 
 # quality rules that mean a value was lost or the file contradicts itself
 UNREADABLE = {"not_a_number", "not_a_date", "unknown_unit", "floor_area_unit"}
+QUESTIONS = {"unit_ambiguous"}  # the analyst must say what intake cannot decide
 LABELS = {
     "sheets_not_recognised": "未识别的工作表",
     "files_not_supported": "无法读取的文件类型",
     "rows_quarantined": "隔离的记录（未使用）",
     "values_unreadable": "无法读取的数值（已置空）",
     "totals_mismatch": "合计行与明细不符",
+    "units_ambiguous": "单位不明、数值可疑的列",
     "rows_duplicate": "重复行（已排除）",
     "warnings": "其他警告",
     "files_skipped": "按清单跳过的文件/工作表",
@@ -42,11 +44,12 @@ def attention(result: IntakeResult) -> tuple[dict[str, int], dict[str, int]]:
         "rows_quarantined": quarantined,
         "values_unreadable": sum(rules[r] for r in UNREADABLE),
         "totals_mismatch": rules["total_mismatch"],
+        "units_ambiguous": sum(rules[r] for r in QUESTIONS),
     }
+    counted = UNREADABLE | QUESTIONS | {"total_mismatch", "sheet_not_recognised",
+                                        "file_not_supported", "duplicate_row"}
     other = sum(1 for q in result.quality if q.severity in ("warning", "error")
-                and q.rule not in UNREADABLE | {"total_mismatch", "sheet_not_recognised",
-                                                 "file_not_supported", "duplicate_row"}
-                and not q.rule.startswith("quarantined_"))
+                and q.rule not in counted and not q.rule.startswith("quarantined_"))
     noted = {"rows_duplicate": duplicates, "warnings": other,
              "files_skipped": unread["skipped"]}
     return ({k: v for k, v in need.items() if v}, {k: v for k, v in noted.items() if v})

@@ -268,6 +268,8 @@ def _load_column(out: Intake, spec: ColumnSpec, header: str, title_unit: str | N
             out.frame[target] = np.nan
             return
         values, problems = parse_numbers(cells, unit)
+        if unit is None and spec.quantity in _AMBIGUOUS:
+            _ask_unit(out, spec, header, values)
         if unit is not None and spec.quantity is not None:
             out.conversions.append(Conversion(spec.name, header, unit,
                                               CANONICAL_UNIT[spec.quantity], factor, where))
@@ -277,6 +279,30 @@ def _load_column(out: Intake, spec: ColumnSpec, header: str, title_unit: str | N
     for p in problems:
         add(p, header)
     out.frame[target] = values
+
+
+# quantity → (canonical unit, the smaller unit departments also use, median above which the
+# values are far likelier in that smaller unit: a median firm paying 1 亿元 of tax, using 1 亿
+# kWh, or holding 2,000 亩 is not a county's median firm)
+_AMBIGUOUS = {"money": ("万元", "元", 1e4), "electricity": ("万千瓦时", "千瓦时", 1e4),
+              "area": ("亩", "平方米", 2e3)}
+
+
+def _ask_unit(out: Intake, spec: ColumnSpec, header: str, values: pd.Series) -> None:
+    """No unit in the header, a unit row, the title or the manifest: the values are read in
+    the canonical unit, and the analyst is asked, loudly when their size says otherwise."""
+    canonical, smaller, limit = _AMBIGUOUS[str(spec.quantity)]
+    median = float(values.abs().median()) if values.notna().any() else 0.0
+    if median > limit:
+        out.quality.append(QualityRow(
+            str(out.raw.path), out.raw.sheet or "", None, header, f"中位数 {median:,.2f}",
+            "unit_ambiguous", "error",
+            f"未注明单位，按 {canonical} 读取，但数值中位数 {median:,.0f} 更像以 {smaller} 计："
+            f"请在表头或清单 units 中写明单位（例如 units: {{{spec.name}: {smaller}}}）"))
+    else:
+        out.quality.append(QualityRow(
+            str(out.raw.path), out.raw.sheet or "", None, header, "", "unit_not_stated",
+            "warning", f"未注明单位，按 {canonical} 读取；如不是，请在清单 units 中写明"))
 
 
 def _text_cells(cells: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
