@@ -364,3 +364,69 @@ def test_a_column_without_unit_is_a_question_when_its_values_say_otherwise(
     res = assemble(folder, YEAR, tmp_path / "out")
     assert [q.rule for q in res.quality if q.rule.startswith("unit_")] == ["unit_not_stated"]
     assert res.attention == {}
+
+
+def _cli(args: list[str]) -> tuple[int, str]:
+    import typer
+    from typer.testing import CliRunner
+
+    from tiangong.cli_intake import register
+
+    app = typer.Typer()
+    register(app)
+    res = CliRunner().invoke(app, args)
+    return res.exit_code, res.output
+
+
+def test_exit_status_zero_only_when_nothing_needs_attention(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    _registry(folder)
+    (folder / "tax.csv").write_text(f"纳税人识别号,实缴税金(万元)\n{A},12\n{B},8\n",
+                                    encoding="utf-8")
+    base = ["intake", str(folder), "--year", str(YEAR), "--no-store"]
+    code, out = _cli([*base, "--out", str(tmp_path / "a")])
+    assert code == 0, out
+    assert "nothing needs attention" in out
+    (folder / "tax.csv").write_text(f"纳税人识别号,实缴税金(万元)\n{A},12\n{A},12\n",
+                                    encoding="utf-8")  # a duplicate row: a warning only
+    code, out = _cli([*base, "--out", str(tmp_path / "b")])
+    assert code == 0 and "1 重复行（已排除）" in out
+    code, out = _cli([*base, "--out", str(tmp_path / "c"), "--strict"])
+    assert code == 1 and "--strict" in out
+
+
+def test_ctrl_c_exits_130_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tiangong.intake.assemble
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tiangong.intake.assemble, "assemble", interrupted)
+    folder = county(tmp_path / "exports")
+    code, out = _cli(["intake", str(folder), "--year", str(YEAR), "--out", str(tmp_path / "o"),
+                      "--no-store"])
+    assert code == 130
+    assert out.strip().splitlines() == [
+        "已中断 (interrupted): nothing was written; the output folder and the run store are as "
+        "they were"]
+    assert not (tmp_path / "o").exists()
+
+
+def test_interrupt_while_writing_leaves_nothing_half_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tiangong.intake.write
+
+    folder = county(tmp_path / "exports")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous intake")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C after the Parquet files, before the land list
+
+    monkeypatch.setattr(tiangong.intake.write, "write_land_list", interrupted)
+    code, text = _cli(["intake", str(folder), "--year", str(YEAR), "--out", str(out),
+                       "--no-store"])
+    assert code == 130 and len(text.strip().splitlines()) == 1
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
