@@ -48,7 +48,8 @@ def test_outputs_written(result: IntakeResult) -> None:
         schema = pq.read_schema(result.out_dir / f"{table}.parquet")
         assert schema.equals(empty_table(table).schema, check_metadata=False)
     sheets = pd.ExcelFile(result.out_dir / "quality.xlsx").sheet_names
-    assert sheets == ["质量报告", "对账"]
+    assert sheets == ["质量报告", "概况", "对账"]
+    assert (result.out_dir / "ledger.parquet").is_file()
 
 
 def test_every_file_reconciles(result: IntakeResult, manifest: ExportManifest) -> None:
@@ -146,18 +147,38 @@ def test_detect_source_from_headers(manifest: ExportManifest, tmp_path: Path) ->
     assert detect_source(renamed) == "land"
 
 
+def test_sheet_without_its_amount_is_reported_not_guessed(manifest: ExportManifest,
+                                                          tmp_path: Path) -> None:
+    """A tax file whose tax column has a header no synonym knows is no source by content: it is
+    not loaded as another source, it is reported with its headers and its rows are excluded."""
+    exports = tmp_path / "exports"
+    shutil.copytree(manifest.out_dir, exports)
+    tax = sorted(exports.glob("02_税收_*.csv"))[0]
+    text = tax.read_text(encoding="gbk").replace("实缴税金", "某某金额")
+    tax.write_text(text, encoding="gbk")
+    result = assemble(exports, YEAR, tmp_path / "out")
+    unread = [u for u in result.unread if u.path.name == tax.name]
+    assert [u.reason for u in unread] == ["sheet_not_recognised"]
+    assert any(h.startswith("某某金额") for h in unread[0].headers)
+    lines = len(text.splitlines())
+    rec = result.reconciliation.set_index("file").loc[tax.name]
+    assert (rec["rows_read"], rec["rows_excluded"], rec["rows_used"]) == (lines, lines, 0)
+    assert result.attention["sheets_not_recognised"] == 1
+    assert any(q.rule == "sheet_not_recognised" and "某某金额" in q.value for q in result.quality)
+
+
 def test_failed_intake_leaves_out_dir(manifest: ExportManifest, tmp_path: Path) -> None:
     exports = tmp_path / "exports"
     shutil.copytree(manifest.out_dir, exports)
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("previous run")
-    tax = sorted(exports.glob("02_税收_*.csv"))[0]
-    text = tax.read_text(encoding="gbk").replace("实缴税金", "某某金额")
-    tax.write_text(text, encoding="gbk")
+    broken = exports / "09_补充数据.xlsx"
+    broken.write_bytes(b"PK\x03\x04 cut short")  # a copy that was interrupted
     with pytest.raises(DataError) as err:
         assemble(exports, YEAR, out)
-    assert tax.name in str(err.value)
+    assert broken.name in str(err.value)
+    assert "文件已损坏" in str(err.value)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
 
@@ -178,6 +199,13 @@ def test_cli_command(manifest: ExportManifest, tmp_path: Path) -> None:
     out = tmp_path / "canonical"
     res = CliRunner().invoke(app, ["intake", str(manifest.out_dir), "--year", str(YEAR),
                                    "--out", str(out)])
-    assert res.exit_code == 0, res.output
+    # the ghost and the stranger appended to a tax file are quarantined: that needs attention
+    assert res.exit_code == 1, res.output
     assert "awaiting review" in res.output
+    assert "needs attention" in res.output
+    assert "隔离的记录（未使用）" in res.output
     assert (out / "enterprises.parquet").is_file()
+    summary = pd.read_excel(out / "quality.xlsx", sheet_name="概况")
+    quarantined = summary.set_index("项目").loc["隔离的记录（未使用）", "数量"]
+    assert quarantined == 2
+    assert f"{quarantined:>8,}  隔离的记录（未使用）" in res.output

@@ -74,12 +74,17 @@ def test_monthly_rows_are_not_duplicates(tmp_path: Path) -> None:
     code = make_usccs(np.random.default_rng(3), 1, "330102")[0]
     lines = ["户号,统一社会信用代码,月份,用电量(千瓦时)"]
     lines += [f"0001,{code},2022-{m:02d},100" for m in range(1, 13)]
-    lines += [f"0002,{code},2022-01,50", f"0001,{code},2022-03,100"]  # 2nd account; a repeat
+    # 2nd account; a repeat of account and month with another value (a key duplicate, kept and
+    # flagged); a row identical to row 6 (excluded as a duplicate row, never summed)
+    lines += [f"0002,{code},2022-01,50", f"0001,{code},2022-03,120", f"0001,{code},2022-03,100"]
     path = tmp_path / "用电.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     intake = load(path, "electricity")
     dups = [(q.row, q.column, q.action) for q in intake.quality if q.rule == "duplicate"]
     assert dups == [(15, "uscc+account+period", "kept; first seen in row 4")]
+    assert [(e.row, e.reason) for e in intake.raw.excluded] == [(16, "duplicate")]
+    assert [q.row for q in intake.quality if q.rule == "duplicate_row"] == [16]
+    assert intake.frame["electricity"].sum() == pytest.approx((12 * 100 + 50 + 120) / 1e4)
     frame = intake.frame
     assert check_duplicates(frame, "x", keys=("uscc",))[0].row == 3  # by code alone: 13 rows
 
@@ -89,8 +94,8 @@ def test_threads_load_like_one_at_a_time(tmp_path: Path) -> None:
     jobs = []
     for k in range(5):
         path = tmp_path / f"税{k}.csv"
-        path.write_text("纳税人识别号,实缴税金(元)\n" + f"{code},{k}0000\n" * (k + 1),
-                        encoding="gbk")
+        path.write_text("纳税人识别号,实缴税金(元)\n" + "".join(
+            f"{code},{k}000{j}\n" for j in range(k + 1)), encoding="gbk")
         jobs.append((path, "tax", None))
     bad = tmp_path / "税_bad.csv"
     bad.write_text("纳税人识别号,备注\nX,Y\n", encoding="utf-8")

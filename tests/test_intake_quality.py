@@ -93,7 +93,8 @@ def test_plausibility_flags_and_bounds_are_configurable() -> None:
 
 
 def test_quality_workbook_has_chinese_headers(tmp_path: Path) -> None:
-    rows = [QualityRow("税务.csv", "", 7, "纳税人识别号", "X", "uscc_length", "error", "kept"),
+    rows = [QualityRow("税务.csv", "", 7, "纳税人识别号", "X", "uscc_length", "error",
+                       "1 characters; kept as given"),
             QualityRow("用地.xlsx", "用地", None, "用地面积", "公顷?", "unknown_unit", "error",
                        "column not loaded")]
     path = write_quality_workbook(rows, tmp_path / "质量报告.xlsx")
@@ -101,9 +102,10 @@ def test_quality_workbook_has_chinese_headers(tmp_path: Path) -> None:
     assert ws is not None
     values = [list(r) for r in ws.iter_rows(values_only=True)]
     assert values[0] == ["文件", "工作表", "行号", "列", "值", "规则", "严重程度", "处理"]
-    assert values[1] == ["税务.csv", None, 7, "纳税人识别号", "X", "uscc_length", "error",
-                         "kept"]
-    assert values[2][2] is None and values[2][5] == "unknown_unit"
+    # rules, severities and actions in Chinese (issue 14); details of an action kept
+    assert values[1] == ["税务.csv", None, 7, "纳税人识别号", "X", "统一社会信用代码位数不对",
+                         "错误", "共 1 位；按原样保留"]
+    assert values[2][2] is None and values[2][5:] == ["单位无法识别", "错误", "该列未读取"]
 
 
 def test_load_reports_every_problem_with_its_csv_row(tmp_path: Path) -> None:

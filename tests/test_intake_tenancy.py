@@ -111,8 +111,10 @@ def test_both_parties_linked(separate: IntakeResult) -> None:
     assert lets.loc[6, "status"] == "tenant not linked"
     assert lets.loc[[3, 4, 5], "status"].tolist() == ["used"] * 3
     rec = separate.reconciliation.set_index("file").loc["08_用地_租赁.xlsx"]
-    # 4 lettings + the 合计 row below the header; the tenant of row 6 is in no register
-    assert (rec["rows_read"], rec["rows_used"], rec["rows_quarantined"]) == (5, 3, 1)
+    # every physical row: title, header, 4 lettings, the 合计 row; the tenant of row 6 is in no
+    # register
+    assert (rec["rows_read"], rec["rows_used"], rec["rows_quarantined"],
+            rec["rows_excluded"]) == (7, 3, 1, 3)
     sheet = separate.review_sheet
     ghost = sheet[sheet["name_written"] == GHOST]
     assert ghost[["row", "role", "status"]].values.tolist() == [[6, "承租方", "未匹配"]]

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import TaskID
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from tiangong.intake.result import IntakeResult
+    from tiangong.runs.intakes import IntakeRecord
+
 console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 # tiangong.cli.common.StoreOpt, repeated: this module is also used on its own
 # (its commands registered on another app by `register`).
@@ -57,34 +63,36 @@ def intake_command(
     store: StoreOpt = None,
     no_store: Annotated[bool, typer.Option(
         "--no-store", help="Write the folder only; keep nothing in the run store.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 1 on warnings too (duplicate rows excluded, codes to check...), "
+                         "not only on what needs attention.")] = False,
 ) -> None:
     """Link every record to the registry, aggregate per enterprise and write enterprises /
     events / tenancies.parquet, quality.xlsx, reconciliation.csv, review_<year>.xlsx (records
     to decide, for `tiangong review`) and land_list_<year>.xlsx (用地面积公示表). The tables,
     quality rows and reconciliation are also kept in the run store as a new intake (with the
     export files' fingerprints), which `tiangong evaluate` reads when no --data is given."""
-    from tiangong.intake.assemble import assemble
-
     cw = crosswalk if crosswalk is not None else default_crosswalk(out)
-    result = assemble(exports, year, out, crosswalk=cw, land_rule=land_rule, manifest=manifest)
-    stored = None
-    if not no_store:
-        from tiangong.runs import RunStore
-        from tiangong.runs.intakes import save_intake
-
-        with RunStore(store) as st:
-            stored = save_intake(st, result)
-            store_path = st.path
+    try:
+        result, stored, store_path = _run_intake(exports, year, out, cw, land_rule, manifest,
+                                                 store, no_store)
+    except KeyboardInterrupt:
+        err_console.print("已中断 (interrupted): nothing was written; the output folder and the "
+                          "run store are as they were")
+        raise typer.Exit(130) from None
     rec = result.reconciliation
     rule_rows = rec[rec["source"] == "land_rule"]
     rec = rec[rec["source"] != "land_rule"]
     files = rec[rec["file"] != "合计"]
-    table = Table(title=f"intake {year}: {len(files)} files")
-    for head in ("file", "source", "read", "used", "quarantined", "excluded", "reasons"):
+    table = Table(title=f"intake {year}: {files['file'].nunique()} files, {len(files)} sheets "
+                        "(read = used + quarantined + excluded)")
+    for head in ("file", "sheet", "source", "read", "used", "quarantined", "excluded",
+                 "reasons"):
         table.add_column(head, justify="right" if head in
                          ("read", "used", "quarantined", "excluded") else "left")
     for r in files.itertuples():
-        table.add_row(str(r.file), str(r.source), str(r.rows_read), str(r.rows_used),
+        table.add_row(str(r.file), str(r.sheet), str(r.source) or "-", str(r.rows_read),
+                      str(r.rows_used),
                       str(r.rows_quarantined), str(r.rows_excluded), str(r.reasons))
     console.print(table)
     sums = Table(title="sums (canonical units)")
@@ -109,6 +117,81 @@ def intake_command(
     if stored is not None:
         console.print(f"intake {stored.id} ({year}) stored in {store_path}; evaluate it with: "
                       f"tiangong evaluate --scheme SCHEME --year {year}")
+    code = _verdict(result, strict)
+    if code:
+        raise typer.Exit(code)
+
+
+def _run_intake(exports: Path, year: int, out: Path, cw: Path, land_rule: str,
+                manifest: Path | None, store: Path | None, no_store: bool
+                ) -> tuple[IntakeResult, IntakeRecord | None, Path | None]:
+    """assemble with progress bars (reading files, linking, writing), then the store."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from tiangong.intake.assemble import assemble
+
+    labels = {"read": "reading files", "link": "linking records", "write": "writing outputs"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(labels.get(stage, stage), total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        result = assemble(exports, year, out, crosswalk=cw, land_rule=land_rule,
+                          manifest=manifest, progress=progress)
+        stored, store_path = None, None
+        if not no_store:
+            from tiangong.runs import RunStore
+            from tiangong.runs.intakes import save_intake
+
+            task = bars.add_task("keeping the intake in the run store", total=1)
+            with RunStore(store) as st:
+                stored = save_intake(st, result)
+                store_path = st.path
+            bars.update(task, completed=1)
+    return result, stored, store_path
+
+
+def _verdict(result: IntakeResult, strict: bool) -> int:
+    """The closing block: what needs attention (then exit 1), what is only noted (exit 1
+    with --strict), in the words and numbers of quality.xlsx's 概况 sheet."""
+    from tiangong.intake.attention import LABELS
+
+    report = result.out_dir / "quality.xlsx"
+    if result.attention:
+        console.print(f"[bold red]needs attention (需要处理)[/bold red], see {report}:")
+        for key, n in result.attention.items():
+            console.print(f"  {n:>8,}  {LABELS[key]} ({key.replace('_', ' ')})")
+        for u in [u for u in result.unread if u.reason == "sheet_not_recognised"][:10]:
+            where = u.path.name + (f" [{u.sheet}]" if u.sheet else "")
+            heads = "、".join(u.headers[:12]) or "(none)"
+            console.print(f"            {where}: {len(u.rows)} rows, headers: {heads}",
+                          markup=False)
+        for u in [u for u in result.unread if u.reason == "file_not_supported"][:10]:
+            console.print(f"            {u.path.name}: {u.note}", markup=False)
+        for q in [q for q in result.quality if q.rule in ("not_a_number", "not_a_date")][:5]:
+            console.print(f"            e.g. {Path(q.file).name} row {q.row} {q.column}: "
+                          f"{q.value!r} could not be read", markup=False)
+    if result.warnings:
+        console.print("noted (提示): " + "; ".join(f"{n:,} {LABELS[k]}"
+                                                  for k, n in result.warnings.items()))
+    if result.attention:
+        return 1
+    if strict and result.warnings:
+        console.print("--strict: warnings make the exit status 1")
+        return 1
+    console.print("nothing needs attention (无需处理的问题)")
+    return 0
 
 
 def default_crosswalk(out: Path) -> Path:

@@ -134,9 +134,10 @@ def tax(ent: pd.DataFrame, rng: np.random.Generator, year: int) -> list[Sheet]:
 
 
 def electricity(ent: pd.DataFrame, rng: np.random.Generator,
-                year: int) -> tuple[list[Sheet], pd.Series]:
+                year: int, wide: bool = False) -> tuple[list[Sheet], pd.Series]:
     """One row per 户号 and month (the supply company's 月度电量 export): 12 rows per account,
-    whose integer kWh add up to the account's and the accounts' to the firm's."""
+    whose integer kWh add up to the account's and the accounts' to the firm's; `wide`: one row
+    per account with 1月 … 12月 under a merged 月度用电量 header instead."""
     ent = ent[ent["electricity"].notna()]
     expected = len(ent) * MONTHS * (1 + 2 * MULTI_ACCOUNT_SHARE) * 1.05
     files = max(ELECTRICITY_FILES, math.ceil(expected / MAX_XLSX_ROWS))
@@ -152,6 +153,23 @@ def electricity(ent: pd.DataFrame, rng: np.random.Generator,
         account, month_kwh = split_total(piece, np.full(owner.size, MONTHS), rng)
         n, unit = account.size, str(units[k])
         values, d = (month_kwh.astype(float), 0) if unit == "千瓦时" else (month_kwh / 1e4, 4)
+        if wide:
+            ids = sequence_ids(rng, owner.size, 10)
+            grid = values.reshape(owner.size, MONTHS)
+            header = ["户号", "户名", "统一社会信用代码", *[f"{m}月" for m in range(1, 13)]]
+            cols = [ids, _blank(owner.size), _blank(owner.size)] + [
+                _blank(owner.size) for _ in range(MONTHS)]
+            sheet = _sheet("electricity", f"03_用电_供电所{k + 1}.xlsx",
+                           f"{year}年1-12月工业用户分月用电量（单位：{unit}）", header, cols,
+                           part["uscc"].to_numpy(object)[owner],
+                           part["name"].to_numpy(object)[owner], rng, 2, 1,
+                           {3 + m: (grid[:, m], d) for m in range(MONTHS)}, "供电公司", year,
+                           sheet_name="用电量", units={"electricity": unit})
+            upper: list[str | None] = ["户号", "户名", "统一社会信用代码", "月度用电量"]
+            sheet.header = [upper + [None] * (MONTHS - 1), [None] * 3 + header[3:]]
+            sheet.merges = [(3, 3 + MONTHS - 1, "月度用电量")]
+            sheets.append(sheet)
+            continue
         header = ["户号", "户名", "统一社会信用代码", "月份", f"用电量({unit})"]
         months = np.array([f"{year}-{m:02d}" for m in range(1, MONTHS + 1)], dtype=object)
         cols = [sequence_ids(rng, owner.size, 10)[account], _blank(n), _blank(n),

@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,11 +74,23 @@ def layout(sheet: Sheet, rng: np.random.Generator) -> Layout:
 
 
 def write_xlsx(sheet: Sheet, lay: Layout, path: Path) -> None:
+    write_book([(sheet, lay)], path)
+
+
+def write_book(parts: list[tuple[Sheet, Layout]], path: Path) -> None:
+    """Several sheets in one workbook, in the order given (a department's export with more
+    than one source)."""
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_urls": False,
                                          "strings_to_formulas": False,
                                          "strings_to_numbers": False})
+    for sheet, lay in parts:
+        _write_sheet(wb, sheet, lay)
+    wb.close()
+
+
+def _write_sheet(wb: Any, sheet: Sheet, lay: Layout) -> None:
     ws = wb.add_worksheet(sheet.sheet_name)
     bold = wb.add_format({"bold": True, "align": "center"})
     for i, text in enumerate(sheet.title):
@@ -112,7 +125,6 @@ def write_xlsx(sheet: Sheet, lay: Layout, path: Path) -> None:
             ws.write_number(lay.total_row - 1, c, v)
     for r, text in zip(lay.footnote_rows, sheet.footnotes, strict=True):
         ws.write_string(r - 1, 0, text)
-    wb.close()
 
 
 def _text(v: Cell) -> str:

@@ -23,7 +23,8 @@ import pyarrow as pa
 
 from tiangong.demo import export_sources as src
 from tiangong.demo.export_relations import tenancy
-from tiangong.demo.export_writers import Sheet, layout, write_csv, write_xlsx
+from tiangong.demo.export_variation import vary
+from tiangong.demo.export_writers import Sheet, layout, write_book, write_csv
 
 TRUTH_DIR = "_truth"
 TOTAL_COLUMNS = ("eval_tax", "revenue", "land_area", "electricity", "emissions", "value_added",
@@ -68,12 +69,17 @@ def _frame(table: pa.Table | pd.DataFrame) -> pd.DataFrame:
 
 
 def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, year: int,
-                  environment_layout: str | None = None) -> ExportManifest:
+                  environment_layout: str | None = None,
+                  variation: bool = False) -> ExportManifest:
     """Write the departmental files of `year` into `out_dir` and the truth into `_truth/`.
 
     tables: the output of `tiangong.demo.generate` (enterprises, events and tenancies).
     environment_layout: "rows" (one row per pollutant) or "columns" (a column per pollutant
     plus 排放总量); None picks one from the seed.
+    variation: exports as an unseen county sends them, varied per seed
+    (`tiangong.demo.export_variation`): file names that say nothing or name another
+    department, several sources in one workbook as Sheet1, Sheet2 … in shuffled order, monthly
+    electricity one row per month or one column per month, tax in 元 / 千元 / 万元.
     """
     start = time.perf_counter()
     out = Path(out_dir)
@@ -93,7 +99,8 @@ def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, y
         environment_layout = "columns" if rng(0).random() < 0.5 else "rows"
     if environment_layout not in ("rows", "columns"):
         raise ValueError("environment_layout must be 'rows' or 'columns'")
-    elec_sheets, accounts = src.electricity(ent, rng(3), year)
+    wide = variation and rng(10).random() < 0.5
+    elec_sheets, accounts = src.electricity(ent, rng(3), year, wide=wide)
     land_sheets, land_sums = src.land(ent, rng(4), year)
     sheets: list[Sheet] = [*src.registry(ent, rng(1), year), *src.tax(ent, rng(2), year),
                            *elec_sheets, *land_sheets, *src.statistics(ent, rng(5), year),
@@ -101,15 +108,21 @@ def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, y
                            *src.events(ent, ev, rng(7), year)]
     if "tenancies" in tables:
         sheets += tenancy(ent, _frame(tables["tenancies"]), rng(8), year)
+    if variation:
+        sheets = vary(sheets, rng(11))
     files, truth = [], []
+    lays = [layout(sheet, rng(100 + k)) for k, sheet in enumerate(sheets)]
+    books: dict[str, list[int]] = {}
+    for k, sheet in enumerate(sheets):
+        books.setdefault(sheet.filename, []).append(k)
     for k, sheet in enumerate(sheets):
         t0 = time.perf_counter()
-        lay = layout(sheet, rng(100 + k))
+        lay = lays[k]
         path = out / sheet.filename
-        if sheet.encoding is None:
-            write_xlsx(sheet, lay, path)
-        else:
+        if sheet.encoding is not None:
             write_csv(sheet, lay, path)
+        elif books[sheet.filename][0] == k:
+            write_book([(sheets[i], lays[i]) for i in books[sheet.filename]], path)
         excluded = lay.last_row - lay.header_rows[-1] - sheet.n_rows
         files.append(ExportFile(path, sheet.source, None if sheet.encoding else sheet.sheet_name,
                                 sheet.encoding, dict(sheet.units), lay.header_rows,

@@ -8,6 +8,14 @@ roster), then a Splink model on name parts whose pair scores become one posterio
 (`identity.assign`). Links between `p_low` and `p_high` go to the review queue; a valid code
 whose name disagrees is linked but flagged, because about 1 % of random two-character errors
 still pass both check characters.
+
+Identity rules (issue 14): a valid code decides, except when the record's name is exactly
+(after normalisation: region prefixes, brackets, legal forms, full-width, traditional
+characters) another roster firm's name, then the name decides (flag `code_of_other_firm`); a
+code carrying invisible characters (U+200B …) is read without them; letters a code cannot hold
+typed for digits (O/0, I/1, Z/2, S/5) are repaired when the result is a roster code (flag
+`code_repaired`); the organisation code inside a USCC, an old 15-character taxpayer id or a
+9-character code links by `org_code`.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import pandas as pd
 
 from tiangong.identity.crosswalk import apply_crosswalk
 from tiangong.identity.names import parse_names, trade_similarity
-from tiangong.identity.uscc import is_valid_org_code, is_valid_uscc, normalize_uscc
+from tiangong.identity.uscc import CONFUSABLE, is_valid_org_code, is_valid_uscc, normalize_uscc
 
 METHODS = ("crosswalk", "uscc", "org_code", "name_exact", "probabilistic", "none")
 CONFIDENCE = {"crosswalk": 1.0, "uscc": 1.0, "org_code": 0.97, "name_exact": 0.98}
@@ -26,9 +34,10 @@ LABELS_MAX = 20_000  # records linked by a valid code that train m (true pairs)
 
 
 def _org_code(code: str) -> str | None:
-    """The organisation code a raw code carries: chars 9–17 of a USCC, or a 9-char code."""
+    """The organisation code a raw code carries: chars 9–17 of a USCC, chars 7–15 of an old
+    15-character taxpayer id (6-digit region + organisation code), or a 9-char code."""
     c = normalize_uscc(code).replace("-", "")
-    body = c[8:17] if len(c) == 18 else c if len(c) == 9 else ""
+    body = c[8:17] if len(c) == 18 else c[6:15] if len(c) == 15 else c if len(c) == 9 else ""
     return body if body and is_valid_org_code(body) else None
 
 
@@ -77,25 +86,42 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
         code = recs["uscc"].astype("string").fillna("").map(normalize_uscc)
         valid = code.map(is_valid_uscc) & code.isin(by_uscc.index)
         take(valid, code.where(valid), "uscc")
+        # O/0, I/1, Z/2, S/5 typed for one another: repaired when the result is a roster code
+        fixed = code.str.translate(CONFUSABLE)
+        repaired = todo & (fixed != code) & fixed.map(is_valid_uscc) & fixed.isin(by_uscc.index)
+        take(repaired, fixed.where(repaired), "uscc")
+        out.loc[repaired[repaired].index, "flag"] = "code_repaired"
         org = recs["uscc"].astype("string").fillna("").map(_org_code)
         forg = firms["uscc"].map(_org_code)
         unique_org = forg.dropna().drop_duplicates(keep=False)
         org_map = pd.Series(firms["uscc"][unique_org.index].to_numpy(), index=unique_org)
         take(org.notna(), org.map(org_map), "org_code")
         coded = out["method"].isin(["uscc", "org_code"])
+        # a code of one firm next to the exact name of another: the name decides
+        name_firm = rparts["key"].map(_unique_keys(firms, fparts))
+        other = coded & name_firm.notna() & (name_firm != out["uscc"].astype(object))
+        out.loc[other, "uscc"] = name_firm[other].astype("string")
+        out.loc[other, "method"] = "name_exact"
+        out.loc[other, "confidence"] = CONFIDENCE["name_exact"]
+        out.loc[other, "flag"] = "code_of_other_firm"
+        coded = coded & ~other
         linked = by_uscc[out.loc[coded, "uscc"].astype(str)].to_numpy()
         bad = _disagree(rparts[coded], fparts.iloc[linked].set_index(rparts.index[coded]))
         bad_idx = bad[bad].index
         out.loc[bad_idx, "flag"] = "code_name_mismatch"
         out.loc[bad_idx, "review"] = True
         out.loc[bad_idx, "confidence"] = 0.5
-    unique_key = fparts["key"].drop_duplicates(keep=False)
-    key_map = pd.Series(firms["uscc"][unique_key.index].to_numpy(), index=unique_key)
-    take(todo, rparts["key"].map(key_map), "name_exact")
+    take(todo, rparts["key"].map(_unique_keys(firms, fparts)), "name_exact")
     if todo.any():
         _probabilistic(out, todo, recs, rparts, firms, fparts, p_high, p_low, rho,
                        one_per_firm)
     return out
+
+
+def _unique_keys(firms: pd.DataFrame, fparts: pd.DataFrame) -> pd.Series:
+    """Exact-match name key → the roster firm's code, for keys only one firm has."""
+    unique_key = fparts["key"].drop_duplicates(keep=False)
+    return pd.Series(firms["uscc"][unique_key.index].to_numpy(), index=unique_key)
 
 
 def _by_name(parts: pd.DataFrame, *first: pd.Series) -> pd.Index:

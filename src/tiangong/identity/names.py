@@ -80,10 +80,23 @@ def _patterns(regions: tuple[str, ...]) -> dict[str, re.Pattern[str]]:
     }
 
 
+# Traditional characters common in firm and place names → simplified (a Hong Kong or Taiwan
+# parent's register entry, or a department typing on a traditional input method); only
+# one-to-one pairs, so the mapping never guesses.
+_TRADITIONAL = str.maketrans(
+    "臺灣縣區鎮鄉島廣東華國際業電機廠製膠紡織貿實發興陽飾車輪鋼鐵銅鋁環綠藥醫療設備儀氣體熱網"
+    "絡資訊豐達聯眾億萬龍鳳門開關頭長樂義壽園塗檢測運輸農產經營銷務購創術學葉馬湯黃巖溫嶺寧紹"
+    "蘇滬閩贛齊輕紙飛錦順協會戶號樓廈鋒衛藝專紅藍銀權責識別碼",
+    "台湾县区镇乡岛广东华国际业电机厂制胶纺织贸实发兴阳饰车轮钢铁铜铝环绿药医疗设备仪气体热网"
+    "络资讯丰达联众亿万龙凤门开关头长乐义寿园涂检测运输农产经营销务购创术学叶马汤黄岩温岭宁绍"
+    "苏沪闽赣齐轻纸飞锦顺协会户号楼厦锋卫艺专红蓝银权责识别码")
+
+
 def normalize_names(names: pd.Series) -> pd.Series:
-    """NFKC (full-width → half-width, （）→()), no whitespace, Latin letters upper-cased."""
+    """NFKC (full-width → half-width, （）→()), traditional characters → simplified
+    (`_TRADITIONAL`), no whitespace, Latin letters upper-cased."""
     text = names.fillna("").astype(str)
-    text = text.map(lambda s: unicodedata.normalize("NFKC", s))
+    text = text.map(lambda s: unicodedata.normalize("NFKC", s).translate(_TRADITIONAL))
     return text.str.replace(r"\s+", "", regex=True).str.upper()
 
 

@@ -30,7 +30,12 @@ _VALUE = {c: i for i, c in enumerate(CHARSET)}
 _ORG_VALUE = {c: i for i, c in enumerate(ORG_BODY_CHARS)}  # digits 0–9, A=10 … Z=35
 _FULLWIDTH = {0xFF10 + i: 0x30 + i for i in range(10)} | {
     0xFF21 + i: 0x41 + i for i in range(26)} | {0xFF41 + i: 0x61 + i for i in range(26)}
-_DROP = str.maketrans("", "", " \t\r\n\u3000-\u2010\u2011\u2012\u2013\u2014\uff0d")
+# spaces, hyphens and dashes, and the invisible characters a copy from a web page or a
+# system export carries (zero-width space / joiners, word joiner, BOM, no-break space, marks)
+_DROP = str.maketrans("", "", " \t\r\n\u3000-\u2010\u2011\u2012\u2013\u2014\uff0d"
+                      "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00a0")
+# letters a USCC cannot hold, read as the digit they are mistaken for (O/0, I/1, Z/2, S/5)
+CONFUSABLE = str.maketrans("OIZS", "0125")
 
 
 def normalize_uscc(text: str) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from tiangong.evaluation.canonical import ENTERPRISE_COLUMNS, EVENT_COLUMNS, EVENT_TYPES
-from tiangong.intake.files import LoadedFile
+from tiangong.intake.loaded import LoadedFile
 from tiangong.intake.severity import map_severity
 
 # the additive measure reconciled per source (canonical units)
@@ -80,10 +80,18 @@ def _events(files: list[LoadedFile], year: int) -> pd.DataFrame:
     if used.empty:
         return pd.DataFrame(columns=cols)
     kind = used["event_type"].astype("string").str.strip()
+    detail = used["detail"].astype(object) if "detail" in used else \
+        pd.Series(None, index=used.index, dtype=object)
+    if "event_type_written" in used:  # the department's wording, kept when it differs
+        written = used["event_type_written"].astype(object)
+        label = kind.map(lambda t: EVENT_TYPES.get(t, t)).astype(object)
+        differs = written.notna() & (written != label)
+        note = "原始类型：" + written.astype(str)
+        detail = detail.where(~differs, note.where(detail.isna(), note + "；" + detail.astype(str)))
     return pd.DataFrame({
         "uscc": used["uscc"].to_numpy(), "year": year,
         "event_type": kind.map(lambda t: _EVENT_KEYS.get(t, t)).to_numpy(),
         "event_date": used["event_date"].to_numpy() if "event_date" in used else None,
         "severity": map_severity(used["severity"]).to_numpy() if "severity" in used else None,
-        "description": used["detail"].to_numpy() if "detail" in used else None})[cols]
+        "description": detail.to_numpy()})[cols]
 

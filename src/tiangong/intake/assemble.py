@@ -28,7 +28,6 @@ order and keeps the names the rest of tiangong imports from here.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -42,10 +41,13 @@ from tiangong.intake.aggregate import (
     UNITS,
     _enterprises,
     _events,
+    _used,
 )
-from tiangong.intake.files import KEYWORDS, SUFFIXES, LoadedFile, _load_all, detect_source
+from tiangong.intake.attention import attention
+from tiangong.intake.files import KEYWORDS, SUFFIXES, Progress, detect_source, load_folder
 from tiangong.intake.headers import UnitSettings
 from tiangong.intake.land_list import land_list_table
+from tiangong.intake.ledger import build_ledger
 from tiangong.intake.link import (
     REASON_NOT_LINKED,
     REASON_OTHER_YEAR,
@@ -57,10 +59,14 @@ from tiangong.intake.link import (
     _link,
     _roster,
 )
+from tiangong.intake.loaded import LoadedFile
 from tiangong.intake.manifest import IntakeManifest, load_manifest
+from tiangong.intake.pollutants import pollutant_table
 from tiangong.intake.quality import QualityRow
 from tiangong.intake.reconcile import _reconcile, _status_quality
+from tiangong.intake.result import IntakeResult
 from tiangong.intake.review import review_table
+from tiangong.intake.row_rules import apply_row_rules
 from tiangong.intake.severity import severity_quality
 from tiangong.intake.write import MERGED_HEADERS, _write
 
@@ -74,45 +80,11 @@ __all__ = [
 ]
 
 
-@dataclass
-class IntakeResult:
-    """What `assemble` wrote and the tables behind it."""
-
-    out_dir: Path
-    year: int
-    enterprises: pd.DataFrame
-    events: pd.DataFrame
-    reconciliation: pd.DataFrame
-    review: pd.DataFrame
-    quality: list[QualityRow]
-    files: list[LoadedFile] = field(default_factory=list)
-    seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
-    tenancies: pd.DataFrame = field(default_factory=pd.DataFrame)
-    review_sheet: pd.DataFrame = field(default_factory=pd.DataFrame)  # the review workbook
-    land_list: pd.DataFrame = field(default_factory=pd.DataFrame)  # 用地面积公示表
-    merged: pd.DataFrame = field(default_factory=pd.DataFrame)  # tenants merged (land rule)
-    land_rule: str = "separate"
-    crosswalk_path: Path | None = None
-    mu_per_square_metre: float = UnitSettings().mu_per_square_metre
-    exports_dir: Path | None = None  # the folder read (kept with a stored intake)
-    manifest_path: str | None = None  # the manifest used, if any
-
-    def record_status(self) -> pd.DataFrame:
-        """One row per data row of every file: file, row, source, status, linked uscc and the
-        linking method (for a tenancy row: the landlord's)."""
-        parts = [pd.DataFrame({"file": f.path.name, "row": f.status.index.astype(int),
-                               "source": f.source, "status": f.status.to_numpy(),
-                               "uscc": f.uscc.to_numpy(),
-                               "method": None if f.method is None else f.method.to_numpy()})
-                 for f in self.files]
-        return pd.concat(parts, ignore_index=True)
-
-
 def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
              crosswalk: pd.DataFrame | str | Path | None = None,
              settings: UnitSettings | None = None, land_rule: str = "separate",
-             manifest: IntakeManifest | str | Path | None = None) -> IntakeResult:
+             manifest: IntakeManifest | str | Path | None = None,
+             progress: Progress | None = None) -> IntakeResult:
     """Read every departmental file in `exports_dir`, link, aggregate, reconcile and write
     enterprises / events / tenancies.parquet, quality.xlsx, reconciliation.csv,
     review_<year>.xlsx and land_list_<year>.xlsx into `out_dir` (see the module docstring).
@@ -121,7 +93,8 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
     file is an empty crosswalk; the review workbook names the path so `tiangong review` stores
     decisions there). land_rule: separate, leased or merge (`tiangong.intake.tenancy`).
     manifest: which file is which source, headers, units, sheets (`tiangong.intake.manifest`;
-    its 亩 per 平方米 applies unless `settings` is given).
+    its 亩 per 平方米 applies unless `settings` is given). progress: called with (stage, done,
+    total) as files are read ("read"), records linked ("link") and the folder written ("write").
     Raises DataError naming the files when any file cannot be loaded; `out_dir` is then left as
     it was."""
     if isinstance(manifest, (str, Path)):
@@ -140,26 +113,34 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
     start = time.perf_counter()
     timings: dict[str, float] = {}
     quality: list[QualityRow] = []
-    loaded = _load_all(Path(exports_dir), settings, quality, manifest)
+    loaded = load_folder(Path(exports_dir), settings, manifest, progress)
+    quality.extend(loaded.quality)
     timings["load"] = time.perf_counter() - start
     files = [LoadedFile(p, s, i, pd.Series("used", index=i.frame.index, dtype=object),
                         pd.Series(None, index=i.frame.index, dtype=object))
-             for p, s, i in loaded]
+             for p, s, i in loaded.sheets]
     for f in files:
         quality.extend(f.intake.quality)
+    quality.extend(apply_row_rules(files))
     t = time.perf_counter()
+    if progress:
+        progress("link", 0, 1)
     roster = _roster([f for f in files if f.source == "registry"], quality)
     views = land_rules.tenant_views(files)
     linked = [f for f in files if f.source != "registry"] + views
     review = _link(linked, roster, crosswalk, year)
     tenancies, tenancy_quality = land_rules.combine_parties(files, views, year)
     timings["link"] = time.perf_counter() - t
+    if progress:
+        progress("link", 1, 1)
     t = time.perf_counter()
     quality.extend(_status_quality(files))
     quality.extend(tenancy_quality + severity_quality(files))
     ent = _enterprises(files, roster, year)
     events = _events(files, year)
-    recon = _reconcile(files, ent)
+    pollutants = pollutant_table(_used(files, "environment"), year)
+    ledger = build_ledger(files, loaded.unread)
+    recon = _reconcile(files, ent, ledger, loaded.unread)
     rule = land_rules.apply_land_rule(ent, tenancies, events, land_rule)
     quality.extend(rule.quality)
     recon = pd.concat([recon, rule.adjustments], ignore_index=True) \
@@ -170,13 +151,19 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
                           land_rule=land_rule, crosswalk_path=crosswalk_path,
                           mu_per_square_metre=(settings or UnitSettings()).mu_per_square_metre,
                           exports_dir=Path(exports_dir).resolve(),
-                          manifest_path=manifest.path if manifest is not None else None)
+                          manifest_path=manifest.path if manifest is not None else None,
+                          ledger=ledger, unread=loaded.unread, pollutants=pollutants)
+    result.attention, result.warnings = attention(result)
     t = time.perf_counter()
     result.review_sheet = review_table(review, linked, roster)
     result.land_list = land_list_table(files, ent, rule.enterprises, tenancies, rule.notes)
     timings["review_and_land_list"] = time.perf_counter() - t
     t = time.perf_counter()
+    if progress:
+        progress("write", 0, 1)
     _write(Path(out_dir), year, result)
+    if progress:
+        progress("write", 1, 1)
     timings["write"] = time.perf_counter() - t
     result.seconds = time.perf_counter() - start
     result.timings = timings

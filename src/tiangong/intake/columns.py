@@ -8,6 +8,7 @@ mapping is applied before the built-in synonyms, and an explicit None keeps a co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -24,9 +25,11 @@ class FileOptions:
     encoding: str | None = None
     columns: Mapping[str, str | None] = field(default_factory=dict)
     units: Mapping[str, str] = field(default_factory=dict)
+    sums: Mapping[str, list[str]] = field(default_factory=dict)  # column → headers added up
 
 
 NOT_MAPPED = object()
+_REPEAT = re.compile(r"#\d+$")  # a repeated header, numbered by the reader
 
 
 def mapping_keys(columns: Mapping[str, str | None]) -> dict[str, str | None]:
@@ -53,7 +56,7 @@ def resolve_header(header: str, source: str,
         name = mapped(header, mapping_keys(columns))
         if name is not NOT_MAPPED:
             return None if name is None else column_spec(source, str(name))
-    return match_header(header, source)
+    return match_header(_REPEAT.sub("", header), source)
 
 
 def column_spec(source: str, name: str) -> ColumnSpec:

@@ -48,7 +48,8 @@ def _c(name: str, synonyms: str, kind: Kind = "text", quantity: Quantity | None 
 
 
 _USCC = _c("uscc", "统一社会信用代码 社会信用代码 信用代码 纳税人识别号 统一代码 企业代码", "id")
-_NAME = _c("name", "企业名称 纳税人名称 单位名称 户名 用户名称 企业(单位)名称 名称 排污单位名称")
+_NAME = _c("name", "企业名称 纳税人名称 单位名称 户名 用户名称 企业(单位)名称 名称 排污单位名称 "
+           "单位详细名称 权利人 使用权人 土地使用权人 权利人名称 企业全称 单位全称")
 _ORG = _c("org_code", "组织机构代码 机构代码", "id")
 _REGNO = _c("reg_no", "注册号 工商注册号", "id")
 _YEAR = _c("year", "年度 年份 统计年度", "id")
@@ -72,7 +73,8 @@ SOURCES: dict[str, tuple[ColumnSpec, ...]] = {
     ),
     "electricity": (
         _USCC, _NAME, _YEAR, _c("account", "户号 用电户号 电力户号", "id"),
-        _c("electricity", "用电量 售电量 年用电量 用电总量", "number", "electricity",
+        _c("electricity", "用电量 售电量 年用电量 用电总量 月度用电量 分月用电量 抄见电量 结算电量",
+           "number", "electricity",
            required=True),
         _c("period", "月份 所属月份 电费年月 抄表年月 统计月份"),  # monthly rows
     ),
@@ -82,6 +84,7 @@ SOURCES: dict[str, tuple[ColumnSpec, ...]] = {
         _c("land_area", "用地面积 土地面积 宗地面积 土地使用权面积 使用权面积", "number", "area",
            required=True),
         _c("supply_date", "供地日期 供地时间 出让日期", "date"),
+        _c("land_use", "土地用途 用途 用地性质 土地性质 规划用途 批准用途 地类 地类名称"),
     ),
     "statistics": (
         _USCC, _NAME, _YEAR, _c("industry_code", "行业代码 国民经济行业代码", "id"),
@@ -95,9 +98,17 @@ SOURCES: dict[str, tuple[ColumnSpec, ...]] = {
     ),
     "environment": (
         _USCC, _NAME, _YEAR,
-        _c("emissions", "排放量 主要污染物排放量 污染物排放量 排放总量", "number", "mass"),
+        _c("emissions", "排放量 主要污染物排放量 污染物排放量 排放总量 排放合计", "number",
+           "mass"),
         _c("water", "用水量", "number", "mass"),
         _c("pollutant", "污染物 污染物名称 污染物种类 监测因子"),  # one row per pollutant
+        # one column per pollutant (wide layout): each its own canonical variable
+        _c("emission_cod", "化学需氧量 COD CODcr 化学需氧量排放量 COD排放量", "number", "mass"),
+        _c("emission_nh3n", "氨氮 NH3-N NH3N 氨氮排放量", "number", "mass"),
+        _c("emission_so2", "二氧化硫 SO2 二氧化硫排放量", "number", "mass"),
+        _c("emission_nox", "氮氧化物 NOx NOX 氮氧化物排放量", "number", "mass"),
+        _c("emission_pm", "颗粒物 烟粉尘 烟尘 颗粒物排放量", "number", "mass"),
+        _c("emission_vocs", "挥发性有机物 VOCs VOCS 挥发性有机物排放量", "number", "mass"),
     ),
     "events": (
         _USCC, _NAME, _c("event_type", "事件类型 类型 违法类型 事故类型", required=True),

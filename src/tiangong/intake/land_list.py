@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from tiangong.intake.assemble import LoadedFile
+    from tiangong.intake.loaded import LoadedFile
 
 COLUMNS: list[tuple[str, str, int]] = [  # internal name, header, width
     ("id", "序号", 6), ("uscc", "统一社会信用代码", 21), ("name", "企业名称", 32),
@@ -51,7 +51,7 @@ def land_list_table(files: list[LoadedFile], roster: pd.DataFrame, evaluated: pd
         out[col] = roster[col].to_numpy() if col in roster else None
     key = out["uscc"]
     out["parcels"] = key.map(by_firm.size()).fillna(0).astype(int)
-    out["certificates"] = key.map(certs).fillna("")
+    out["certificates"] = key.map(certs).astype(object).fillna("")
     out["parcel_area"] = key.map(by_firm["land_area"].sum(min_count=1))
     out["leased_in"] = key.map(tenancies.groupby("tenant_uscc")["land_area"].sum(min_count=1))
     out["leased_out"] = key.map(tenancies.groupby("landlord_uscc")["land_area"].sum(min_count=1))

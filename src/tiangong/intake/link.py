@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tiangong.intake.files import LoadedFile
+from tiangong.intake.loaded import LoadedFile
 from tiangong.intake.quality import QualityRow, valid_as_given
 
 REASON_NOT_LINKED = "not linked"

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import codecs
 import fnmatch
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,6 @@ from tiangong.errors import DataError, Problem
 from tiangong.evaluation.scheme.loader import _in_file_order, _plain, yaml_line_of
 from tiangong.intake.columns import FileOptions
 from tiangong.intake.headers import SOURCES, UNITS, UnitSettings
-from tiangong.intake.quality import QualityRow
 from tiangong.intake.readers import TEXT_SUFFIXES
 
 Loc = tuple[str | int, ...]
@@ -57,6 +56,7 @@ class _Mapping(BaseModel):
 
     columns: dict[str, str | None] = Field(default_factory=dict)
     units: dict[str, str] = Field(default_factory=dict)
+    sums: dict[str, list[str]] = Field(default_factory=dict)  # column = sum of these headers
 
 
 class FileEntry(_Mapping):
@@ -103,10 +103,18 @@ class IntakeManifest:
         """The source's mappings overlaid with the file's own (the file's win)."""
         base = self.model.sources.get(source, SourceEntry())
         if entry is None:
-            return FileOptions(columns=dict(base.columns), units=dict(base.units))
+            return FileOptions(columns=_with_sums(base.columns, base.sums),
+                               units=dict(base.units), sums=dict(base.sums))
+        sums = {**base.sums, **entry.sums}
         return FileOptions(sheet=entry.sheet, encoding=entry.encoding,
-                           columns={**base.columns, **entry.columns},
-                           units={**base.units, **entry.units})
+                           columns=_with_sums({**base.columns, **entry.columns}, sums),
+                           units={**base.units, **entry.units}, sums=sums)
+
+
+def _with_sums(columns: dict[str, str | None], sums: dict[str, list[str]]
+               ) -> dict[str, str | None]:
+    """The headers a sum adds up map to its column (so they are known headers)."""
+    return {**columns, **{h: target for target, headers in sums.items() for h in headers}}
 
 
 def load_manifest(path: str | Path) -> IntakeManifest:
@@ -207,6 +215,15 @@ def check_mapping(entry: _Mapping, source: str, loc: Loc) -> list[tuple[Loc, str
         if target is not None and target not in specs:
             out.append(((*loc, "columns", header),
                         f"{source} has no column {target!r}; its columns: {names}"))
+    for target, headers in entry.sums.items():
+        spec = specs.get(target)
+        if spec is None:
+            out.append(((*loc, "sums", target),
+                        f"{source} has no column {target!r}; its columns: {names}"))
+        elif spec.kind != "number":
+            out.append(((*loc, "sums", target), f"{target} is not an amount: it cannot be a sum"))
+        elif len(headers) < 2:
+            out.append(((*loc, "sums", target), "a sum needs two headers or more"))
     for column, unit in entry.units.items():
         where: Loc = (*loc, "units", column)
         spec = specs.get(column)
@@ -223,18 +240,33 @@ def check_mapping(entry: _Mapping, source: str, loc: Loc) -> list[tuple[Loc, str
     return out
 
 
-def plan_files(exports: Path, manifest: IntakeManifest | None,
-               detect: Callable[[Path], str | None], suffixes: Iterable[str]
-               ) -> tuple[list[tuple[Path, str, FileOptions | None]], list[QualityRow],
-                          list[Problem]]:
-    """Which files of `exports` to load, as which source, with which options.
+@dataclass(frozen=True)
+class FilePlan:
+    """One file of the exports folder and the manifest entries that name it (with the entry's
+    position, for line numbers); at most one entry per sheet, one may name no sheet."""
 
-    Returns the jobs, quality notes (files skipped or not recognised) and the manifest's
-    problems with this folder (a pattern matching no file, a file matched twice, columns
-    that the detected source does not have)."""
+    path: Path
+    entries: tuple[tuple[int, FileEntry], ...] = ()
+
+    def entry_for(self, sheet: str | None, position: int) -> tuple[int, FileEntry] | None:
+        """The entry naming this sheet (by name or 0-based position), else the one naming no
+        sheet, else None."""
+        for i, e in self.entries:
+            if e.sheet is not None and (e.sheet == sheet or e.sheet == position):
+                return i, e
+        return next(((i, e) for i, e in self.entries if e.sheet is None), None)
+
+
+def plan_files(exports: Path, manifest: IntakeManifest | None, suffixes: Iterable[str]
+               ) -> tuple[list[FilePlan], list[Path], list[Problem]]:
+    """The files of `exports` to read, each with its manifest entries; the files whose type
+    intake cannot read (reported, never silently ignored); and the manifest's problems with
+    this folder (a pattern matching no file, one sheet of a file matched by two entries)."""
     suffixes = tuple(suffixes)
-    files = [p for p in sorted(exports.iterdir()) if p.is_file()
-             and not p.name.startswith((".", "_", "~$")) and p.suffix.lower() in suffixes]
+    present = [p for p in sorted(exports.iterdir()) if p.is_file()
+               and not p.name.startswith((".", "_", "~$"))]
+    files = [p for p in present if p.suffix.lower() in suffixes]
+    other = [p for p in present if p.suffix.lower() not in suffixes]
     entries = manifest.model.files if manifest else []
     problems: list[Problem] = []
     matched: dict[Path, list[int]] = {}
@@ -247,33 +279,23 @@ def plan_files(exports: Path, manifest: IntakeManifest | None,
                 ("files", i, "file")))
         for p in hits:
             matched.setdefault(p, []).append(i)
-    jobs: list[tuple[Path, str, FileOptions | None]] = []
-    notes: list[QualityRow] = []
+    plans = []
     for path in files:
         which = matched.get(path, [])
-        if len(which) > 1 and manifest is not None:
-            lines = ", ".join(str(manifest.line(("files", i))) for i in which)
-            problems.append(manifest.problem(f"{path.name} is matched by the entries at lines "
-                                             f"{lines}; keep one", ("files", which[1])))
+        by_sheet: dict[str | int | None, list[int]] = {}
+        for i in which:
+            by_sheet.setdefault(entries[i].sheet, []).append(i)
+        clash = [ids for ids in by_sheet.values() if len(ids) > 1]
+        if clash and manifest is not None:
+            for ids in clash:
+                lines = ", ".join(str(manifest.line(("files", i))) for i in ids)
+                problems.append(manifest.problem(
+                    f"{path.name} is matched by the entries at lines {lines} for the same sheet; "
+                    "keep one (several entries for one file each name a sheet)",
+                    ("files", ids[1])))
             continue
-        entry = entries[which[0]] if which else None
-        if entry is not None and entry.skip:
-            notes.append(QualityRow(str(path), "", None, "", path.name, "file_skipped", "info",
-                                    "file not loaded: skip in the manifest"))
-            continue
-        source = entry.source if entry is not None and entry.source else detect(path)
-        if source is None:
-            notes.append(QualityRow(str(path), "", None, "", path.name, "file_not_recognised",
-                                    "warning", "file not loaded: no source by name or headers"))
-            continue
-        if manifest is None:
-            jobs.append((path, source, None))
-            continue
-        if entry is not None and entry.source is None:  # detected: check its mapping now
-            problems += [manifest.problem(f"{path.name} was read as {source}: {msg}", loc)
-                         for loc, msg in check_mapping(entry, source, ("files", which[0]))]
-        jobs.append((path, source, manifest.options(entry, source)))
-    return jobs, notes, _in_file_order(problems)
+        plans.append(FilePlan(path, tuple((i, entries[i]) for i in which)))
+    return plans, other, _in_file_order(problems)
 
 
 def _unknown_source(name: str) -> str:

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from tiangong.identity import is_valid_org_code, is_valid_uscc, normalize_uscc, uscc_check_char
 from tiangong.identity.uscc import CHARSET, ORG_BODY_CHARS, ORG_WEIGHTS, WEIGHTS
+from tiangong.intake.report_zh import SEVERITY_ZH, action_zh, rule_zh
 from tiangong.intake.values import row_number
 
 
@@ -196,8 +197,9 @@ def check_plausibility(frame: pd.DataFrame, file: str, sheet: str = "",
 
 def write_quality_workbook(rows: Iterable[QualityRow], path: str | Path,
                            sheets: Mapping[str, pd.DataFrame] | None = None) -> Path:
-    """Sheet 质量报告 with Chinese headers, then each of `sheets` (e.g. 对账, the reconciliation)
-    as a plain table. Widths are set by hand because XlsxWriter's autofit under-sizes Chinese
+    """Sheet 质量报告, entirely in Chinese (rules, severities and actions through
+    `tiangong.intake.report_zh`), then each of `sheets` (e.g. 对账, the reconciliation) as a
+    plain table. Widths are set by hand because XlsxWriter's autofit under-sizes Chinese
     text; the workbook is built in memory with a fixed creation stamp, so the same rows give
     the same bytes."""
     import xlsxwriter
@@ -216,8 +218,9 @@ def write_quality_workbook(rows: Iterable[QualityRow], path: str | Path,
     n = 0
     write_string, write_number = ws.write_string, ws.write_number
     for n, row in enumerate(rows, start=1):
-        for c, v in enumerate((row.file, row.sheet, row.row, row.column, row.value, row.rule,
-                               row.severity, row.action)):
+        for c, v in enumerate((row.file, row.sheet, row.row, row.column, row.value,
+                               rule_zh(row.rule), SEVERITY_ZH.get(row.severity, row.severity),
+                               action_zh(row.rule, row.action))):
             if v is None or v == "":
                 continue
             write_number(n, c, v) if isinstance(v, int) else write_string(n, c, str(v))

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from tiangong.errors import DataError, Problem
 from tiangong.intake.columns import FileOptions
 from tiangong.intake.headers import SOURCES
+from tiangong.intake.html_tables import html_tables, looks_like_html
 from tiangong.intake.sheet import (
     ExcludedRow,
     Grid,
@@ -29,8 +32,8 @@ from tiangong.intake.sheet import (
     text_column,
 )
 
-__all__ = ["EXCEL_SUFFIXES", "TEXT_SUFFIXES", "ExcludedRow", "Grid", "RawTable",
-           "detect_encoding", "read_table"]
+__all__ = ["EXCEL_SUFFIXES", "TEXT_SUFFIXES", "ExcludedRow", "Grid", "RawTable", "SheetCells",
+           "detect_encoding", "read_sheets", "read_table", "sheet_table"]
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -62,61 +65,149 @@ def detect_encoding(data: bytes) -> str:
     return "utf-8"
 
 
-def _read_csv(path: Path, source: str | None, options: FileOptions) -> RawTable:
-    data = path.read_bytes()
+@dataclass
+class SheetCells:
+    """Every cell of one sheet (a CSV file or an HTML table is one), as string columns with
+    empty cells null; row i is the file's row `lines[i]` (CSV: the physical line a record
+    starts on, which differs from i + 1 after a quoted line break) or i + 1."""
+
+    name: str | None
+    columns: list[pa.Array]
+    encoding: str | None = None
+    lines: np.ndarray | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def row_number(self, i: int) -> int:
+        return int(self.lines[i]) if self.lines is not None else i + 1
+
+
+def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     try:
-        enc = options.encoding or detect_encoding(data)
-        text = data.decode(enc)
+        enc = encoding or detect_encoding(data)
+        return data.decode(enc), enc
     except UnicodeDecodeError as err:
-        what = f"not {options.encoding} text ({err.reason} at byte {err.start})" \
-            if options.encoding else "neither UTF-8 nor GBK/GB18030 text"
+        what = (f"不是 {encoding} 编码的文本（第 {err.start} 字节：{err.reason}），请检查清单中的 "
+                "encoding") if encoding else "既不是 UTF-8 也不是 GBK/GB18030 编码的文本，无法读取"
         raise DataError([Problem(what, str(path))]) from None
+
+
+def _csv_sheets(path: Path, data: bytes, encoding: str | None) -> list[SheetCells]:
+    text, enc = _decode(path, data, encoding)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return from_columns(grid_columns(rows, text=True), path, None, enc, source,
-                         mapping=options.columns)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    ends: list[int] = []
+    for record in reader:
+        rows.append(record)
+        ends.append(reader.line_num)
+    starts = np.r_[1, np.asarray(ends[:-1], dtype=np.int64) + 1] if ends else \
+        np.empty(0, np.int64)
+    lines = None if np.array_equal(starts, np.arange(1, len(rows) + 1)) else starts
+    return [SheetCells(None, grid_columns(rows, text=True), enc, lines)]
 
 
-def _read_excel(path: Path, source: str | None, options: FileOptions) -> RawTable:
+def _excel_sheets(path: Path, sheet: str | int | None) -> list[SheetCells]:
     import fastexcel
-
-    sheet = options.sheet
 
     try:
         reader = fastexcel.read_excel(str(path))
     except Exception as err:  # calamine's errors are not one class; the message says why
-        raise DataError([Problem(f"not a readable workbook: {err}", str(path))]) from None
-    names = [sheet] if sheet is not None else list(reader.sheet_names)
-    if (isinstance(sheet, str) and sheet not in reader.sheet_names) or (
-            isinstance(sheet, int) and not 0 <= sheet < len(reader.sheet_names)):
-        raise DataError([Problem(f"no sheet {sheet!r}; sheets: {reader.sheet_names}",
-                                 str(path), field=str(sheet))])
-    errors: list[DataError] = []
-    for name in names:
+        raise DataError([Problem(
+            "无法作为 Excel 工作簿读取：文件已损坏、不完整（例如拷贝中断），或并不是 Excel 文件。"
+            f"请用 Excel 打开确认后重新导出（技术信息：{err}）", str(path))]) from None
+    names = list(reader.sheet_names)
+    if (isinstance(sheet, str) and sheet not in names) or (
+            isinstance(sheet, int) and not 0 <= sheet < len(names)):
+        raise DataError([Problem(f"no sheet {sheet!r}; sheets: {names}", str(path),
+                                 field=str(sheet))])
+    wanted = names if sheet is None else [sheet if isinstance(sheet, str) else names[sheet]]
+    out = []
+    for name in wanted:
         # skip_rows=0 keeps leading empty rows, so row i of the batch is Excel row i + 1.
-        batch = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string",
-                                  eager=True)
-        columns = [text_column(c) for c in batch.columns]
-        label = name if isinstance(name, str) else reader.sheet_names[name]
         try:
-            return from_columns(columns, path, label, None, source, mapping=options.columns)
-        except DataError as err:
-            errors.append(err)
-    raise DataError([p for e in errors for p in e.problems] or
-                    [Problem("workbook has no sheets", source=str(path))])
+            batch = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string",
+                                      eager=True)
+            columns = [text_column(c) for c in batch.columns]
+        except Exception as err:
+            if "empty" in str(err).lower() or "no rows" in str(err).lower():
+                columns = []
+            else:
+                raise DataError([Problem(f"工作表 {name} 无法读取：{err}", str(path),
+                                         field=name)]) from None
+        out.append(SheetCells(name, columns))
+    return out
 
 
-def _read_parquet(path: Path, source: str | None, options: FileOptions) -> RawTable:
+def read_sheets(path: str | Path, sheet: str | int | None = None,
+                encoding: str | None = None) -> list[SheetCells]:
+    """Every sheet of a file (or the one named), as text cells; a CSV is one sheet, an "xls"
+    that is really an HTML table (as government systems export) one sheet per table.
+    A 0-byte or corrupt file raises a DataError that says so in plain Chinese."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise DataError([Problem(f"文件无法打开：{err.strerror}", str(path))]) from None
+    if size == 0:
+        raise DataError([Problem("文件是空的（0 字节）：导出或拷贝可能没有完成，请重新导出或拷贝",
+                                 str(path))])
+    if suffix in EXCEL_SUFFIXES or suffix in (".htm", ".html"):
+        with path.open("rb") as fh:
+            start = fh.read(4096)
+        if looks_like_html(start):
+            tables, enc = html_tables(path.read_bytes(), encoding)
+            if not tables:
+                raise DataError([Problem("文件是网页（HTML）而不是 Excel 工作簿，且其中没有表格",
+                                         str(path))])
+            return [SheetCells(f"表{k + 1}", grid_columns(rows, text=False), enc)
+                    for k, rows in enumerate(tables)]
+        if suffix in (".htm", ".html"):
+            raise DataError([Problem("不是 HTML 表格文件", str(path))])
+        return _excel_sheets(path, sheet)
+    if suffix in TEXT_SUFFIXES:
+        return _csv_sheets(path, path.read_bytes(), encoding)
+    if suffix == ".parquet":
+        return [SheetCells(None, _parquet_columns(path))]
+    raise DataError([Problem(f"unsupported file type {suffix!r}", source=str(path))])
+
+
+def _parquet_columns(path: Path) -> list[pa.Array]:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
     df = table.to_pandas().astype("string")
-    columns = [text_column(pa.concat_arrays([pa.array([name], pa.large_string()),
-                                              pa.array(df[name], pa.large_string())]))
-               for name in table.column_names]
-    return from_columns(columns, path, None, None, source, first_row=0, header_given=True,
+    return [text_column(pa.concat_arrays([pa.array([name], pa.large_string()),
+                                          pa.array(df[name], pa.large_string())]))
+            for name in table.column_names]
+
+
+def sheet_table(cells: SheetCells, path: Path, source: str | None,
+                options: FileOptions | None = None) -> RawTable:
+    """The RawTable of one sheet: header found, non-data rows set aside (`from_columns`), rows
+    numbered as the file's user sees them."""
+    options = options or FileOptions()
+    if path.suffix.lower() == ".parquet":
+        return from_columns(cells.columns, path, None, None, source, first_row=0,
+                            header_given=True, mapping=options.columns)
+    table = from_columns(cells.columns, path, cells.name, cells.encoding, source,
                          mapping=options.columns)
+    return table if cells.lines is None else _renumber(table, cells.lines)
+
+
+def _renumber(table: RawTable, lines: np.ndarray) -> RawTable:
+    """Record numbers → physical lines (a CSV record with a quoted line break spans two)."""
+    def at(r: int) -> int:
+        return int(lines[r - 1])
+
+    return replace(table, index=pd.Index(lines[table.index.to_numpy() - 1], name="row"),
+                   header_rows=tuple(at(r) for r in table.header_rows),
+                   excluded=[replace(e, row=at(e.row)) for e in table.excluded],
+                   above=[replace(e, row=at(e.row)) for e in table.above])
 
 
 def read_table(path: str | Path, source: str | None = None, sheet: str | int | None = None,
@@ -129,16 +220,16 @@ def read_table(path: str | Path, source: str | None = None, sheet: str | int | N
     encoding and headers mapped to canonical columns.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
     options = options or FileOptions()
     if sheet is not None:
         options = replace(options, sheet=sheet)
     if source is not None and source not in SOURCES:
         raise DataError(f"unknown source {source!r}; known: {sorted(SOURCES)}")
-    if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, source, options)
-    if suffix in TEXT_SUFFIXES:
-        return _read_csv(path, source, options)
-    if suffix == ".parquet":
-        return _read_parquet(path, source, options)
-    raise DataError([Problem(f"unsupported file type {suffix!r}", source=str(path))])
+    errors: list[DataError] = []
+    for cells in read_sheets(path, options.sheet, options.encoding):
+        try:
+            return sheet_table(cells, path, source, options)
+        except DataError as err:
+            errors.append(err)
+    raise DataError([p for e in errors for p in e.problems] or
+                    [Problem("workbook has no sheets", source=str(path))])

@@ -13,9 +13,14 @@ import numpy as np
 import pandas as pd
 
 from tiangong.intake.aggregate import MEASURES, UNITS
-from tiangong.intake.files import LoadedFile
+from tiangong.intake.ledger import counts
 from tiangong.intake.link import REASON_REJECTED, REASON_REVIEW, _text_or_none
+from tiangong.intake.loaded import LoadedFile, UnreadSheet
 from tiangong.intake.quality import QualityRow
+
+RECONCILIATION_COLUMNS = ["file", "sheet", "source", "rows_read", "rows_used", "rows_quarantined",
+                          "rows_excluded", "reasons", "measure", "unit", "before", "used",
+                          "quarantined", "after", "difference"]
 
 
 def _status_quality(files: list[LoadedFile]) -> list[QualityRow]:
@@ -35,30 +40,28 @@ def _status_quality(files: list[LoadedFile]) -> list[QualityRow]:
     return out
 
 
-def _reconcile(files: list[LoadedFile], ent: pd.DataFrame) -> pd.DataFrame:
+def _reconcile(files: list[LoadedFile], ent: pd.DataFrame, ledger: pd.DataFrame,
+               unread: list[UnreadSheet] | None = None) -> pd.DataFrame:
+    """Per sheet of every file: the row counts from the ledger (read = used + quarantined +
+    excluded holds by construction), the measure's sums before intake, used and quarantined;
+    then per measure the totals against the enterprise table."""
+    by_sheet = {(f.path.name, f.sheet): f for f in files}
     rows = []
-    for f in files:
-        raw = f.intake.raw
-        excluded = pd.Series([e.reason for e in raw.excluded], dtype=object)
-        quarantined = f.status[f.status != "used"]
-        reasons = {**quarantined.value_counts().to_dict(), **excluded.value_counts().to_dict()}
-        measure = MEASURES.get(f.source)
+    for rec in counts(ledger, unread).to_dict("records"):
+        r = {str(k): v for k, v in rec.items()}
+        f = by_sheet.get((r["file"], r["sheet"]))
+        measure = MEASURES.get(f.source) if f is not None else None
         row: dict[str, object] = {
-            "file": f.path.name, "sheet": raw.sheet or "", "source": f.source,
-            "rows_read": len(raw) + len(raw.excluded),
-            "rows_used": int((f.status == "used").sum()), "rows_quarantined": len(quarantined),
-            "rows_excluded": len(raw.excluded),
-            "reasons": "; ".join(f"{k}: {v}" for k, v in sorted(reasons.items())),
-            "measure": measure or "", "unit": UNITS.get(measure or "", ""),
-            "before": np.nan, "used": np.nan, "quarantined": np.nan, "after": np.nan,
-            "difference": np.nan}
-        if measure and measure in f.intake.frame.columns:
+            **r, "source": f.source if f is not None else "", "measure": measure or "",
+            "unit": UNITS.get(measure or "", ""), "before": np.nan, "used": np.nan,
+            "quarantined": np.nan, "after": np.nan, "difference": np.nan}
+        if f is not None and measure and measure in f.intake.frame.columns:
             values = f.intake.frame[measure]
             row["before"] = float(values.sum())
             row["used"] = float(values[f.status == "used"].sum())
             row["quarantined"] = float(values[f.status != "used"].sum())
         rows.append(row)
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
     for measure in UNITS:
         part = table[table["measure"] == measure]
         if part.empty:
@@ -73,4 +76,4 @@ def _reconcile(files: list[LoadedFile], ent: pd.DataFrame) -> pd.DataFrame:
                      "measure": measure, "unit": UNITS[measure], "before": before,
                      "used": float(part["used"].sum()), "quarantined": held,
                      "after": total, "difference": before - total - held})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)

@@ -34,7 +34,7 @@ from tiangong.identity.uscc import is_valid_uscc, normalize_uscc
 from tiangong.intake.candidates import CANDIDATES, candidates
 
 if TYPE_CHECKING:
-    from tiangong.intake.assemble import LoadedFile
+    from tiangong.intake.loaded import LoadedFile
 
 SHEET, INFO_SHEET = "待审核", "说明"
 SOURCE_LABELS = {"tax": "税收", "electricity": "用电", "land": "用地", "statistics": "统计",

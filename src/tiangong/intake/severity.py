@@ -21,7 +21,7 @@ from tiangong.intake.quality import QualityRow
 from tiangong.intake.values import row_number
 
 if TYPE_CHECKING:
-    from tiangong.intake.assemble import LoadedFile
+    from tiangong.intake.loaded import LoadedFile
 
 CANONICAL_SEVERITIES = ("general", "major")
 # Levels as written (after normalisation, see `_normalise`) → canonical severity. 较大 and above

@@ -49,8 +49,9 @@ class ExcludedRow:
     """A row that is in the file but is not an enterprise record."""
 
     row: int
-    reason: str  # "blank" | "total" | "footnote"
+    reason: str  # "blank" | "total" | "footnote" | "duplicate" | "title" | "header"
     text: str
+    cells: tuple[str | None, ...] = ()  # a total row's cells, for the cross-check
 
 
 @dataclass
@@ -67,6 +68,8 @@ class RawTable:
     index: pd.Index
     excluded: list[ExcludedRow] = field(default_factory=list)
     title: list[str] = field(default_factory=list)
+    above: list[ExcludedRow] = field(default_factory=list)  # title, blank and header rows
+    all_headers: list[str] = field(default_factory=list)  # every column, in file order
     _frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -105,7 +108,7 @@ def _matches(cell: str | None, known: set[str]) -> bool:
     return cell is not None and split_unit(cell)[0] in known
 
 
-def _combine(upper: list[str | None], lower: list[str | None]) -> list[str]:
+def combine_header(upper: list[str | None], lower: list[str | None]) -> list[str]:
     """Two header rows → "上级|下级"; a merged upper cell (only its first cell has text) is
     forward-filled over the columns that have a lower header."""
     out: list[str] = []
@@ -119,7 +122,7 @@ def _combine(upper: list[str | None], lower: list[str | None]) -> list[str]:
     return out
 
 
-def _find_header(grid: Grid, known: set[str]) -> tuple[int, int]:
+def find_header(grid: Grid, known: set[str]) -> tuple[int, int]:
     """(index of the first header row, number of header rows: 1 or 2); (-1, 0) if none.
 
     A header row is the first with ≥ 2 cells that are known synonyms; the next row continues the
@@ -130,7 +133,7 @@ def _find_header(grid: Grid, known: set[str]) -> tuple[int, int]:
     for r in range(min(len(grid), _HEADER_SEARCH_ROWS)):
         double = 0
         if r + 1 < len(grid):
-            both = _combine(grid[r], grid[r + 1])
+            both = combine_header(grid[r], grid[r + 1])
             double = sum(any(_matches(p, known) for p in h.split("|") if p) for h in both)
         if double >= 2 and double > count[r] and double > count[r + 1]:
             return r, 2
@@ -150,16 +153,83 @@ def _dedupe(headers: list[str]) -> list[str]:
 
 
 def _classify(cells: list[str | None], ident: list[int]) -> str | None:
+    """blank, footnote or total (合计 / 小计 / 总计 in any cell, wherever it stands, unless the
+    identifying cells hold a firm: "小计食品有限公司" with its code is a firm); else None."""
     filled = [c for c in cells if c is not None]
     if not filled:
         return "blank"
     if len(filled) == 1 and _FOOTNOTE.match(normalize_header(filled[0])):
         return "footnote"
-    for i in ident:
-        c = cells[i]
+    for i, c in enumerate(cells):
         if c is not None and _TOTAL.match(normalize_header(c)):
-            return "total"
+            code = [cells[j] for j in ident[1:] if j != i and cells[j] is not None
+                    and len(normalize_header(cells[j])) >= 9]
+            if not code:
+                return "total"
     return None
+
+
+_UNIT_CELL = re.compile(r"^[(\[]?(?:单位[:：]?)?(?P<unit>[^()\[\]:：]+)[)\]]?$")
+_COLUMN_NUMBER = re.compile(r"^(栏次|[甲乙丙丁戊己庚辛]|[0-9]{1,3})$")
+_SEQUENCE = {"序号", "行号", "顺序号", "编号", "序", "no", "no."}
+
+
+def _unit_row(cells: list[str | None]) -> list[str | None] | None:
+    """The unit of each column when every filled cell of a row is a unit (万元, (吨), 单位：亩),
+    else None: a unit row under the header."""
+    from tiangong.intake.headers import UNITS
+
+    out: list[str | None] = []
+    for c in cells:
+        if c is None:
+            out.append(None)
+            continue
+        m = _UNIT_CELL.match(normalize_header(c))
+        if not m or m.group("unit").lower() not in UNITS:
+            return None
+        out.append(m.group("unit"))
+    return out if any(out) else None
+
+
+def _column_numbers(cells: list[str | None]) -> bool:
+    """A 栏次 row (甲 乙 1 2 3 …, or a cell 栏次): column labels, not data. The letters must come
+    first and in order, the numbers after them consecutive from 1, at least three cells."""
+    filled = [normalize_header(c) for c in cells if c is not None]
+    if len(filled) < 3 or not all(_COLUMN_NUMBER.match(c) for c in filled):
+        return False
+    if "栏次" in filled:
+        return True
+    letters = [c for c in filled if not c.isdigit()]
+    digits = filled[len(letters):]
+    return "甲乙丙丁戊己庚辛".startswith("".join(letters)) and \
+        digits == [str(k) for k in range(1, len(digits) + 1)]
+
+
+def _duplicates(headers: list[str], data: list[pa.Array], rows: np.ndarray
+                ) -> tuple[np.ndarray, dict[int, int]]:
+    """Among `rows` (positions of data rows), those identical to an earlier one in every
+    column but a running number (序号); returns them and, for each, the earlier row."""
+    keys = [i for i, h in enumerate(headers)
+            if split_unit(h.split("|")[-1])[0].lower() not in _SEQUENCE]
+    if rows.size < 2 or not keys:
+        return np.empty(0, dtype=np.int64), {}
+    take = pa.array(rows)
+    frame = pd.DataFrame({k: pd.arrays.ArrowStringArray(pa.chunked_array(
+        [pc.cast(data[i].take(take), pa.large_string())])) for k, i in enumerate(keys)})
+    dup = frame.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return np.empty(0, dtype=np.int64), {}
+    involved = np.flatnonzero(frame.duplicated(keep=False).to_numpy())
+    first: dict[tuple[object, ...], int] = {}
+    earlier: dict[int, int] = {}
+    for pos, cells in zip(involved.tolist(), _rows([data[i] for i in keys],
+                                                 rows[involved]), strict=True):
+        key = tuple(cells)
+        if key in first:
+            earlier[int(rows[pos])] = int(rows[first[key]])
+        else:
+            first[key] = pos
+    return rows[dup], earlier
 
 
 def text_column(values: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -214,7 +284,7 @@ def from_columns(columns: list[pa.Array], path: Path, sheet: str | None,
     if mapping:
         keys = [p for k in mapping_keys(mapping) for p in k.split("|") if p]
         known = known | set(keys) | {split_unit(k)[0] for k in keys}
-    start, n = (0, 1) if header_given else _find_header(head, known)
+    start, n = (0, 1) if header_given else find_header(head, known)
     filled = np.zeros(n_rows, dtype=np.int64)
     for c in columns:
         filled += c.is_valid().to_numpy(zero_copy_only=False)
@@ -223,8 +293,28 @@ def from_columns(columns: list[pa.Array], path: Path, sheet: str | None,
         seen = [c for c in _rows(columns, nonempty[:1])[0] if c] if nonempty.size else []
         raise DataError([Problem(f"no header row found (first non-empty row: {seen})",
                                  source=str(path), field=sheet or "")])
-    headers = (_combine(head[start], head[start + 1]) if n == 2
+    headers = (combine_header(head[start], head[start + 1]) if n == 2
                else [normalize_header(c) for c in head[start]])
+    above = [ExcludedRow(first_row + r, "title" if any(head[r]) else "blank",
+                         " ".join(c for c in head[r] if c)) for r in range(start)]
+    above += [ExcludedRow(first_row + start + k, "header", " ".join(
+        c for c in head[start + k] if c)) for k in range(n)] if not header_given else []
+    # a unit row or a 栏次 row right under the header: part of the header, not data
+    while not header_given and start + n < len(head):
+        cells = head[start + n]
+        units = _unit_row(cells)
+        if units is not None:
+            headers = [h if u is None or split_unit(h.split("|")[-1])[1] else f"{h}({u})"
+                       for h, u in zip_longest(headers, units[:len(headers)], fillvalue=None)
+                       if h is not None]
+            above.append(ExcludedRow(first_row + start + n, "unit_row",
+                                     " ".join(c for c in cells if c)))
+        elif _column_numbers(cells):
+            above.append(ExcludedRow(first_row + start + n, "column_numbers",
+                                     " ".join(c for c in cells if c)))
+        else:
+            break
+        n += 1
     headers = _dedupe(headers)
     ident = [0] + [i for i, h in enumerate(headers)
                    if (spec := resolve_header(h, source or "registry", mapping)) and spec.name in
@@ -233,19 +323,24 @@ def from_columns(columns: list[pa.Array], path: Path, sheet: str | None,
     data = [c.slice(first_data) for c in columns]
     count = filled[first_data:]
     candidate = count <= 1
-    for i in dict.fromkeys(ident):
-        if i < len(data):
-            mark = pc.match_substring(data[i], _TOTAL_MARK)
-            candidate |= pc.fill_null(mark, False).to_numpy(zero_copy_only=False)
+    for c in data:
+        mark = pc.match_substring(c, _TOTAL_MARK)
+        candidate |= pc.fill_null(mark, False).to_numpy(zero_copy_only=False)
     reason = np.full(count.size, None, dtype=object)
     reason[count == 0] = "blank"
     check = np.flatnonzero(candidate & (count > 0))
     for row, cells in zip(check.tolist(), _rows(data, check), strict=True):
         reason[row] = _classify(cells, ident)
+    dups, earlier = _duplicates(headers, data, np.flatnonzero(pd.isna(reason)))
+    reason[dups] = "duplicate"
     out = np.flatnonzero(pd.notna(reason))
     texts = _rows(data, out)
     number0 = first_row + first_data
-    excluded = [ExcludedRow(number0 + int(r), str(reason[r]), " ".join(c for c in cells if c))
+    excluded = [ExcludedRow(number0 + int(r), str(reason[r]),
+                            (f"与第 {number0 + earlier[int(r)]} 行相同（序号除外）: "
+                             if reason[r] == "duplicate" else "")
+                            + " ".join(c for c in cells if c),
+                            tuple(cells) if reason[r] == "total" else ())
                 for r, cells in zip(out.tolist(), texts, strict=True)]
     keep_rows = pa.array(pd.isna(reason))
     kept = {h: c.filter(keep_rows) for h, c in zip(headers, data, strict=True)}
@@ -255,7 +350,7 @@ def from_columns(columns: list[pa.Array], path: Path, sheet: str | None,
     title = [" ".join(c for c in r if c) for r in head[:start] if any(r)]
     header_rows = tuple(first_row + start + k for k in range(n)) if not header_given else ()
     table = RawTable(path, sheet, encoding, header_rows, keep, {h: kept[h] for h in keep},
-                     index, excluded, title)
+                     index, excluded, title, above, headers)
     if source:
         _require(table, source, mapping)
     return table

@@ -38,7 +38,7 @@ from tiangong.intake.headers import split_unit
 from tiangong.intake.quality import QualityRow
 
 if TYPE_CHECKING:
-    from tiangong.intake.assemble import LoadedFile
+    from tiangong.intake.loaded import LoadedFile
 
 LandRule = Literal["separate", "leased", "merge"]
 LAND_RULES: tuple[str, ...] = ("separate", "leased", "merge")
@@ -111,11 +111,11 @@ def combine_parties(files: list[LoadedFile], views: list[LoadedFile],
                     year: int) -> tuple[pd.DataFrame, list[QualityRow]]:
     """Fold the tenant view's fate into each tenancy row; return the canonical tenancies."""
     parts, quality = [], []
-    by_path = {v.path: v for v in views}
+    by_key = {v.key: v for v in views}
     for f in files:
         if f.source != "tenancy":
             continue
-        v = by_path[f.path]
+        v = by_key[f.key]
         tenant_bad = (f.status == "used") & (v.status != "used")
         reason = v.status.replace({"not linked": REASON_TENANT_NOT_LINKED})
         f.status[tenant_bad] = reason[tenant_bad]

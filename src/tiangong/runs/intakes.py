@@ -31,7 +31,7 @@ from tiangong.errors import DataError, Problem, RunNotFound
 from tiangong.runs.store import RunStore, _json, _write_parquet, default_store_path
 
 if TYPE_CHECKING:
-    from tiangong.intake.assemble import IntakeResult
+    from tiangong.intake.result import IntakeResult
 
 CANONICAL_TABLES = ("enterprises", "events", "tenancies")
 _SCHEMA = """
@@ -88,11 +88,13 @@ class IntakeInputs:
 
 def save_intake(store: RunStore, result: IntakeResult) -> IntakeRecord:
     """Keep `result` as a new intake; the whole intake lands or nothing does."""
-    from tiangong.intake.write import _arrow
+    from tiangong.intake.write import _arrow, ledger_table, pollutants_table
 
     tables = {t: _arrow(getattr(result, t), t) for t in CANONICAL_TABLES}
     tables["quality"] = _quality_table(result)
     tables["reconciliation"] = pa.Table.from_pandas(result.reconciliation, preserve_index=False)
+    tables["ledger"] = ledger_table(result.ledger)  # every physical row and its fate
+    tables["pollutants"] = pollutants_table(result.pollutants)  # emissions per pollutant
     files = _fingerprints(result)
     manifest_text = ""
     if result.manifest_path and Path(result.manifest_path).is_file():
