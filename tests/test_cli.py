@@ -93,7 +93,8 @@ def test_the_stored_results_are_the_published_results_file(tmp_path: Path, store
     kept = con.execute("SELECT parquet FROM run_results WHERE run_id = 'R0001'").fetchone()
     con.close()
     assert kept is not None and kept[0] == (out / "results.parquet").read_bytes()
-    assert sorted(p.name for p in out.iterdir()) == ["results.parquet"]  # nothing staged left
+    # nothing staged left; the manifest names the files of the publication
+    assert sorted(p.name for p in out.iterdir()) == [".tiangong-outputs.json", "results.parquet"]
     code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--year",
                      "2022", "--out", str(tmp_path / "unstored"), "--no-store",
                      "--formats", "parquet")

@@ -35,6 +35,19 @@ StoreOpt = Annotated[Path | None, typer.Option(
 FormatOpt = Annotated[str, typer.Option("--format", help="table, json or csv.")]
 
 
+def say_waiting(message: str) -> None:
+    """How the CLI tells that it waits for the run store another process holds."""
+    err.print(message, style="yellow", markup=False)
+
+
+def open_store(store: Path | None, *, read_only: bool = True) -> Any:
+    """The run store for a command: read-only unless it writes (readers never exclude each
+    other), waiting for another process's write with a message (`tiangong.runs.access`)."""
+    from tiangong.runs import RunStore
+
+    return RunStore(store, read_only=read_only, on_wait=say_waiting)
+
+
 @contextmanager
 def progress_bar(title: str) -> Iterator[Any]:
     """A progress bar on stderr; yields a callback (step name, done, total)."""

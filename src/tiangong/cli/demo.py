@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tiangong.cli.common import StoreOpt, err, out, print_class_counts, progress_bar
+from tiangong.cli.common import StoreOpt, err, out, print_class_counts, progress_bar, say_waiting
 
 demo_app = typer.Typer(help="Generate synthetic regions and run the whole job on one.",
                        rich_markup_mode=None)
@@ -59,7 +59,7 @@ def demo(
     loaded = load_scheme(DEMO_SCHEME)
     with progress_bar("evaluating") as update:
         ev = evaluate(loaded, data_dir, DEMO_YEAR, progress=update)
-    with RunStore(store) as st:
+    with RunStore(store, on_wait=say_waiting) as st:
         kept = save_intake(st, intake)
         record = st.save(ev, label=f"demo {scale} seed {seed}, intake {kept.id}")
         store_path = st.path

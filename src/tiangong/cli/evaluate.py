@@ -40,16 +40,18 @@ def evaluate(
     ] = 0.10,
 ) -> None:
     """Evaluate every enterprise: scores, ranks, classes; store the run and write outputs."""
+    fmts = [f.strip() for f in formats.split(",") if f.strip()]
+    check_evaluate_options(fmts, engine, year, stability, uncertainty, data, out_dir)
     from tiangong.evaluation.evaluate import evaluate as run_evaluation
-    from tiangong.evaluation.publish import publish
+    from tiangong.evaluation.outputs.folder import OutputFolder
+    from tiangong.evaluation.publish import write_outputs
     from tiangong.evaluation.scheme.loader import load_scheme
-    from tiangong.runs import RunStore
+    from tiangong.runs.store import save_run
 
     loaded = load_scheme(scheme)
     the_year = year or loaded.scheme.data_year
     if the_year is None:
         raise TiangongError("--year is needed (the scheme states no data_year)")
-    fmts = [f.strip() for f in formats.split(",") if f.strip()]
     source: Path | dict[str, Any]
     intakes = None
     if data is not None:
@@ -72,17 +74,26 @@ def evaluate(
         ev.fingerprints["intake"] = intakes.label()
         label = label or f"intake {intakes.label()}"
     run_id = "unsaved"
-    # the store encodes results.parquet once for the run and for the output folder
-    staged = out_dir / ".results.parquet.staged" if "parquet" in fmts and not no_store else None
-    try:
+    # Every output is staged and published together (OutputFolder): a run killed half-way
+    # leaves the previous outputs whole, never mixed with its own.
+    with OutputFolder(out_dir) as folder:
+        # the store encodes results.parquet once for the run and for the output folder
+        staged = folder.file("results.parquet") if "parquet" in fmts and not no_store else None
         if not no_store:
-            with RunStore(store) as st:
-                run_id = st.save(ev, label=label, results_file=staged).id
-        paths = publish(ev.results, loaded.scheme, the_year, run_id, out_dir, fmts,
-                        hide_ranks=hide_ranks, staged_parquet=staged)
-    finally:
-        if staged is not None:
-            staged.unlink(missing_ok=True)
+            saved = save_run(store, ev, label, results_file=staged,
+                             on_wait=lambda msg: err.print(f"[yellow]{msg}[/yellow]",
+                                                           markup=True, highlight=False))
+            run_id = saved.record.id
+        with err.status("writing the outputs…"):
+            written = write_outputs(ev.results, loaded.scheme, the_year, run_id, folder.staging,
+                                    fmts, hide_ranks=hide_ranks, staged_parquet=staged)
+        stable_line = ""
+        if stability:
+            stable_line = _write_stability(ev, stability, uncertainty,
+                                           folder.file("stability.csv"), out_dir)
+            written.append(folder.file("stability.csv"))
+        folder.commit()
+    paths = [out_dir / p.name for p in written]
     for w in ev.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")
     order = [c.code for c in loaded.scheme.classification.classes]
@@ -91,19 +102,52 @@ def evaluate(
               f"year {the_year}, engine {ev.engine}")
     for p in paths:
         out.print(f"  wrote {p}")
-    if stability:
-        from tiangong.evaluation.stability import ClassUncertainty, class_stability
+    if stable_line:
+        out.print(stable_line)
 
-        with err.status(f"{stability} replications of every class…"):
-            stab = class_stability(ev, ClassUncertainty(benchmark=uncertainty, weight=uncertainty),
-                                   n=stability)
-        stab.insert(1, "name", ev.results.column("name").to_pylist())
-        path = out_dir / "stability.csv"
-        stab.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
-        borderline = int((stab["p_keep"] < 0.95).sum())
-        out.print(f"class stability (±{uncertainty:.0%} on benchmarks and weights, {stability} "
-                  f"replications): {borderline} enterprises keep their class in fewer than 95 % "
-                  f"of replications; wrote {path}")
+
+def check_evaluate_options(fmts: list[str], engine: str, year: int | None, stability: int,
+                           uncertainty: float, data: Path | None, out_dir: Path) -> None:
+    """Every option of `evaluate` checked before any work: a mistyped format must not surface
+    after the run has been computed and stored."""
+    from tiangong.evaluation.publish import FORMATS
+
+    problems = []
+    unknown = [f for f in fmts if f not in FORMATS]
+    if unknown or not fmts:
+        problems.append(f"--formats: unknown format(s) {', '.join(unknown) or '(none given)'}; "
+                        f"choose from {', '.join(FORMATS)}")
+    if engine not in ("duckdb", "spark"):
+        problems.append(f"--engine: {engine!r} is not an engine; choose duckdb or spark")
+    if year is not None and not 1949 <= year <= 2100:
+        problems.append(f"--year: {year} is not a data year (a four-digit year)")
+    if stability < 0:
+        problems.append(f"--stability: {stability} replications; give 0 (skip) or more")
+    if not 0 <= uncertainty < 1:
+        problems.append(f"--uncertainty: {uncertainty:g} must be a fraction from 0 to below 1 "
+                        "(0.10 = ±10 %)")
+    if data is not None and not data.exists():
+        problems.append(f"--data: data folder not found: {data}")
+    if out_dir.exists() and not out_dir.is_dir():
+        problems.append(f"--out: {out_dir} is a file, not a folder")
+    if problems:
+        from tiangong.errors import Problem
+
+        raise TiangongError([Problem(p) for p in problems], "invalid options; nothing was run")
+
+
+def _write_stability(ev: Any, n: int, uncertainty: float, path: Path, out_dir: Path) -> str:
+    from tiangong.evaluation.stability import ClassUncertainty, class_stability
+
+    with err.status(f"{n} replications of every class…"):
+        stab = class_stability(ev, ClassUncertainty(benchmark=uncertainty, weight=uncertainty),
+                               n=n)
+    stab.insert(1, "name", ev.results.column("name").to_pylist())
+    stab.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
+    borderline = int((stab["p_keep"] < 0.95).sum())
+    return (f"class stability (±{uncertainty:.0%} on benchmarks and weights, {n} "
+            f"replications): {borderline} enterprises keep their class in fewer than 95 % "
+            f"of replications; wrote {out_dir / path.name}")
 
 
 # -- explain -------------------------------------------------------------------------------

@@ -72,7 +72,8 @@ def intake_command(
         from tiangong.runs import RunStore
         from tiangong.runs.intakes import save_intake
 
-        with RunStore(store) as st:
+        with RunStore(store, on_wait=lambda m: Console(stderr=True).print(
+                m, style="yellow", markup=False)) as st:
             stored = save_intake(st, result)
             store_path = st.path
     rec = result.reconciliation

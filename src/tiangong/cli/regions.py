@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tiangong.cli.common import FormatOpt, StoreOpt, out, print_rows
+from tiangong.cli.common import FormatOpt, StoreOpt, open_store, out, print_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,12 +42,11 @@ def _table(run: str, level: str, regions: Path | None, prior_run: str | None,
     """The aggregate of a stored run, joined with the indicator table if one is given."""
     from tiangong.errors import TiangongError
     from tiangong.regions import aggregate_run, aggregate_with_indicators, read_regions
-    from tiangong.runs import RunStore
 
     if join not in ("left", "outer"):
         raise TiangongError(f"--join must be left or outer, not {join!r}")
     regs = read_regions(regions) if regions is not None else None
-    with RunStore(store) as st:
+    with open_store(store) as st:
         run_id = st.get(run).id
         if indicators is None:
             return aggregate_run(st, run, level, regs, prior_run), None, run_id
@@ -140,9 +139,7 @@ def regions_report_command(
 
 def _class_labels(run: str, store: Path | None) -> dict[str, str]:
     """The class labels of the run's scheme (A → 优先发展类), for chart legends."""
-    from tiangong.runs import RunStore
-
-    with RunStore(store, read_only=True) as st:
+    with open_store(store) as st:
         scheme = st.scheme(run).scheme
     return {c.code: c.label for c in scheme.classification.classes}
 

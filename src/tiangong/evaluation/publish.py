@@ -1,8 +1,8 @@
 """From a scheme and its results to the files a county publishes.
 
 The writers in `tiangong.evaluation.outputs` never read the scheme, so that what is printed is
-exactly what was computed; this module is the one place that turns a scheme into their `PublicationLayout` and
-decides which files an evaluation writes.
+exactly what was computed; this module is the one place that turns a scheme into their
+`PublicationLayout` and decides which files an evaluation writes.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from tiangong.errors import TiangongError
 from tiangong.evaluation.outputs import (
     MAX_ENTERPRISE_SHEETS,
     ClassLayout,
@@ -23,6 +24,7 @@ from tiangong.evaluation.outputs import (
     write_gongshi_workbook,
     write_results_tables,
 )
+from tiangong.evaluation.outputs.folder import OutputFolder
 from tiangong.evaluation.scheme.model import Scheme
 
 FORMATS = ("parquet", "csv", "xlsx", "sheets")
@@ -47,9 +49,31 @@ def layout_for(scheme: Scheme, year: int, run_id: str) -> PublicationLayout:
                              run_id=run_id, groups=groups, classes=tuple(classes))
 
 
+def check_formats(formats: Sequence[str]) -> None:
+    """Raise before any work when a format is unknown (not after the run is stored)."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise TiangongError(f"unknown output format(s) {', '.join(unknown) or '(none given)'} "
+                            f"in --formats; choose from {', '.join(FORMATS)}")
+
+
 def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
             out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
             hide_ranks: bool = False, staged_parquet: Path | None = None) -> list[Path]:
+    """Publish the chosen formats into `out_dir` together (`OutputFolder`): the previous
+    run's files are replaced all at once, never mixed with these. Returns the paths, in
+    `formats` order; `write_outputs` says what each format writes."""
+    check_formats(formats)
+    with OutputFolder(out_dir) as folder:
+        staged = write_outputs(results, scheme, year, run_id, folder.staging, formats,
+                               hide_ranks=hide_ranks, staged_parquet=staged_parquet)
+        folder.commit()
+    return [out_dir / p.name for p in staged]
+
+
+def write_outputs(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
+                  out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
+                  hide_ranks: bool = False, staged_parquet: Path | None = None) -> list[Path]:
     """Write the chosen formats into `out_dir`; returns the paths written, in a stable order.
 
     `parquet`/`csv`: the analysts' results table; `xlsx`: the 公示 workbook; `sheets`: the
@@ -59,10 +83,7 @@ def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id:
     DataFrame is only made for the formats that need one. `staged_parquet`: results.parquet
     already encoded for these results (`RunStore.save(results_file=...)`), moved into place.
     """
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise ValueError(f"unknown output format(s) {', '.join(unknown)}; choose from "
-                         f"{', '.join(FORMATS)}")
+    check_formats(formats)
     out_dir.mkdir(parents=True, exist_ok=True)
     layout = layout_for(scheme, year, run_id)
     paths: list[Path] = []

@@ -28,7 +28,8 @@ import pyarrow as pa
 
 from tiangong import __version__
 from tiangong.errors import DataError, Problem, RunNotFound
-from tiangong.runs.store import RunStore, _json, _write_parquet, default_store_path
+from tiangong.runs.encode import write_parquet
+from tiangong.runs.store import RunStore, _json, default_store_path
 
 if TYPE_CHECKING:
     from tiangong.intake.assemble import IntakeResult
@@ -108,7 +109,7 @@ def save_intake(store: RunStore, result: IntakeResult) -> IntakeRecord:
         paths = {t: Path(tmp) / f"{t}.parquet" for t in tables}
         keys = {}
         for t, table in tables.items():
-            _write_parquet(table, paths[t])
+            write_parquet(table, paths[t])
             keys[t] = hashlib.sha256(f"intake|{t}|{_sha256(paths[t])}".encode()).hexdigest()[:20]
         with store._transaction():
             store.con.execute(_SCHEMA)
