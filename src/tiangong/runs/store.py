@@ -302,11 +302,14 @@ def save_run(path: Path | str | None, ev: Evaluation, label: str = "", *,
     """
     target = Path(path) if path is not None else default_store_path()
     stored: frozenset[str] = frozenset()
-    if target.exists():
-        with RunStore(target, read_only=True, wait=wait, on_wait=on_wait) as st:
-            has_inputs = st.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = "
-                                        "'input_blobs'").fetchall()
-            stored = st.stored_input_keys() if has_inputs else frozenset()
+    if target.exists():  # a look without waiting: if busy, every input is encoded
+        try:
+            with RunStore(target, read_only=True, wait=0) as st:
+                has_inputs = st.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name"
+                                            " = 'input_blobs'").fetchall()
+                stored = st.stored_input_keys() if has_inputs else frozenset()
+        except StoreBusy:
+            pass
     with PreparedRun(ev, results_file=results_file, stored_keys=stored) as prepared:
         try:
             with RunStore(target, wait=wait, on_wait=on_wait) as st:
