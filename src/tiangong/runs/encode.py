@@ -9,6 +9,7 @@ DuckDB's file lock all that time and make every other process wait (`tiangong.ru
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -21,8 +22,10 @@ import pyarrow.parquet as pq
 
 from tiangong.evaluation.evaluate import Evaluation
 from tiangong.evaluation.outputs.results_table import write_results_parquet
+from tiangong.processes import sweep
 
 INPUT_TABLES = ("enterprises", "events", "tenancies")
+_TMP_PREFIX = "tiangong-store-"
 
 
 class _HashSink:
@@ -107,7 +110,8 @@ class PreparedRun:
         if not ev.inputs:
             raise ValueError("evaluation was run with keep_inputs=False; it cannot be stored")
         self.ev = ev
-        self._tmp = tempfile.TemporaryDirectory(prefix="tiangong-store-")
+        sweep(Path(tempfile.gettempdir()), _TMP_PREFIX)  # what killed runs left
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"{_TMP_PREFIX}{os.getpid()}-")
         tmp = Path(self._tmp.name)
         self.input_keys = {t: input_key(t, ev, ev.inputs[t])
                            for t in INPUT_TABLES if ev.inputs.get(t) is not None}

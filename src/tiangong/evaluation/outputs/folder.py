@@ -24,6 +24,8 @@ import shutil
 from pathlib import Path
 from types import TracebackType
 
+from tiangong.processes import sweep
+
 MANIFEST = ".tiangong-outputs.json"
 COMMIT_MARK = ".commit"
 _STAGING = ".tiangong-staging-"
@@ -89,12 +91,9 @@ def recover(path: Path) -> None:
     removed (one of a live process, another run writing into the same folder, is left alone).
     """
     for staging in sorted(Path(path).glob(f"{_STAGING}*")):
-        if not staging.is_dir():
-            continue
-        if (staging / COMMIT_MARK).exists():
+        if staging.is_dir() and (staging / COMMIT_MARK).exists():
             _roll_forward(path, staging)
-        elif not _alive(staging.name[len(_STAGING):].split("-")[0]):
-            shutil.rmtree(staging, ignore_errors=True)
+    sweep(path, _STAGING)  # uncommitted: removed when their process is gone
     leftovers = [path / n for n in _LEGACY]
     leftovers += [path / f".{n}.tmp" for n in published(path)]
     leftovers += list(path.glob(".*.xlsx.tmp")) + list(path.glob(".results.*.tmp"))
@@ -114,17 +113,3 @@ def _roll_forward(path: Path, staging: Path) -> None:
     tmp.write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path / MANIFEST)
     shutil.rmtree(staging, ignore_errors=True)
-
-
-def _alive(pid: str) -> bool:
-    if not pid.isdigit():
-        return False
-    if int(pid) == os.getpid():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
