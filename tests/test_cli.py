@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tiangong.cli.docs import render_cli_reference
 from tiangong.cli.main import app
+from tiangong.errors import TiangongError
 
 runner = CliRunner()
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
@@ -216,3 +217,25 @@ def test_evaluate_with_stability_writes_class_probabilities(tmp_path: Path, stor
     stab = pd.read_csv(tmp_path / "o" / "stability.csv", encoding="utf-8-sig")
     assert len(stab) == 12 and {"p_keep", "p_up", "p_down", "modal_class"} <= set(stab.columns)
     assert ((stab["p_keep"] + stab["p_up"] + stab["p_down"]) - 1).abs().max() < 1e-9
+
+
+@pytest.mark.parametrize("bad, says", [
+    (["--formats", "parquet,pdf"], "--formats: unknown format(s) pdf"),
+    (["--stability", "-5"], "--stability: -5 replications"),
+    (["--uncertainty", "1.5", "--stability", "10"], "--uncertainty: 1.5 must be a fraction"),
+    (["--engine", "spork"], "--engine: 'spork' is not an engine"),
+])
+def test_options_are_checked_before_any_work(tmp_path: Path, store: str, bad: list[str],
+                                             says: str) -> None:
+    # issue 15, point 16: these were refused only after the run was computed and stored
+    data = write_dir(tmp_path / "data", firms())
+    result = runner.invoke(app, ["evaluate", "--scheme", "huangyan_2022", "--data", str(data),
+                                 "--out", str(tmp_path / "out"), "--store", store, *bad])
+    assert isinstance(result.exception, TiangongError)  # main() prints it, exit code 2
+    assert says in str(result.exception)
+    assert not Path(store).exists() and not (tmp_path / "out").exists()  # nothing was done
+
+
+def test_print_format_is_checked_when_the_command_line_is_read(store: str) -> None:
+    result = runner.invoke(app, ["runs", "list", "--store", store, "--format", "xml"])
+    assert result.exit_code == 2 and "choose table, json or csv" in result.output

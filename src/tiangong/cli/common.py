@@ -32,7 +32,18 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 StoreOpt = Annotated[Path | None, typer.Option(
     "--store", help="Run store (a DuckDB file). Default: $TIANGONG_STORE or ./tiangong.duckdb.")]
-FormatOpt = Annotated[str, typer.Option("--format", help="table, json or csv.")]
+PRINT_FORMATS = ("table", "json", "csv")
+
+
+def _check_format(value: str) -> str:
+    """`--format` is checked when the command line is read, before any work."""
+    if value not in PRINT_FORMATS:
+        raise typer.BadParameter(f"{value!r}; choose table, json or csv")
+    return value
+
+
+FormatOpt = Annotated[str, typer.Option("--format", help="How to print: table, json or csv.",
+                                        callback=_check_format)]
 
 
 def say_waiting(message: str) -> None:
