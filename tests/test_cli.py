@@ -220,7 +220,7 @@ def test_evaluate_with_stability_writes_class_probabilities(tmp_path: Path, stor
 
 
 @pytest.mark.parametrize("bad, says", [
-    (["--formats", "parquet,pdf"], "--formats: unknown format(s) pdf"),
+    (["--formats", "parquet,pdf"], "--formats: unknown output format(s) pdf"),
     (["--stability", "-5"], "--stability: -5 replications"),
     (["--uncertainty", "1.5", "--stability", "10"], "--uncertainty: 1.5 must be a fraction"),
     (["--engine", "spork"], "--engine: 'spork' is not an engine"),

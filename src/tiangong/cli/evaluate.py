@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from tiangong.cli.common import StoreOpt, app, err, out, print_class_counts, progress_bar
+from tiangong.cli.common import (
+    StoreOpt,
+    app,
+    err,
+    out,
+    print_class_counts,
+    progress_bar,
+    say_waiting,
+)
 from tiangong.errors import TiangongError
 
 
@@ -24,8 +32,9 @@ def evaluate(
         "out"),
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
     formats: Annotated[str, typer.Option(
-        help="Comma-separated: parquet, csv, xlsx (公示 workbook), sheets (一企一单).")
-    ] = "parquet,csv,xlsx",
+        help="Comma-separated: parquet, csv, xlsx (公示 workbook), sheets (一企一单). The "
+             "workbooks are written only when asked: at province scale they take many seconds.")
+    ] = "parquet,csv",
     hide_ranks: Annotated[bool, typer.Option(
         "--hide-ranks", help="排名不分先后: the 公示 hides ranks and lists by class.")] = False,
     store: StoreOpt = None,
@@ -66,32 +75,32 @@ def evaluate(
             out.print(f"inputs: intake {r.id} of {r.year} ({r.created_at}, "
                       f"{r.counts.get('enterprises', 0)} enterprises, from {r.exports})",
                       markup=False)
-    with progress_bar("evaluating") as update:
-        # --stability reads the inputs too (tiebreak keys such as eval_tax are not in results)
-        ev = run_evaluation(loaded, source, the_year, engine=engine,
-                            keep_inputs=not no_store or stability > 0, progress=update)
-    if intakes is not None:  # `runs show` names the intake; the tables' own digests stay
-        ev.fingerprints["intake"] = intakes.label()
-        label = label or f"intake {intakes.label()}"
     run_id = "unsaved"
     # Every output is staged and published together (OutputFolder): a run killed half-way
     # leaves the previous outputs whole, never mixed with its own.
-    with OutputFolder(out_dir) as folder:
+    with progress_bar("evaluate") as update, OutputFolder(out_dir) as folder:
+        # --stability reads the inputs too (tiebreak keys such as eval_tax are not in results)
+        ev = run_evaluation(loaded, source, the_year, engine=engine,
+                            keep_inputs=not no_store or stability > 0, progress=update)
+        if intakes is not None:  # `runs show` names the intake; the tables' own digests stay
+            ev.fingerprints["intake"] = intakes.label()
+            label = label or f"intake {intakes.label()}"
         # the store encodes results.parquet once for the run and for the output folder
         staged = folder.file("results.parquet") if "parquet" in fmts and not no_store else None
         if not no_store:
-            saved = save_run(store, ev, label, results_file=staged,
-                             on_wait=lambda msg: err.print(f"[yellow]{msg}[/yellow]",
-                                                           markup=True, highlight=False))
+            update("storing the run", 0, 1)
+            saved = save_run(store, ev, label, results_file=staged, on_wait=say_waiting)
             run_id = saved.record.id
-        with err.status("writing the outputs…"):
-            written = write_outputs(ev.results, loaded.scheme, the_year, run_id, folder.staging,
-                                    fmts, hide_ranks=hide_ranks, staged_parquet=staged)
+        written = write_outputs(ev.results, loaded.scheme, the_year, run_id, folder.staging,
+                                fmts, hide_ranks=hide_ranks, staged_parquet=staged,
+                                progress=update)
         stable_line = ""
         if stability:
+            update(f"{stability} stability replications", 0, 1)
             stable_line = _write_stability(ev, stability, uncertainty,
                                            folder.file("stability.csv"), out_dir)
             written.append(folder.file("stability.csv"))
+        update("publishing", 0, 1)
         folder.commit()
     paths = [out_dir / p.name for p in written]
     for w in ev.warnings:
@@ -110,13 +119,11 @@ def check_evaluate_options(fmts: list[str], engine: str, year: int | None, stabi
                            uncertainty: float, data: Path | None, out_dir: Path) -> None:
     """Every option of `evaluate` checked before any work: a mistyped format must not surface
     after the run has been computed and stored."""
-    from tiangong.evaluation.publish import FORMATS
+    from tiangong.evaluation.formats import format_problem
 
     problems = []
-    unknown = [f for f in fmts if f not in FORMATS]
-    if unknown or not fmts:
-        problems.append(f"--formats: unknown format(s) {', '.join(unknown) or '(none given)'}; "
-                        f"choose from {', '.join(FORMATS)}")
+    if format_problem(fmts):
+        problems.append(f"--formats: {format_problem(fmts)}")
     if engine not in ("duckdb", "spark"):
         problems.append(f"--engine: {engine!r} is not an engine; choose duckdb or spark")
     if year is not None and not 1949 <= year <= 2100:
@@ -139,9 +146,7 @@ def check_evaluate_options(fmts: list[str], engine: str, year: int | None, stabi
 def _write_stability(ev: Any, n: int, uncertainty: float, path: Path, out_dir: Path) -> str:
     from tiangong.evaluation.stability import ClassUncertainty, class_stability
 
-    with err.status(f"{n} replications of every class…"):
-        stab = class_stability(ev, ClassUncertainty(benchmark=uncertainty, weight=uncertainty),
-                               n=n)
+    stab = class_stability(ev, ClassUncertainty(benchmark=uncertainty, weight=uncertainty), n=n)
     stab.insert(1, "name", ev.results.column("name").to_pylist())
     stab.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
     borderline = int((stab["p_keep"] < 0.95).sum())

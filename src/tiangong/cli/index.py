@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from tiangong.cli.common import out
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 index_app = typer.Typer(help="Composite indices for regions: build, and rank uncertainty.",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -31,6 +33,8 @@ def _write(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
 def index_build(config: ConfigOpt, data: DataOpt, out_dir: OutOpt = Path("out"),
                 year: YearOpt = None) -> None:
     """Impute, treat, normalise, weight and aggregate; writes every aggregate and the rank."""
+    import pandas as pd
+
     from tiangong.index import composite
     from tiangong.index.config import load_index_config, read_indicator_table, unit_names
 
@@ -73,6 +77,8 @@ def index_uncertainty(
     mc = monte_carlo(values, loaded.spec, loaded.uncertainty, runs, seed,
                      hierarchy=loaded.hierarchy, directions=loaded.directions)
     summary = mc.summary.copy()
+    import pandas as pd
+
     summary.insert(0, "name", pd.Series(unit_names(data, loaded)).reindex(summary.index))
     summary = summary.sort_values(["median", "nominal"], kind="mergesort")
     paths = _write(summary, out_dir, f"{loaded.config.id}_rank_uncertainty")

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-console = Console(highlight=False, soft_wrap=True)
+from tiangong.cli.common import LazyConsole
+
+console: Any = LazyConsole(stderr=False)
 
 # tiangong.cli.common.StoreOpt, repeated: this module is also used on its own
 # (its commands registered on another app by `register`).
@@ -72,7 +72,7 @@ def intake_command(
         from tiangong.runs import RunStore
         from tiangong.runs.intakes import save_intake
 
-        with RunStore(store, on_wait=lambda m: Console(stderr=True).print(
+        with RunStore(store, on_wait=lambda m: LazyConsole(stderr=True).print(
                 m, style="yellow", markup=False)) as st:
             stored = save_intake(st, result)
             store_path = st.path
@@ -80,6 +80,8 @@ def intake_command(
     rule_rows = rec[rec["source"] == "land_rule"]
     rec = rec[rec["source"] != "land_rule"]
     files = rec[rec["file"] != "合计"]
+    from rich.table import Table
+
     table = Table(title=f"intake {year}: {len(files)} files")
     for head in ("file", "source", "read", "used", "quarantined", "excluded", "reasons"):
         table.add_column(head, justify="right" if head in

@@ -7,13 +7,13 @@ exactly what was computed; this module is the one place that turns a scheme into
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from tiangong.errors import TiangongError
+from tiangong.evaluation.formats import check_formats
 from tiangong.evaluation.outputs import (
     MAX_ENTERPRISE_SHEETS,
     ClassLayout,
@@ -27,8 +27,8 @@ from tiangong.evaluation.outputs import (
 from tiangong.evaluation.outputs.folder import OutputFolder
 from tiangong.evaluation.scheme.model import Scheme
 
-FORMATS = ("parquet", "csv", "xlsx", "sheets")
 GONGSHI_FILE = "gongshi.xlsx"
+Progress = Callable[[str, int, int], None]
 SHEETS_FILE = "enterprise_sheets.xlsx"
 
 
@@ -49,14 +49,6 @@ def layout_for(scheme: Scheme, year: int, run_id: str) -> PublicationLayout:
                              run_id=run_id, groups=groups, classes=tuple(classes))
 
 
-def check_formats(formats: Sequence[str]) -> None:
-    """Raise before any work when a format is unknown (not after the run is stored)."""
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise TiangongError(f"unknown output format(s) {', '.join(unknown) or '(none given)'} "
-                            f"in --formats; choose from {', '.join(FORMATS)}")
-
-
 def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
             out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
             hide_ranks: bool = False, staged_parquet: Path | None = None) -> list[Path]:
@@ -73,7 +65,8 @@ def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id:
 
 def write_outputs(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
                   out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
-                  hide_ranks: bool = False, staged_parquet: Path | None = None) -> list[Path]:
+                  hide_ranks: bool = False, staged_parquet: Path | None = None,
+                  progress: Progress | None = None) -> list[Path]:
     """Write the chosen formats into `out_dir`; returns the paths written, in a stable order.
 
     `parquet`/`csv`: the analysts' results table; `xlsx`: the 公示 workbook; `sheets`: the
@@ -82,6 +75,8 @@ def write_outputs(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, r
     (`Evaluation.results`): the Parquet is then written without a pandas copy, and the
     DataFrame is only made for the formats that need one. `staged_parquet`: results.parquet
     already encoded for these results (`RunStore.save(results_file=...)`), moved into place.
+    `progress(step, done, total)` is told as the workbooks fill (rows of the 公示, sheets of
+    the 一企一单): at province scale they take many seconds.
     """
     check_formats(formats)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -89,19 +84,26 @@ def write_outputs(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, r
     paths: list[Path] = []
     tables = [f for f in formats if f in ("parquet", "csv")]
     if tables:
+        if progress:
+            progress("results " + ", ".join(tables), 0, 1)
         paths += write_results_tables(results, out_dir, tables,
                                        staged_parquet=staged_parquet)
     if isinstance(results, pa.Table) and ("xlsx" in formats or "sheets" in formats):
         results = results.to_pandas()
     if "xlsx" in formats:
-        paths.append(write_gongshi_workbook(results, layout, out_dir / GONGSHI_FILE,
-                                            hide_ranks=hide_ranks))
+        paths.append(write_gongshi_workbook(
+            results, layout, out_dir / GONGSHI_FILE, hide_ranks=hide_ranks,
+            progress=None if progress is None else lambda d, n: progress("公示 rows", d, n)))
     if "sheets" in formats:
         usccs = sorted(str(u) for u in results["uscc"])
         if len(usccs) <= MAX_ENTERPRISE_SHEETS:
+            if progress:
+                progress("一企一单 sheets", 0, len(usccs))
             paths.append(write_enterprise_sheets(results, layout, out_dir / SHEETS_FILE))
         else:
             for part, start in enumerate(range(0, len(usccs), MAX_ENTERPRISE_SHEETS)):
+                if progress:
+                    progress("一企一单 sheets", start, len(usccs))
                 paths.append(write_enterprise_sheets(
                     results, layout, out_dir / f"enterprise_sheets_{part + 1:03d}.xlsx",
                     usccs=usccs[start:start + MAX_ENTERPRISE_SHEETS]))
