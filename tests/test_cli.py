@@ -111,7 +111,7 @@ def test_runs_diff_shows_who_changed_and_why(tmp_path: Path, store: str) -> None
                          "parquet")
         assert code == 0, text
     code, text = run("runs", "diff", "R0001", "R0002", "--store", store, "--format", "json",
-                     "--output", str(tmp_path / "diff.csv"))
+                     "--out", str(tmp_path / "diff.csv"))
     assert code == 0, text
     assert "评价税收 160 → 900" in text
     assert "91331003MA00000003" in (tmp_path / "diff.csv").read_text(encoding="utf-8-sig")
@@ -164,7 +164,7 @@ def test_regions_aggregate_from_a_stored_run(tmp_path: Path, store: str) -> None
                      str(tmp_path / "o"), "--store", store, "--formats", "parquet")
     assert code == 0, text
     code, text = run("regions", "aggregate", "--run", "latest", "--level", "town", "--store",
-                     store, "--format", "csv", "--output", str(tmp_path / "towns.csv"))
+                     store, "--format", "csv", "--out", str(tmp_path / "towns.csv"))
     assert code == 0, text
     import pandas as pd
 
@@ -239,3 +239,37 @@ def test_options_are_checked_before_any_work(tmp_path: Path, store: str, bad: li
 def test_print_format_is_checked_when_the_command_line_is_read(store: str) -> None:
     result = runner.invoke(app, ["runs", "list", "--store", store, "--format", "xml"])
     assert result.exit_code == 2 and "choose table, json or csv" in result.output
+
+
+def test_one_vocabulary_version_and_short_help() -> None:
+    # issue 15, point 23
+    from tiangong import __version__
+
+    code, text = run("--version")
+    assert code == 0 and text.strip() == f"tiangong {__version__}"
+    for args in (["-h"], ["runs", "-h"], ["regions", "aggregate", "-h"], ["explain", "-h"]):
+        code, text = run(*args)
+        assert code == 0 and "Usage:" in text, args
+    for args in (["regions", "aggregate", "-h"], ["runs", "diff", "-h"], ["award", "-h"]):
+        code, text = run(*args)
+        assert "--out" in text and "--output" not in text, args
+
+
+def test_explain_takes_a_name_as_well_as_a_code(tmp_path: Path, store: str) -> None:
+    data = write_dir(tmp_path / "data", firms())
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--year",
+                     "2022", "--out", str(tmp_path / "out"), "--store", store)
+    assert code == 0, text
+    # conftest names the firms 企业<last four digits of the USCC>
+    by_name = run("explain", "--run", "latest", "--enterprise", "企业0005", "--store", store,
+                  "--no-what-if")
+    by_code = run("explain", "--run", "latest", "--enterprise", "91331003MA00000005",
+                  "--store", store, "--no-what-if")
+    assert by_name == by_code and by_name[0] == 0
+    assert by_name[1].startswith("企业0005（91331003MA00000005）")
+    result = runner.invoke(app, ["explain", "--run", "latest", "--enterprise", "企业000",
+                                 "--store", store, "--no-what-if"])
+    assert "matches 10 enterprises" in str(result.exception)
+    as_json = run("explain", "--run", "latest", "--enterprise", "企业0005", "--store", store,
+                  "--no-what-if", "--format", "json")
+    assert as_json[0] == 0 and '"uscc": "91331003MA00000005"' in as_json[1]

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 app = typer.Typer(help="天工 tiangong: evaluate manufacturing enterprises by land, energy and "
                   "emissions (亩均论英雄), reproducibly.", rich_markup_mode=None,
                   no_args_is_help=True, add_completion=False,
-                  pretty_exceptions_enable=False)
+                  pretty_exceptions_enable=False,
+                  # inherited by every subcommand: `-h` wherever `--help` is
+                  context_settings={"help_option_names": ["-h", "--help"]})
 
 
 

@@ -12,6 +12,7 @@ from tiangong.cli.common import (
     StoreOpt,
     app,
     err,
+    open_store,
     out,
     print_class_counts,
     progress_bar,
@@ -157,27 +158,39 @@ def _write_stability(ev: Any, n: int, uncertainty: float, path: Path, out_dir: P
 
 # -- explain -------------------------------------------------------------------------------
 
+def _check_explain_format(value: str) -> str:
+    if value not in ("table", "json"):
+        raise typer.BadParameter(f"{value!r}; choose table or json")
+    return value
+
+
 @app.command()
 def explain(
     run: Annotated[str, typer.Option(help="Run id (R0001), or latest.")],
-    enterprise: Annotated[str, typer.Option(help="The enterprise's USCC.")],
+    enterprise: Annotated[str, typer.Option(
+        help="The enterprise's USCC, or its name (or a part of it that only one name has).")],
     store: StoreOpt = None,
     what_if: Annotated[bool, typer.Option(
         "--what-if/--no-what-if", help="Search the smallest change that lifts the class.")
     ] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="How to print: table (text lines) or json.",
+        callback=_check_explain_format)] = "table",
+    as_json: Annotated[bool, typer.Option("--json", hidden=True,
+                                          help="Same as --format json.")] = False,
 ) -> None:
     """How one enterprise's score and class arose in a stored run, and what would lift it."""
-    from tiangong.evaluation.explain import explain as explain_one
-    from tiangong.runs import RunStore
+    from tiangong.evaluation.explain import explain_stored, read_stored_run
 
-    with RunStore(store) as st, err.status("re-evaluating to find what would lift the class…"
-                                           if what_if else "reading the run…"):
-        ex = explain_one(st, run, enterprise, what_if=what_if)
-    if as_json:
+    # the store is read and closed first: the what-if search takes a while, and meanwhile
+    # other processes may write to the store
+    with open_store(store) as st:
+        stored = read_stored_run(st, run, with_inputs=what_if)
+    with err.status("re-evaluating to find what would lift the class…" if what_if
+                    else "reading the run…"):
+        ex = explain_stored(stored, enterprise, what_if=what_if)
+    if as_json or fmt == "json":
         out.print_json(json.dumps(ex.to_dict(), ensure_ascii=False, default=str))
     else:
         for line in ex.lines():
-            out.print(line)
-
-
+            out.print(line, markup=False)

@@ -21,7 +21,8 @@ regions_app = typer.Typer(help="Aggregate enterprise results to towns, counties 
 
 
 LevelOpt = Annotated[str, typer.Option(
-    help="town, county, city, province, or a region attribute (e.g. mountain_county).")]
+    help="town, county, city, province, or a region attribute (e.g. mountain_county); "
+         "default town in every command.")]
 RegionsOpt = Annotated[Path | None, typer.Option(
     help="Regions table (CSV/xlsx: code, name, level, parent, attributes); default: derived "
          "from the codes.")]
@@ -67,7 +68,7 @@ def regions_aggregate(
     join: JoinOpt = "left",
     store: StoreOpt = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "--out", help="Write the table to .csv or .parquet (identifiers as "
+        "--out", help="Write the table to .csv or .parquet (identifiers as "
         "headers) or .xlsx (Chinese headers; with --indicators: identifiers as headers, ready "
         "for `index build --data`, and a 列说明 sheet).")] = None,
     fmt: FormatOpt = "table",
@@ -99,7 +100,7 @@ def regions_aggregate(
 def regions_report_command(
     run: Annotated[str, typer.Option(help="Run id (R0001), or latest.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
-    level: LevelOpt = "county",
+    level: LevelOpt = "town",
     regions: RegionsOpt = None,
     geojson: Annotated[Path | None, typer.Option(
         help="Boundary file (GeoJSON FeatureCollection) for a map; regions are matched on "
@@ -156,7 +157,7 @@ def award_command(
         help="Regions table with levels and attributes (e.g. mountain_county by year).")] = None,
     years: Annotated[str | None, typer.Option(
         help="Years to award, e.g. 2022-2024 (default: every year in the scores).")] = None,
-    output: Annotated[Path, typer.Option("--output", help="Where to write every ranking "
+    output: Annotated[Path, typer.Option("--out", help="Where to write every ranking "
                                          "(.csv, .parquet or .xlsx).")] = Path("awards.csv"),
 ) -> None:
     """Top-k per peer group per year and streak awards (e.g. 天工鼎 and 金鼎)."""

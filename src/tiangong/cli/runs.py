@@ -67,7 +67,7 @@ def runs_diff(
     run_b: Annotated[str, typer.Argument(help="The later run.")],
     store: StoreOpt = None, fmt: FormatOpt = "table",
     output: Annotated[Path | None, typer.Option(
-        "--output", help="Also write the changes to this .csv or .xlsx file.")] = None,
+        "--out", help="Also write the changes to this .csv or .xlsx file.")] = None,
 ) -> None:
     """Who changed class between two runs, and which inputs or rules caused it."""
     from tiangong.runs import diff_runs
