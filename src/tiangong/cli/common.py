@@ -76,10 +76,20 @@ def say_waiting(message: str) -> None:
 
 def open_store(store: Path | None, *, read_only: bool = True) -> Any:
     """The run store for a command: read-only unless it writes (readers never exclude each
-    other), waiting for another process's write with a message (`tiangong.runs.access`)."""
-    from tiangong.runs import RunStore
+    other), waiting for another process's write with a message (`tiangong.runs.access`).
+    A missing store is reported before the store's heavy imports."""
+    import os
 
-    return RunStore(store, read_only=read_only, on_wait=say_waiting)
+    from tiangong.errors import Problem, RunNotFound
+
+    path = store if store is not None else Path(os.environ.get("TIANGONG_STORE",
+                                                               "tiangong.duckdb"))
+    if read_only and not path.exists():
+        raise RunNotFound([Problem("no run store here yet; run 'tiangong evaluate' first or "
+                                   "pass --store", str(path))])
+    from tiangong.runs.store import RunStore
+
+    return RunStore(path, read_only=read_only, on_wait=say_waiting)
 
 
 @contextmanager

@@ -52,6 +52,9 @@ def evaluate(
     """Evaluate every enterprise: scores, ranks, classes; store the run and write outputs."""
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
     check_evaluate_options(fmts, engine, year, stability, uncertainty, data, out_dir)
+    from tiangong.evaluation.scheme.refs import scheme_file
+
+    scheme_file(scheme)  # a mistyped scheme is refused before the heavy imports
     from tiangong.evaluation.evaluate import evaluate as run_evaluation
     from tiangong.evaluation.outputs.folder import OutputFolder
     from tiangong.evaluation.publish import write_outputs
@@ -180,11 +183,11 @@ def explain(
                                           help="Same as --format json.")] = False,
 ) -> None:
     """How one enterprise's score and class arose in a stored run, and what would lift it."""
-    from tiangong.evaluation.explain import explain_stored, read_stored_run
-
     # the store is read and closed first: the what-if search takes a while, and meanwhile
     # other processes may write to the store
     with open_store(store) as st:
+        from tiangong.evaluation.explain import explain_stored, read_stored_run
+
         stored = read_stored_run(st, run, with_inputs=what_if)
     with err.status("re-evaluating to find what would lift the class…" if what_if
                     else "reading the run…"):

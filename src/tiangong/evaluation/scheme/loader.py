@@ -22,9 +22,9 @@ from tiangong.errors import Problem, SchemeError
 from tiangong.evaluation.scheme.model import Scheme
 from tiangong.evaluation.scheme.prune import clean_loc, prune_until_valid, real_errors
 from tiangong.evaluation.scheme.reading import check_hostile, read_scheme_text, yaml_hint
+from tiangong.evaluation.scheme.refs import BUILTIN_PACKAGE, scheme_file
+from tiangong.evaluation.scheme.refs import builtin_ids as builtin_ids  # re-exported
 from tiangong.evaluation.scheme.validate import check_scheme
-
-BUILTIN_PACKAGE = "tiangong.evaluation.scheme.builtin"
 
 
 @dataclass(frozen=True)
@@ -41,24 +41,13 @@ class LoadedScheme:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def builtin_ids() -> list[str]:
-    files = resources.files(BUILTIN_PACKAGE).iterdir()
-    return sorted(f.name[:-5] for f in files if f.name.endswith(".yaml"))
-
-
 def load_scheme(ref: str | Path) -> LoadedScheme:
     """Load a scheme from a YAML path, or a built-in by id (see `builtin_ids()`)."""
-    path = Path(ref)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise SchemeError([Problem(f"scheme file not found; built-in ids: "
-                                       f"{', '.join(builtin_ids())}", str(path))])
+    path = scheme_file(ref)
+    if path is not None:
         return parse_scheme(read_scheme_text(path), str(path))
-    if str(ref) in builtin_ids():
-        text = resources.files(BUILTIN_PACKAGE).joinpath(f"{ref}.yaml").read_text("utf-8")
-        return parse_scheme(text, f"builtin:{ref}")
-    raise SchemeError([Problem(f"no scheme file or built-in scheme named {str(ref)!r}; "
-                               f"built-in ids: {', '.join(builtin_ids())}")])
+    text = resources.files(BUILTIN_PACKAGE).joinpath(f"{ref}.yaml").read_text("utf-8")
+    return parse_scheme(text, f"builtin:{ref}")
 
 
 def parse_scheme(text: str, source: str) -> LoadedScheme:
