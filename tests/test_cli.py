@@ -273,3 +273,33 @@ def test_explain_takes_a_name_as_well_as_a_code(tmp_path: Path, store: str) -> N
     as_json = run("explain", "--run", "latest", "--enterprise", "企业0005", "--store", store,
                   "--no-what-if", "--format", "json")
     assert as_json[0] == 0 and '"uscc": "91331003MA00000005"' in as_json[1]
+
+
+def test_an_absent_year_lists_the_years_present(tmp_path: Path, store: str) -> None:
+    # issue 15, point 21: the message said "years present: none" (the years were filtered
+    # before they were counted)
+    data = write_dir(tmp_path / "data", firms())  # every row is of 2022
+    result = runner.invoke(app, ["evaluate", "--scheme", "huangyan_2022", "--data", str(data),
+                                 "--year", "2023", "--out", str(tmp_path / "out"), "--store",
+                                 store])
+    assert "no enterprise rows for 2023 (the evaluation year); years present in the data: " \
+           "2022" in str(result.exception)
+
+
+def test_a_scheme_on_another_year_warns_and_titles_carry_the_year(tmp_path: Path) -> None:
+    import openpyxl
+    from conftest import tables as make
+
+    from tiangong.evaluation.evaluate import evaluate
+    from tiangong.evaluation.publish import publish
+
+    rows = [{**r, "year": 2023} for r in firms()]
+    data = make(rows)
+    ev = evaluate("huangyan_2022", data, 2023)
+    assert any("written for data year 2022 and is evaluated on 2023" in w for w in ev.warnings)
+    (path,) = publish(ev.results, ev.scheme.scheme, 2023, "R0001", tmp_path, ["xlsx"])
+    summary = openpyxl.load_workbook(path)["汇总"]
+    assert summary["A1"].value == "黄岩区2023年度工业企业亩均效益综合评价结果公示"
+    shown = {summary.cell(r, 1).value: summary.cell(r, 2).value for r in range(2, 6)}
+    assert shown["评价方案"] == "黄岩区2023年度工业企业亩均效益综合评价"  # the title, not the id
+    assert shown["评价年度"] == "2023年度"

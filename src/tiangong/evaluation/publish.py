@@ -44,9 +44,19 @@ def layout_for(scheme: Scheme, year: int, run_id: str) -> PublicationLayout:
     classes += [ClassLayout(s.code, s.label) for s in scheme.special_classes
                 if s.code not in {c.code for c in classes}]
     region = scheme.region or scheme.name
-    title = f"{scheme.name}结果公示"
-    return PublicationLayout(title=title, region=region, year=year, scheme_id=scheme.id,
-                             run_id=run_id, groups=groups, classes=tuple(classes))
+    name = named_for_year(scheme, year)
+    return PublicationLayout(title=f"{name}结果公示", region=region, year=year,
+                             scheme_id=scheme.id, run_id=run_id, groups=groups,
+                             classes=tuple(classes), scheme_name=name)
+
+
+def named_for_year(scheme: Scheme, year: int) -> str:
+    """The scheme's title with the evaluated year: a scheme written for 2022 and run on 2023
+    data must not publish "2022年度" (`evaluate` warns about the year as well)."""
+    written = scheme.data_year
+    if written is not None and written != year and f"{written}年" in scheme.name:
+        return scheme.name.replace(f"{written}年", f"{year}年")
+    return scheme.name
 
 
 def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,

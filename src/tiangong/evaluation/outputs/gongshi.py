@@ -242,7 +242,7 @@ def _write_summary(
     meta = [
         ("地区", layout.region),
         ("评价年度", f"{layout.year}年度"),
-        ("评价方案", layout.scheme_id),
+        ("评价方案", layout.scheme_shown),
         ("运行编号", layout.run_id),
     ]
     for r, (label, value) in enumerate(meta, start=1):
@@ -270,7 +270,7 @@ def _write_summary(
             ws.write_number(i, c, int(counts.get(cls.code, 0)), fmts.cell["int"])
         ws.write_number(i, ncols - 1, len(group_codes), fmts.cell["int"])
     ws.set_column(0, 0, fit_width([*(m[0] for m in meta), *(t[0] for t in table), NO_RANK_NOTE]))
-    ws.set_column(1, 1, max(fit_width([layout.run_id, layout.scheme_id, headers[1]]), 10))
+    ws.set_column(1, 1, max(fit_width([layout.run_id, layout.scheme_shown, headers[1]]), 10))
     for c, h in enumerate(headers[2:], start=2):
         ws.set_column(c, c, max(fit_width([h]), 10))
     ws.freeze_panes(header + 1, 1)

@@ -65,6 +65,11 @@ class PublicationLayout:
     run_id: str
     groups: tuple[GroupLayout, ...]
     classes: tuple[ClassLayout, ...]  # best → worst, special classes (T, 免评) included
+    scheme_name: str = ""  # the scheme's title, shown to readers instead of its id
+
+    @property
+    def scheme_shown(self) -> str:
+        return self.scheme_name or self.scheme_id
 
     def group(self, group_id: str) -> GroupLayout:
         for g in self.groups:
