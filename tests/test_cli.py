@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pyarrow.csv as pacsv
@@ -204,6 +205,25 @@ def test_demo_main_job_goes_from_exports_through_intake_to_the_gongshi(tmp_path:
                      str(tmp_path / "again"), "--store", store, "--formats", "parquet")
     assert code == 0, text
     assert pq.read_table(tmp_path / "again" / "results.parquet").equals(results)
+
+
+def test_the_commands_the_demo_suggests_work_as_printed(tmp_path: Path, store: str) -> None:
+    # issue 15, point 21: after `python3 -m uv run tiangong demo` a bare `tiangong` is not on
+    # the shell's PATH; the suggested commands are run here by a shell without the venv on it
+    import os
+    import subprocess
+
+    code, text = run("demo", "--out", str(tmp_path / "demo"), "--store", store, "--seed", "3")
+    assert code == 0, text
+    suggested = text.split("next:\n", 1)[1].strip().splitlines()
+    assert len(suggested) == 2
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != venv_bin)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV",)} | {"PATH": path}
+    for line in suggested:
+        done = subprocess.run(line.strip(), shell=True, capture_output=True, text=True, env=env,
+                              cwd=Path(__file__).resolve().parents[1], timeout=600)
+        assert done.returncode == 0, (line, done.stderr[-1000:])
 
 
 def test_evaluate_with_stability_writes_class_probabilities(tmp_path: Path, store: str) -> None:

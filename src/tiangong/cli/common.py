@@ -69,6 +69,28 @@ FormatOpt = Annotated[str, typer.Option("--format", help="How to print: table, j
                                         callback=_check_format)]
 
 
+def command_name() -> str:
+    """How the user can call tiangong again from their shell, for commands we suggest: under
+    `uv run` the console script is not on the shell's PATH, so `python3 -m uv run tiangong`;
+    a script found on PATH is `tiangong`; otherwise the path it was started by."""
+    import os
+    import shutil
+
+    if os.environ.get("UV_RUN_RECURSION_DEPTH"):
+        via = "python3 -m uv" if "UV_INTERNAL__PARENT_INTERPRETER" in os.environ else "uv"
+        return f"{via} run tiangong"
+    started = Path(sys.argv[0])
+    found = shutil.which("tiangong")
+    if found and started.name == "tiangong" and Path(found).resolve() == started.resolve():
+        return "tiangong"
+    if started.name == "tiangong" and started.is_file():
+        try:
+            return str(started.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(started.resolve())
+    return "python3 -m uv run tiangong"
+
+
 def say_waiting(message: str) -> None:
     """How the CLI tells that it waits for the run store another process holds."""
     err.print(message, style="yellow", markup=False)
