@@ -48,6 +48,10 @@ def evaluate(
     uncertainty: Annotated[float, typer.Option(
         help="Relative uncertainty of every benchmark and weight for --stability (uniform).")
     ] = 0.10,
+    accept_implausible: Annotated[bool, typer.Option(
+        "--accept-implausible", help="Evaluate input values that are possible but implausible "
+        "(land below 0.01 亩, emissions, energy or electricity below 1e-6) as they are; they "
+        "are kept as warnings of the run. Impossible values are always refused.")] = False,
 ) -> None:
     """Evaluate every enterprise: scores, ranks, classes; store the run and write outputs."""
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
@@ -85,7 +89,8 @@ def evaluate(
     with progress_bar("evaluate") as update, OutputFolder(out_dir) as folder:
         # --stability reads the inputs too (tiebreak keys such as eval_tax are not in results)
         ev = run_evaluation(loaded, source, the_year, engine=engine,
-                            keep_inputs=not no_store or stability > 0, progress=update)
+                            keep_inputs=not no_store or stability > 0, progress=update,
+                            accept_implausible=accept_implausible)
         if intakes is not None:  # `runs show` names the intake; the tables' own digests stay
             ev.fingerprints["intake"] = intakes.label()
             label = label or f"intake {intakes.label()}"

@@ -21,6 +21,7 @@ from tiangong.evaluation.engines import Engine, get_engine
 from tiangong.evaluation.engines.base import Statement
 from tiangong.evaluation.pipeline.plan import build_plan
 from tiangong.evaluation.pipeline.scores import needs_prior_year, scored_items
+from tiangong.evaluation.plausibility import check_values, enforce
 from tiangong.evaluation.scheme.loader import LoadedScheme, load_scheme
 from tiangong.evaluation.sources import InputSet, column_types, empty_table, find_inputs
 
@@ -136,11 +137,23 @@ def evaluate(
     engine: str | Engine = "duckdb",
     keep_inputs: bool = True,
     progress: Progress | None = None,
+    accept_implausible: bool = False,
+    check_inputs: bool = True,
 ) -> Evaluation:
-    """Evaluate every enterprise of `year` under `scheme`; see `Evaluation` for what comes back."""
+    """Evaluate every enterprise of `year` under `scheme`; see `Evaluation` for what comes back.
+
+    The input values are checked first (`tiangong.evaluation.plausibility`): impossible ones
+    are refused, implausible ones too unless `accept_implausible`, and what was accepted or is
+    doubtful becomes a warning of the run. `check_inputs=False` skips this for inputs already
+    checked (the what-if search re-evaluates a stored run's inputs many times).
+    """
     loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme)
     inputs = (InputSet(tables=dict(data)) if isinstance(data, Mapping)
               else find_inputs(Path(data)))
+    noted: list[str] = []
+    if check_inputs:
+        years = [year - 1, year] if needs_prior_year(loaded.scheme) else [year]
+        noted = enforce(check_values(inputs, years), accept_implausible)
     started = _now()
     # the digests of the input files (a read of every byte) are taken while the engine works:
     # hashlib and DuckDB both release the GIL
@@ -148,6 +161,7 @@ def evaluate(
         digests = hashing.submit(inputs.fingerprints)
         ev = _run(loaded, inputs, year, engine, keep_inputs, progress)
         ev.fingerprints = digests.result()
+    ev.warnings = noted + ev.warnings
     ev.started_at, ev.finished_at = started, _now()
     return ev
 

@@ -76,7 +76,7 @@ def search_what_if(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
         nonlocal calls
         calls += 1
         ev = evaluate_fn(loaded, _with_value(inputs, uscc, year, variable, value), year,
-                         keep_inputs=False)
+                         keep_inputs=False, check_inputs=False)
         res = ev.results.filter(pc.equal(ev.results["uscc"], uscc)).to_pylist()
         if not res or res[0]["group"] is None or res[0]["class"] not in order:
             return None
