@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from tiangong.evaluation.describe import describe_condition
 from tiangong.evaluation.formats import check_formats
 from tiangong.evaluation.outputs import (
     MAX_ENTERPRISE_SHEETS,
@@ -47,7 +48,20 @@ def layout_for(scheme: Scheme, year: int, run_id: str) -> PublicationLayout:
     name = named_for_year(scheme, year)
     return PublicationLayout(title=f"{name}结果公示", region=region, year=year,
                              scheme_id=scheme.id, run_id=run_id, groups=groups,
-                             classes=tuple(classes), scheme_name=name)
+                             classes=tuple(classes), scheme_name=name,
+                             reason_words=reason_words(scheme))
+
+
+def reason_words(scheme: Scheme) -> tuple[tuple[str, str], ...]:
+    """The parts of computed class reasons that name a condition or an indicator by its code,
+    with the words the 公示 prints instead (`describe_condition`)."""
+    labels = {k: v.label for k, v in scheme.indicators.items()}
+    pairs = [(f"（条件：{s.when}）", f"（条件：{describe_condition(s.when, labels)}）")
+             for s in scheme.special_classes if s.when]
+    ts = scheme.classification.two_stage
+    if ts is not None and ts.by in labels:
+        pairs.append((f"中按{ts.by}入选", f"中按{labels[ts.by]}入选"))
+    return tuple(pairs)
 
 
 def named_for_year(scheme: Scheme, year: int) -> str:

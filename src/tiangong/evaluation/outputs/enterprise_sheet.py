@@ -143,7 +143,7 @@ class _SheetWriter:
             ("综合得分", number(row["score"]), self.score),
             *self._rank_lines(row),
             ("分类", text(row["class_label"]) or text(row["class"]), None),
-            ("分类说明", text(row["class_reason"]), None),
+            ("分类说明", self.layout.reason(text(row["class_reason"])), None),
         ]
         r = self._pairs(ws, r, outcome, widths)
         if extra:

@@ -57,7 +57,8 @@ class _Col:
 
 
 class _Formats:
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Workbook, layout: PublicationLayout) -> None:
+        self.layout = layout  # for the reasons as published
         border = {"border": 1, "valign": "vcenter"}
         self.title = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
         self.note = wb.add_format({"italic": True})
@@ -82,7 +83,7 @@ def write_gongshi_workbook(
     check_results(results, layout)
     classes = class_order(results, layout)
     wb, buffer = new_workbook(layout, subject="公示")
-    fmts = _Formats(wb)
+    fmts = _Formats(wb, layout)
     namer = SheetNamer(reserved=(SUMMARY_SHEET, SPECIAL_SHEET, OUTSIDE_SHEET))
     _write_summary(wb.add_worksheet(SUMMARY_SHEET), fmts, results, layout, classes, hide_ranks)
 
@@ -211,6 +212,8 @@ def _write_cell(
         return str(seq)
     if col.kind in ("text", "wrap"):
         s = text(row.get(col.key))
+        if col.key == "class_reason":
+            s = fmts.layout.reason(s)
         if s:
             ws.write_string(r, c, s, fmt)
         else:
