@@ -139,13 +139,15 @@ def evaluate(
     progress: Progress | None = None,
     accept_implausible: bool = False,
     check_inputs: bool = True,
+    fingerprint: bool = True,
 ) -> Evaluation:
     """Evaluate every enterprise of `year` under `scheme`; see `Evaluation` for what comes back.
 
     The input values are checked first (`tiangong.evaluation.plausibility`): impossible ones
     are refused, implausible ones too unless `accept_implausible`, and what was accepted or is
     doubtful becomes a warning of the run. `check_inputs=False` skips this for inputs already
-    checked (the what-if search re-evaluates a stored run's inputs many times).
+    checked (the what-if search re-evaluates a stored run's inputs many times), and
+    `fingerprint=False` the digests of the inputs, which only a stored run needs.
     """
     loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme)
     inputs = (InputSet(tables=dict(data)) if isinstance(data, Mapping)
@@ -157,10 +159,13 @@ def evaluate(
     started = _now()
     # the digests of the input files (a read of every byte) are taken while the engine works:
     # hashlib and DuckDB both release the GIL
-    with ThreadPoolExecutor(max_workers=1) as hashing:
-        digests = hashing.submit(inputs.fingerprints)
+    if not fingerprint:
         ev = _run(loaded, inputs, year, engine, keep_inputs, progress)
-        ev.fingerprints = digests.result()
+    else:
+        with ThreadPoolExecutor(max_workers=1) as hashing:
+            digests = hashing.submit(inputs.fingerprints)
+            ev = _run(loaded, inputs, year, engine, keep_inputs, progress)
+            ev.fingerprints = digests.result()
     ev.warnings = noted + ev.warnings
     ev.started_at, ev.finished_at = started, _now()
     return ev

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from tiangong.errors import Problem, TiangongError
 from tiangong.evaluation.evaluate import evaluate
 from tiangong.evaluation.scheme.loader import LoadedScheme
-from tiangong.evaluation.whatif import WhatIf, search_what_if
+from tiangong.evaluation.whatif import WhatIf, relevant_inputs, search_what_if
 from tiangong.runs.store import RunRecord, RunStore
 
 
@@ -175,9 +175,12 @@ def explain_stored(stored: StoredRun, enterprise: str, *, what_if: bool = True) 
     order = [c.code for c in loaded.scheme.classification.classes]
     ex.class_floors = _class_floors(results, row, order)
     if what_if and stored.inputs is not None:
+        inputs = stored.inputs
+        if row.get("group") is not None:
+            inputs = relevant_inputs(loaded, inputs, record.year, row, results, evaluate)
         for variable in ("eval_tax", "land_area"):
-            ex.what_if.append(search_what_if(loaded, stored.inputs, record.year, row, variable,
-                                             evaluate_fn=evaluate))
+            ex.what_if.append(search_what_if(loaded, inputs, record.year, row, variable,
+                                             evaluate_fn=evaluate, all_inputs=stored.inputs))
     return ex
 
 
