@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pyarrow.csv as pacsv
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from tiangong.cli.docs import render_cli_reference
 from tiangong.cli.main import app
+from tiangong.errors import TiangongError
 
 runner = CliRunner()
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
@@ -93,7 +95,8 @@ def test_the_stored_results_are_the_published_results_file(tmp_path: Path, store
     kept = con.execute("SELECT parquet FROM run_results WHERE run_id = 'R0001'").fetchone()
     con.close()
     assert kept is not None and kept[0] == (out / "results.parquet").read_bytes()
-    assert sorted(p.name for p in out.iterdir()) == ["results.parquet"]  # nothing staged left
+    # nothing staged left; the manifest names the files of the publication
+    assert sorted(p.name for p in out.iterdir()) == [".tiangong-outputs.json", "results.parquet"]
     code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--year",
                      "2022", "--out", str(tmp_path / "unstored"), "--no-store",
                      "--formats", "parquet")
@@ -109,7 +112,7 @@ def test_runs_diff_shows_who_changed_and_why(tmp_path: Path, store: str) -> None
                          "parquet")
         assert code == 0, text
     code, text = run("runs", "diff", "R0001", "R0002", "--store", store, "--format", "json",
-                     "--output", str(tmp_path / "diff.csv"))
+                     "--out", str(tmp_path / "diff.csv"))
     assert code == 0, text
     assert "评价税收 160 → 900" in text
     assert "91331003MA00000003" in (tmp_path / "diff.csv").read_text(encoding="utf-8-sig")
@@ -162,7 +165,7 @@ def test_regions_aggregate_from_a_stored_run(tmp_path: Path, store: str) -> None
                      str(tmp_path / "o"), "--store", store, "--formats", "parquet")
     assert code == 0, text
     code, text = run("regions", "aggregate", "--run", "latest", "--level", "town", "--store",
-                     store, "--format", "csv", "--output", str(tmp_path / "towns.csv"))
+                     store, "--format", "csv", "--out", str(tmp_path / "towns.csv"))
     assert code == 0, text
     import pandas as pd
 
@@ -204,6 +207,25 @@ def test_demo_main_job_goes_from_exports_through_intake_to_the_gongshi(tmp_path:
     assert pq.read_table(tmp_path / "again" / "results.parquet").equals(results)
 
 
+def test_the_commands_the_demo_suggests_work_as_printed(tmp_path: Path, store: str) -> None:
+    # issue 15, point 21: after `python3 -m uv run tiangong demo` a bare `tiangong` is not on
+    # the shell's PATH; the suggested commands are run here by a shell without the venv on it
+    import os
+    import subprocess
+
+    code, text = run("demo", "--out", str(tmp_path / "demo"), "--store", store, "--seed", "3")
+    assert code == 0, text
+    suggested = text.split("next:\n", 1)[1].strip().splitlines()
+    assert len(suggested) == 2
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != venv_bin)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV",)} | {"PATH": path}
+    for line in suggested:
+        done = subprocess.run(line.strip(), shell=True, capture_output=True, text=True, env=env,
+                              cwd=Path(__file__).resolve().parents[1], timeout=600)
+        assert done.returncode == 0, (line, done.stderr[-1000:])
+
+
 def test_evaluate_with_stability_writes_class_probabilities(tmp_path: Path, store: str) -> None:
     data = write_dir(tmp_path / "data", firms())
     code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--out",
@@ -215,3 +237,89 @@ def test_evaluate_with_stability_writes_class_probabilities(tmp_path: Path, stor
     stab = pd.read_csv(tmp_path / "o" / "stability.csv", encoding="utf-8-sig")
     assert len(stab) == 12 and {"p_keep", "p_up", "p_down", "modal_class"} <= set(stab.columns)
     assert ((stab["p_keep"] + stab["p_up"] + stab["p_down"]) - 1).abs().max() < 1e-9
+
+
+@pytest.mark.parametrize("bad, says", [
+    (["--formats", "parquet,pdf"], "--formats: unknown output format(s) pdf"),
+    (["--stability", "-5"], "--stability: -5 replications"),
+    (["--uncertainty", "1.5", "--stability", "10"], "--uncertainty: 1.5 must be a fraction"),
+    (["--engine", "spork"], "--engine: 'spork' is not an engine"),
+])
+def test_options_are_checked_before_any_work(tmp_path: Path, store: str, bad: list[str],
+                                             says: str) -> None:
+    # issue 15, point 16: these were refused only after the run was computed and stored
+    data = write_dir(tmp_path / "data", firms())
+    result = runner.invoke(app, ["evaluate", "--scheme", "huangyan_2022", "--data", str(data),
+                                 "--out", str(tmp_path / "out"), "--store", store, *bad])
+    assert isinstance(result.exception, TiangongError)  # main() prints it, exit code 2
+    assert says in str(result.exception)
+    assert not Path(store).exists() and not (tmp_path / "out").exists()  # nothing was done
+
+
+def test_print_format_is_checked_when_the_command_line_is_read(store: str) -> None:
+    result = runner.invoke(app, ["runs", "list", "--store", store, "--format", "xml"])
+    assert result.exit_code == 2 and "choose table, json or csv" in result.output
+
+
+def test_one_vocabulary_version_and_short_help() -> None:
+    # issue 15, point 23
+    from tiangong import __version__
+
+    code, text = run("--version")
+    assert code == 0 and text.strip() == f"tiangong {__version__}"
+    for args in (["-h"], ["runs", "-h"], ["regions", "aggregate", "-h"], ["explain", "-h"]):
+        code, text = run(*args)
+        assert code == 0 and "Usage:" in text, args
+    for args in (["regions", "aggregate", "-h"], ["runs", "diff", "-h"], ["award", "-h"]):
+        code, text = run(*args)
+        assert "--out" in text and "--output" not in text, args
+
+
+def test_explain_takes_a_name_as_well_as_a_code(tmp_path: Path, store: str) -> None:
+    data = write_dir(tmp_path / "data", firms())
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--year",
+                     "2022", "--out", str(tmp_path / "out"), "--store", store)
+    assert code == 0, text
+    # conftest names the firms 企业<last four digits of the USCC>
+    by_name = run("explain", "--run", "latest", "--enterprise", "企业0005", "--store", store,
+                  "--no-what-if")
+    by_code = run("explain", "--run", "latest", "--enterprise", "91331003MA00000005",
+                  "--store", store, "--no-what-if")
+    assert by_name == by_code and by_name[0] == 0
+    assert by_name[1].startswith("企业0005（91331003MA00000005）")
+    result = runner.invoke(app, ["explain", "--run", "latest", "--enterprise", "企业000",
+                                 "--store", store, "--no-what-if"])
+    assert "matches 10 enterprises" in str(result.exception)
+    as_json = run("explain", "--run", "latest", "--enterprise", "企业0005", "--store", store,
+                  "--no-what-if", "--format", "json")
+    assert as_json[0] == 0 and '"uscc": "91331003MA00000005"' in as_json[1]
+
+
+def test_an_absent_year_lists_the_years_present(tmp_path: Path, store: str) -> None:
+    # issue 15, point 21: the message said "years present: none" (the years were filtered
+    # before they were counted)
+    data = write_dir(tmp_path / "data", firms())  # every row is of 2022
+    result = runner.invoke(app, ["evaluate", "--scheme", "huangyan_2022", "--data", str(data),
+                                 "--year", "2023", "--out", str(tmp_path / "out"), "--store",
+                                 store])
+    assert "no enterprise rows for 2023 (the evaluation year); years present in the data: " \
+           "2022" in str(result.exception)
+
+
+def test_a_scheme_on_another_year_warns_and_titles_carry_the_year(tmp_path: Path) -> None:
+    import openpyxl
+    from conftest import tables as make
+
+    from tiangong.evaluation.evaluate import evaluate
+    from tiangong.evaluation.publish import publish
+
+    rows = [{**r, "year": 2023} for r in firms()]
+    data = make(rows)
+    ev = evaluate("huangyan_2022", data, 2023)
+    assert any("written for data year 2022 and is evaluated on 2023" in w for w in ev.warnings)
+    (path,) = publish(ev.results, ev.scheme.scheme, 2023, "R0001", tmp_path, ["xlsx"])
+    summary = openpyxl.load_workbook(path)["汇总"]
+    assert summary["A1"].value == "黄岩区2023年度工业企业亩均效益综合评价结果公示"
+    shown = {summary.cell(r, 1).value: summary.cell(r, 2).value for r in range(2, 6)}
+    assert shown["评价方案"] == "黄岩区2023年度工业企业亩均效益综合评价"  # the title, not the id
+    assert shown["评价年度"] == "2023年度"

@@ -334,3 +334,26 @@ def test_sheet_names_sanitised_and_unique() -> None:
     assert len(long) == 31 and namer("很" * 40) == "很" * 29 + "~2"
     assert namer("Abc") == "Abc" and namer("aBC") == "aBC~2"
     assert namer("''") == "Sheet"
+
+
+def test_the_gongshi_states_conditions_in_words_not_code(tmp_path) -> None:
+    # issue 15, point 19: the 说明 column showed `industry_division in ('44', '45', '46')`
+    import openpyxl
+    from conftest import tables
+
+    from tiangong.evaluation.evaluate import evaluate
+    from tiangong.evaluation.publish import publish
+
+    rows = [dict(uscc=f"91331003MA0000{i:04d}", size_class="above", land_area=10 + i,
+                 eval_tax=100 + 20 * i, value_added=1000, energy_tce=300, emissions=1,
+                 employees=50, rd_expense=100, revenue=5000) for i in range(6)]
+    rows[2]["industry_code"] = "4411"  # electricity: 免评 under the 黄岩 scheme
+    ev = evaluate("huangyan_2022", tables(rows), 2022)
+    reason = ev.results.to_pandas().set_index("uscc").loc[rows[2]["uscc"], "class_reason"]
+    assert "industry_division in" in reason  # the results table keeps what was applied
+    (path,) = publish(ev.results, ev.scheme.scheme, 2022, "R0001", tmp_path, ["xlsx"])
+    cells = [str(c.value) for ws in openpyxl.load_workbook(path) for row in ws.iter_rows()
+             for c in row if c.value is not None]
+    shown = [c for c in cells if c.startswith("特殊类别：免于评价")]
+    assert shown == ["特殊类别：免于评价（条件：行业大类为44、45、46之一）"]
+    assert not [c for c in cells if "industry_division" in c or "age_years" in c]

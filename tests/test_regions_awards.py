@@ -168,7 +168,7 @@ def test_award_command_ranks_peers_and_gives_the_streak_award(tmp_path) -> None:
         "groups:\n  - {id: all, k: 1, label: 全部}\n", encoding="utf-8")
     result = CliRunner().invoke(app, [
         "award", "--config", str(tmp_path / "award.yaml"), "--scores",
-        str(tmp_path / "scores.csv"), "--years", "2022-2024", "--output",
+        str(tmp_path / "scores.csv"), "--years", "2022-2024", "--out",
         str(tmp_path / "awards.csv")])
     assert result.exit_code == 0, result.output
     # 330101 scores 90 every year and wins all three; the third win in a row is the 金奖
@@ -190,7 +190,7 @@ def test_award_command_writes_a_real_workbook_for_xlsx(tmp_path) -> None:
     out = tmp_path / "awards.xlsx"
     result = CliRunner().invoke(app, [
         "award", "--config", str(tmp_path / "award.yaml"), "--scores",
-        str(tmp_path / "scores.csv"), "--output", str(out)])
+        str(tmp_path / "scores.csv"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(out).worksheets[0]
     header = [c.value for c in sheet[1]]

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from tiangong.cli.common import StoreOpt, err, out, print_class_counts, progress_bar
+from tiangong.cli.common import (
+    StoreOpt,
+    command_name,
+    err,
+    out,
+    print_class_counts,
+    progress_bar,
+    say_waiting,
+)
 
 demo_app = typer.Typer(help="Generate synthetic regions and run the whole job on one.",
                        rich_markup_mode=None)
@@ -59,7 +67,7 @@ def demo(
     loaded = load_scheme(DEMO_SCHEME)
     with progress_bar("evaluating") as update:
         ev = evaluate(loaded, data_dir, DEMO_YEAR, progress=update)
-    with RunStore(store) as st:
+    with RunStore(store, on_wait=say_waiting) as st:
         kept = save_intake(st, intake)
         record = st.save(ev, label=f"demo {scale} seed {seed}, intake {kept.id}")
         store_path = st.path
@@ -75,9 +83,11 @@ def demo(
         out.print(f"  wrote {p}")
     example = next((r["uscc"] for r in ev.results.select(["uscc", "class"]).to_pylist()
                     if r["class"] == "B"), ev.results["uscc"][0].as_py())
-    out.print("next:")
-    out.print(f"  tiangong explain --run {record.id} --enterprise {example}")
-    out.print("  tiangong runs list; tiangong intakes list")
+    me = command_name()
+    store_opt = f" --store {store_path}" if store is not None else ""
+    out.print("next:", markup=False)
+    out.print(f"  {me} explain --run {record.id} --enterprise {example}{store_opt}", markup=False)
+    out.print(f"  {me} runs list{store_opt}; {me} intakes list{store_opt}", markup=False)
 
 
 @demo_app.command("generate")

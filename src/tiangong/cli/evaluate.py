@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from tiangong.cli.common import StoreOpt, app, err, out, print_class_counts, progress_bar
+from tiangong.cli.common import (
+    StoreOpt,
+    app,
+    err,
+    open_store,
+    out,
+    print_class_counts,
+    progress_bar,
+    say_waiting,
+)
 from tiangong.errors import TiangongError
 
 
@@ -24,8 +33,9 @@ def evaluate(
         "out"),
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
     formats: Annotated[str, typer.Option(
-        help="Comma-separated: parquet, csv, xlsx (公示 workbook), sheets (一企一单).")
-    ] = "parquet,csv,xlsx",
+        help="Comma-separated: parquet, csv, xlsx (公示 workbook), sheets (一企一单). The "
+             "workbooks are written only when asked: at province scale they take many seconds.")
+    ] = "parquet,csv",
     hide_ranks: Annotated[bool, typer.Option(
         "--hide-ranks", help="排名不分先后: the 公示 hides ranks and lists by class.")] = False,
     store: StoreOpt = None,
@@ -38,18 +48,27 @@ def evaluate(
     uncertainty: Annotated[float, typer.Option(
         help="Relative uncertainty of every benchmark and weight for --stability (uniform).")
     ] = 0.10,
+    accept_implausible: Annotated[bool, typer.Option(
+        "--accept-implausible", help="Evaluate input values that are possible but implausible "
+        "(land below 0.01 亩, emissions, energy or electricity below 1e-6) as they are; they "
+        "are kept as warnings of the run. Impossible values are always refused.")] = False,
 ) -> None:
     """Evaluate every enterprise: scores, ranks, classes; store the run and write outputs."""
+    fmts = [f.strip() for f in formats.split(",") if f.strip()]
+    check_evaluate_options(fmts, engine, year, stability, uncertainty, data, out_dir)
+    from tiangong.evaluation.scheme.refs import scheme_file
+
+    scheme_file(scheme)  # a mistyped scheme is refused before the heavy imports
     from tiangong.evaluation.evaluate import evaluate as run_evaluation
-    from tiangong.evaluation.publish import publish
+    from tiangong.evaluation.outputs.folder import OutputFolder
+    from tiangong.evaluation.publish import write_outputs
     from tiangong.evaluation.scheme.loader import load_scheme
-    from tiangong.runs import RunStore
+    from tiangong.runs.store import save_run
 
     loaded = load_scheme(scheme)
     the_year = year or loaded.scheme.data_year
     if the_year is None:
         raise TiangongError("--year is needed (the scheme states no data_year)")
-    fmts = [f.strip() for f in formats.split(",") if f.strip()]
     source: Path | dict[str, Any]
     intakes = None
     if data is not None:
@@ -64,25 +83,35 @@ def evaluate(
             out.print(f"inputs: intake {r.id} of {r.year} ({r.created_at}, "
                       f"{r.counts.get('enterprises', 0)} enterprises, from {r.exports})",
                       markup=False)
-    with progress_bar("evaluating") as update:
+    run_id = "unsaved"
+    # Every output is staged and published together (OutputFolder): a run killed half-way
+    # leaves the previous outputs whole, never mixed with its own.
+    with progress_bar("evaluate") as update, OutputFolder(out_dir) as folder:
         # --stability reads the inputs too (tiebreak keys such as eval_tax are not in results)
         ev = run_evaluation(loaded, source, the_year, engine=engine,
-                            keep_inputs=not no_store or stability > 0, progress=update)
-    if intakes is not None:  # `runs show` names the intake; the tables' own digests stay
-        ev.fingerprints["intake"] = intakes.label()
-        label = label or f"intake {intakes.label()}"
-    run_id = "unsaved"
-    # the store encodes results.parquet once for the run and for the output folder
-    staged = out_dir / ".results.parquet.staged" if "parquet" in fmts and not no_store else None
-    try:
+                            keep_inputs=not no_store or stability > 0, progress=update,
+                            accept_implausible=accept_implausible)
+        if intakes is not None:  # `runs show` names the intake; the tables' own digests stay
+            ev.fingerprints["intake"] = intakes.label()
+            label = label or f"intake {intakes.label()}"
+        # the store encodes results.parquet once for the run and for the output folder
+        staged = folder.file("results.parquet") if "parquet" in fmts and not no_store else None
         if not no_store:
-            with RunStore(store) as st:
-                run_id = st.save(ev, label=label, results_file=staged).id
-        paths = publish(ev.results, loaded.scheme, the_year, run_id, out_dir, fmts,
-                        hide_ranks=hide_ranks, staged_parquet=staged)
-    finally:
-        if staged is not None:
-            staged.unlink(missing_ok=True)
+            update("storing the run", 0, 1)
+            saved = save_run(store, ev, label, results_file=staged, on_wait=say_waiting)
+            run_id = saved.record.id
+        written = write_outputs(ev.results, loaded.scheme, the_year, run_id, folder.staging,
+                                fmts, hide_ranks=hide_ranks, staged_parquet=staged,
+                                progress=update)
+        stable_line = ""
+        if stability:
+            update(f"{stability} stability replications", 0, 1)
+            stable_line = _write_stability(ev, stability, uncertainty,
+                                           folder.file("stability.csv"), out_dir)
+            written.append(folder.file("stability.csv"))
+        update("publishing", 0, 1)
+        folder.commit()
+    paths = [out_dir / p.name for p in written]
     for w in ev.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")
     order = [c.code for c in loaded.scheme.classification.classes]
@@ -91,44 +120,85 @@ def evaluate(
               f"year {the_year}, engine {ev.engine}")
     for p in paths:
         out.print(f"  wrote {p}")
-    if stability:
-        from tiangong.evaluation.stability import ClassUncertainty, class_stability
+    if stable_line:
+        out.print(stable_line)
 
-        with err.status(f"{stability} replications of every class…"):
-            stab = class_stability(ev, ClassUncertainty(benchmark=uncertainty, weight=uncertainty),
-                                   n=stability)
-        stab.insert(1, "name", ev.results.column("name").to_pylist())
-        path = out_dir / "stability.csv"
-        stab.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
-        borderline = int((stab["p_keep"] < 0.95).sum())
-        out.print(f"class stability (±{uncertainty:.0%} on benchmarks and weights, {stability} "
-                  f"replications): {borderline} enterprises keep their class in fewer than 95 % "
-                  f"of replications; wrote {path}")
+
+def check_evaluate_options(fmts: list[str], engine: str, year: int | None, stability: int,
+                           uncertainty: float, data: Path | None, out_dir: Path) -> None:
+    """Every option of `evaluate` checked before any work: a mistyped format must not surface
+    after the run has been computed and stored."""
+    from tiangong.evaluation.formats import format_problem
+
+    problems = []
+    if format_problem(fmts):
+        problems.append(f"--formats: {format_problem(fmts)}")
+    if engine not in ("duckdb", "spark"):
+        problems.append(f"--engine: {engine!r} is not an engine; choose duckdb or spark")
+    if year is not None and not 1949 <= year <= 2100:
+        problems.append(f"--year: {year} is not a data year (a four-digit year)")
+    if stability < 0:
+        problems.append(f"--stability: {stability} replications; give 0 (skip) or more")
+    if not 0 <= uncertainty < 1:
+        problems.append(f"--uncertainty: {uncertainty:g} must be a fraction from 0 to below 1 "
+                        "(0.10 = ±10 %)")
+    if data is not None and not data.exists():
+        problems.append(f"--data: data folder not found: {data}")
+    if out_dir.exists() and not out_dir.is_dir():
+        problems.append(f"--out: {out_dir} is a file, not a folder")
+    if problems:
+        from tiangong.errors import Problem
+
+        raise TiangongError([Problem(p) for p in problems], "invalid options; nothing was run")
+
+
+def _write_stability(ev: Any, n: int, uncertainty: float, path: Path, out_dir: Path) -> str:
+    from tiangong.evaluation.stability import ClassUncertainty, class_stability
+
+    stab = class_stability(ev, ClassUncertainty(benchmark=uncertainty, weight=uncertainty), n=n)
+    stab.insert(1, "name", ev.results.column("name").to_pylist())
+    stab.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
+    borderline = int((stab["p_keep"] < 0.95).sum())
+    return (f"class stability (±{uncertainty:.0%} on benchmarks and weights, {n} "
+            f"replications): {borderline} enterprises keep their class in fewer than 95 % "
+            f"of replications; wrote {out_dir / path.name}")
 
 
 # -- explain -------------------------------------------------------------------------------
 
+def _check_explain_format(value: str) -> str:
+    if value not in ("table", "json"):
+        raise typer.BadParameter(f"{value!r}; choose table or json")
+    return value
+
+
 @app.command()
 def explain(
     run: Annotated[str, typer.Option(help="Run id (R0001), or latest.")],
-    enterprise: Annotated[str, typer.Option(help="The enterprise's USCC.")],
+    enterprise: Annotated[str, typer.Option(
+        help="The enterprise's USCC, or its name (or a part of it that only one name has).")],
     store: StoreOpt = None,
     what_if: Annotated[bool, typer.Option(
         "--what-if/--no-what-if", help="Search the smallest change that lifts the class.")
     ] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="How to print: table (text lines) or json.",
+        callback=_check_explain_format)] = "table",
+    as_json: Annotated[bool, typer.Option("--json", hidden=True,
+                                          help="Same as --format json.")] = False,
 ) -> None:
     """How one enterprise's score and class arose in a stored run, and what would lift it."""
-    from tiangong.evaluation.explain import explain as explain_one
-    from tiangong.runs import RunStore
+    # the store is read and closed first: the what-if search takes a while, and meanwhile
+    # other processes may write to the store
+    with open_store(store) as st:
+        from tiangong.evaluation.explain import explain_stored, read_stored_run
 
-    with RunStore(store) as st, err.status("re-evaluating to find what would lift the class…"
-                                           if what_if else "reading the run…"):
-        ex = explain_one(st, run, enterprise, what_if=what_if)
-    if as_json:
+        stored = read_stored_run(st, run, with_inputs=what_if)
+    with err.status("re-evaluating to find what would lift the class…" if what_if
+                    else "reading the run…"):
+        ex = explain_stored(stored, enterprise, what_if=what_if)
+    if as_json or fmt == "json":
         out.print_json(json.dumps(ex.to_dict(), ensure_ascii=False, default=str))
     else:
         for line in ex.lines():
-            out.print(line)
-
-
+            out.print(line, markup=False)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from tiangong.cli.common import out
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 index_app = typer.Typer(help="Composite indices for regions: build, and rank uncertainty.",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -35,6 +37,8 @@ def index_build(config: ConfigOpt, data: DataOpt, out_dir: OutOpt = Path("out"),
                 year: YearOpt = None, unit_data: UnitDataOpt = None) -> None:
     """Denominate, impute, treat, normalise, weight and aggregate; writes every aggregate and
     the rank."""
+    import pandas as pd
+
     from tiangong.index import composite
     from tiangong.index.config import load_index_config, read_index_data
 

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import TaskID
-from rich.table import Table
+
+from tiangong.cli.common import LazyConsole
 
 if TYPE_CHECKING:
+    from rich.progress import TaskID
+
     from tiangong.intake.result import IntakeResult
     from tiangong.runs.intakes import IntakeRecord
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console: Any = LazyConsole(stderr=False)  # rich is imported on first use (fast --help)
+err_console: Any = LazyConsole(stderr=True)
 
 # tiangong.cli.common.StoreOpt, repeated: this module is also used on its own
 # (its commands registered on another app by `register`).
@@ -84,6 +85,8 @@ def intake_command(
     rule_rows = rec[rec["source"] == "land_rule"]
     rec = rec[rec["source"] != "land_rule"]
     files = rec[rec["file"] != "合计"]
+    from rich.table import Table
+
     table = Table(title=f"intake {year}: {files['file'].nunique()} files, {len(files)} sheets "
                         "(read = used + quarantined + excluded)")
     for head in ("file", "sheet", "source", "read", "used", "quarantined", "excluded",
@@ -138,7 +141,7 @@ def _run_intake(exports: Path, year: int, out: Path, cw: Path, land_rule: str,
 
     labels = {"read": "reading files", "link": "linking records", "write": "writing outputs"}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=True,
+                  TimeElapsedColumn(), console=err_console.get(), transient=True,
                   disable=not err_console.is_terminal) as bars:
         tasks: dict[str, TaskID] = {}
 
@@ -155,7 +158,8 @@ def _run_intake(exports: Path, year: int, out: Path, cw: Path, land_rule: str,
             from tiangong.runs.intakes import save_intake
 
             task = bars.add_task("keeping the intake in the run store", total=1)
-            with RunStore(store) as st:
+            with RunStore(store, on_wait=lambda m: err_console.print(
+                    m, style="yellow", markup=False)) as st:
                 stored = save_intake(st, result)
                 store_path = st.path
             bars.update(task, completed=1)

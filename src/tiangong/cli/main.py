@@ -8,6 +8,10 @@ command modules (each imports `tiangong.cli.common`, never another command modul
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 import tiangong.cli.evaluate  # noqa: F401  (registers evaluate and explain on the app)
 from tiangong.cli.common import app, err
 from tiangong.cli.demo import demo_app
@@ -18,6 +22,22 @@ from tiangong.cli.runs import intakes_app, runs_app
 from tiangong.cli.scheme import scheme_app
 from tiangong.cli.serve import register as register_serve
 from tiangong.errors import TiangongError
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from tiangong import __version__
+
+        print(f"tiangong {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    pass
+
 
 app.add_typer(scheme_app, name="scheme")
 app.add_typer(runs_app, name="runs")

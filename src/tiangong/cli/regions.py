@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tiangong.cli.common import FormatOpt, StoreOpt, out, print_rows
+from tiangong.cli.common import FormatOpt, StoreOpt, open_store, out, print_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,7 +21,8 @@ regions_app = typer.Typer(help="Aggregate enterprise results to towns, counties 
 
 
 LevelOpt = Annotated[str, typer.Option(
-    help="town, county, city, province, or a region attribute (e.g. mountain_county).")]
+    help="town, county, city, province, or a region attribute (e.g. mountain_county); "
+         "default town in every command.")]
 RegionsOpt = Annotated[Path | None, typer.Option(
     help="Regions table (CSV/xlsx: code, name, level, parent, attributes); default: derived "
          "from the codes.")]
@@ -42,12 +43,11 @@ def _table(run: str, level: str, regions: Path | None, prior_run: str | None,
     """The aggregate of a stored run, joined with the indicator table if one is given."""
     from tiangong.errors import TiangongError
     from tiangong.regions import aggregate_run, aggregate_with_indicators, read_regions
-    from tiangong.runs import RunStore
 
     if join not in ("left", "outer"):
         raise TiangongError(f"--join must be left or outer, not {join!r}")
     regs = read_regions(regions) if regions is not None else None
-    with RunStore(store) as st:
+    with open_store(store) as st:
         run_id = st.get(run).id
         if indicators is None:
             return aggregate_run(st, run, level, regs, prior_run), None, run_id
@@ -68,7 +68,7 @@ def regions_aggregate(
     join: JoinOpt = "left",
     store: StoreOpt = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "--out", help="Write the table to .csv or .parquet (identifiers as "
+        "--out", help="Write the table to .csv or .parquet (identifiers as "
         "headers) or .xlsx (Chinese headers; with --indicators: identifiers as headers, ready "
         "for `index build --data`, and a 列说明 sheet).")] = None,
     fmt: FormatOpt = "table",
@@ -100,7 +100,7 @@ def regions_aggregate(
 def regions_report_command(
     run: Annotated[str, typer.Option(help="Run id (R0001), or latest.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
-    level: LevelOpt = "county",
+    level: LevelOpt = "town",
     regions: RegionsOpt = None,
     geojson: Annotated[Path | None, typer.Option(
         help="Boundary file (GeoJSON FeatureCollection) for a map; regions are matched on "
@@ -140,9 +140,7 @@ def regions_report_command(
 
 def _class_labels(run: str, store: Path | None) -> dict[str, str]:
     """The class labels of the run's scheme (A → 优先发展类), for chart legends."""
-    from tiangong.runs import RunStore
-
-    with RunStore(store, read_only=True) as st:
+    with open_store(store) as st:
         scheme = st.scheme(run).scheme
     return {c.code: c.label for c in scheme.classification.classes}
 
@@ -161,7 +159,7 @@ def award_command(
              "year (needed by the default 天工鼎).")] = None,
     years: Annotated[str | None, typer.Option(
         help="Years to award, e.g. 2022-2024 (default: every year in the scores).")] = None,
-    output: Annotated[Path, typer.Option("--output", help="Where to write every ranking "
+    output: Annotated[Path, typer.Option("--out", help="Where to write every ranking "
                                          "(.csv, .parquet or .xlsx).")] = Path("awards.csv"),
 ) -> None:
     """Top-k per peer group per year and streak awards (e.g. 天工鼎 and 金鼎)."""

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from tiangong.cli.common import FormatOpt, StoreOpt, out, print_class_counts, print_rows
+from tiangong.cli.common import (
+    FormatOpt,
+    StoreOpt,
+    open_store,
+    out,
+    print_class_counts,
+    print_rows,
+)
 
 runs_app = typer.Typer(help="List, show and compare stored runs.", no_args_is_help=True,
                        rich_markup_mode=None)
@@ -19,9 +26,7 @@ intakes_app = typer.Typer(help="List and show the intakes kept in the run store.
 @runs_app.command("list")
 def runs_list(store: StoreOpt = None, fmt: FormatOpt = "table") -> None:
     """List stored runs, oldest first."""
-    from tiangong.runs import RunStore
-
-    with RunStore(store) as st:
+    with open_store(store) as st:
         print_rows([r.summary() for r in st.list()], fmt, f"runs in {st.path}")
 
 
@@ -32,9 +37,7 @@ def runs_show(
     statements: Annotated[bool, typer.Option(help="Also print every SQL statement.")] = False,
 ) -> None:
     """Show a run: scheme, inputs, benchmarks, class counts, and optionally its statements."""
-    from tiangong.runs import RunStore
-
-    with RunStore(store) as st:
+    with open_store(store) as st:
         r = st.get(run)
         bench = st.benchmarks(r.id).to_pylist()
         stored = st.scheme(r.id).scheme
@@ -64,12 +67,12 @@ def runs_diff(
     run_b: Annotated[str, typer.Argument(help="The later run.")],
     store: StoreOpt = None, fmt: FormatOpt = "table",
     output: Annotated[Path | None, typer.Option(
-        "--output", help="Also write the changes to this .csv or .xlsx file.")] = None,
+        "--out", help="Also write the changes to this .csv or .xlsx file.")] = None,
 ) -> None:
     """Who changed class between two runs, and which inputs or rules caused it."""
-    from tiangong.runs import RunStore, diff_runs
+    from tiangong.runs import diff_runs
 
-    with RunStore(store) as st:
+    with open_store(store) as st:
         d = diff_runs(st, run_a, run_b)
     frame = d.to_frame()
     if fmt == "table":
@@ -105,10 +108,9 @@ def intakes_list(
     year: Annotated[int | None, typer.Option(help="Only the intakes of this year.")] = None,
 ) -> None:
     """List stored intakes, oldest first; evaluate reads the latest of a year."""
-    from tiangong.runs import RunStore
     from tiangong.runs.intakes import list_intakes
 
-    with RunStore(store) as st:
+    with open_store(store) as st:
         print_rows([r.summary() for r in list_intakes(st, year)], fmt, f"intakes in {st.path}")
 
 
@@ -119,10 +121,9 @@ def intakes_show(
 ) -> None:
     """Show an intake: the export files read (size, SHA-256), land rule, crosswalk, manifest,
     counts, and the tables kept."""
-    from tiangong.runs import RunStore
     from tiangong.runs.intakes import get_intake
 
-    with RunStore(store) as st:
+    with open_store(store) as st:
         r = get_intake(st, intake)
     out.print(f"intake {r.id}  year {r.year}  {r.created_at}  tiangong {r.tiangong_version}")
     out.print(f"exports {r.exports} → {r.out_dir}; land rule {r.land_rule}; crosswalk "

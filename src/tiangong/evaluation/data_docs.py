@@ -69,6 +69,27 @@ def _intake() -> list[str]:
     return lines
 
 
+def _value_checks() -> list[str]:
+    from tiangong.evaluation.plausibility import HUGE, TINY
+
+    never = ", ".join(dict.fromkeys(
+        f"`{c.name}`" for t in ("enterprises", "tenancies")
+        for c in canonical.TABLES[t] if c.numeric and not c.can_be_negative))
+    tiny = ", ".join(f"`{k}` below {v:g} {canonical.column('enterprises', k).unit}"
+                     for k, v in TINY.items())
+    return ["## Values checked before an evaluation", "",
+            "`evaluate` checks the numbers of `enterprises` and `tenancies` for the years it "
+            "reads before anything is computed; each finding names the file, the row (a CSV's "
+            "line, a Parquet file's row counted from 1) and the column:", "",
+            f"* **refused**: a value that is not finite (`inf`, `-inf`, `NaN`) or whose "
+            f"magnitude is {HUGE:.0e} or more in its unit; a negative value in {never};",
+            f"* **implausible**, refused unless the analyst accepts them with "
+            f"`--accept-implausible` (then each is kept as a warning of the run): a value above "
+            f"0 and {tiny};",
+            "* **reported** as a warning of the run: a USCC whose check characters "
+            "(GB 32100-2015 and the GB 11714 organisation code inside it) do not hold.", ""]
+
+
 def render_data_formats() -> str:
     lines = [INTRO.rstrip()]
     for name, columns in canonical.TABLES.items():
@@ -84,6 +105,7 @@ def render_data_formats() -> str:
     lines += ["", "Event counts: `event_count('safety_accident')`, "
               "`event_count('safety_accident', 'major')` or `events.env_violation` count an "
               "enterprise's events of the evaluation year.", ""]
+    lines += _value_checks()
     lines += _intake()
     return "\n".join(lines) + "\n"
 

@@ -21,6 +21,7 @@ from tiangong.evaluation.engines import Engine, get_engine
 from tiangong.evaluation.engines.base import Statement
 from tiangong.evaluation.pipeline.plan import build_plan
 from tiangong.evaluation.pipeline.scores import needs_prior_year, scored_items
+from tiangong.evaluation.plausibility import check_values, enforce
 from tiangong.evaluation.scheme.loader import LoadedScheme, load_scheme
 from tiangong.evaluation.sources import InputSet, column_types, empty_table, find_inputs
 
@@ -75,15 +76,38 @@ def _load_inputs(engine: Engine, inputs: InputSet, years: list[int]) -> None:
             engine.load_arrow(table, empty_table(table))
 
 
-def _check_loaded(engine: Engine, years: list[int], year: int) -> None:
+def _years_present(inputs: InputSet) -> list[int]:
+    """The years of the enterprises input as given (the engine holds only the years read)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if "enterprises" in inputs.tables:
+        column = inputs.tables["enterprises"].column("year")
+        return sorted(int(y) for y in pc.unique(column).to_pylist() if y is not None)
+    years: set[int] = set()
+    for path in inputs.files.get("enterprises", []):
+        try:
+            if path.suffix == ".parquet":
+                column = pq.read_table(path, columns=["year"]).column("year")
+            else:
+                column = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+                    include_columns=["year"])).column("year")
+        except (OSError, pa.ArrowException, KeyError):
+            continue
+        years |= {int(y) for y in pc.unique(column).to_pylist() if y is not None}
+    return sorted(years)
+
+
+def _check_loaded(engine: Engine, years: list[int], year: int, inputs: InputSet) -> None:
     problems = []
     counts = engine.query("SELECT year, COUNT(*) AS n FROM enterprises GROUP BY year").to_pylist()
     by_year = {r["year"]: r for r in counts}
     for y in years:
         if y not in by_year:
             why = "the evaluation year" if y == year else "the prior year, needed by a benchmark"
-            problems.append(Problem(f"no enterprise rows for {y} ({why}); years present: "
-                                    f"{sorted(by_year) or 'none'}", "enterprises", field="year"))
+            present = ", ".join(str(p) for p in _years_present(inputs)) or "none"
+            problems.append(Problem(f"no enterprise rows for {y} ({why}); years present in "
+                                    f"the data: {present}", "enterprises", field="year"))
     dupes = engine.query(
         f"SELECT uscc, COUNT(*) AS n FROM enterprises WHERE year = {year} AND uscc IS NOT NULL "
         "GROUP BY uscc HAVING COUNT(*) > 1 ORDER BY uscc LIMIT 10").to_pylist()
@@ -113,18 +137,36 @@ def evaluate(
     engine: str | Engine = "duckdb",
     keep_inputs: bool = True,
     progress: Progress | None = None,
+    accept_implausible: bool = False,
+    check_inputs: bool = True,
+    fingerprint: bool = True,
 ) -> Evaluation:
-    """Evaluate every enterprise of `year` under `scheme`; see `Evaluation` for what comes back."""
+    """Evaluate every enterprise of `year` under `scheme`; see `Evaluation` for what comes back.
+
+    The input values are checked first (`tiangong.evaluation.plausibility`): impossible ones
+    are refused, implausible ones too unless `accept_implausible`, and what was accepted or is
+    doubtful becomes a warning of the run. `check_inputs=False` skips this for inputs already
+    checked (the what-if search re-evaluates a stored run's inputs many times), and
+    `fingerprint=False` the digests of the inputs, which only a stored run needs.
+    """
     loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme)
     inputs = (InputSet(tables=dict(data)) if isinstance(data, Mapping)
               else find_inputs(Path(data)))
+    noted: list[str] = []
+    if check_inputs:
+        years = [year - 1, year] if needs_prior_year(loaded.scheme) else [year]
+        noted = enforce(check_values(inputs, years), accept_implausible)
     started = _now()
     # the digests of the input files (a read of every byte) are taken while the engine works:
     # hashlib and DuckDB both release the GIL
-    with ThreadPoolExecutor(max_workers=1) as hashing:
-        digests = hashing.submit(inputs.fingerprints)
+    if not fingerprint:
         ev = _run(loaded, inputs, year, engine, keep_inputs, progress)
-        ev.fingerprints = digests.result()
+    else:
+        with ThreadPoolExecutor(max_workers=1) as hashing:
+            digests = hashing.submit(inputs.fingerprints)
+            ev = _run(loaded, inputs, year, engine, keep_inputs, progress)
+            ev.fingerprints = digests.result()
+    ev.warnings = noted + ev.warnings
     ev.started_at, ev.finished_at = started, _now()
     return ev
 
@@ -136,7 +178,7 @@ def _run(loaded: LoadedScheme, inputs: InputSet, year: int, engine: str | Engine
     try:
         years = [year - 1, year] if needs_prior_year(loaded.scheme) else [year]
         _load_inputs(eng, inputs, years)
-        _check_loaded(eng, years, year)
+        _check_loaded(eng, years, year, inputs)
         plan = build_plan(loaded.scheme, year)
         for i, (name, sql) in enumerate(plan.steps):
             if progress:
@@ -153,8 +195,17 @@ def _run(loaded: LoadedScheme, inputs: InputSet, year: int, engine: str | Engine
     return Evaluation(
         scheme=loaded, year=year, engine=engine_name, results=results,
         benchmarks=benchmarks, statements=statements, fingerprints={}, inputs=kept,
-        warnings=_warnings(benchmarks),
+        warnings=_year_warning(loaded, year) + _warnings(benchmarks),
     )
+
+
+def _year_warning(loaded: LoadedScheme, year: int) -> list[str]:
+    written = loaded.scheme.data_year
+    if written is None or written == year:
+        return []
+    return [f"scheme {loaded.scheme.id} was written for data year {written} and is evaluated on "
+            f"{year}: its constants (benchmarks, thresholds) are those published for {written};"
+            f" check that they still apply"]
 
 
 def _in_credit_code_order(results: pa.Table) -> pa.Table:

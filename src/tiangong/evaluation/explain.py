@@ -19,8 +19,8 @@ import pyarrow.compute as pc
 from tiangong.errors import Problem, TiangongError
 from tiangong.evaluation.evaluate import evaluate
 from tiangong.evaluation.scheme.loader import LoadedScheme
-from tiangong.evaluation.whatif import WhatIf, search_what_if
-from tiangong.runs.store import RunStore
+from tiangong.evaluation.whatif import WhatIf, relevant_inputs, search_what_if
+from tiangong.runs.store import RunRecord, RunStore
 
 
 @dataclass
@@ -118,24 +118,69 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def explain(store: RunStore, run_id: str, uscc: str, *, what_if: bool = True) -> Explanation:
+@dataclass
+class StoredRun:
+    """What an explanation reads from a stored run, read at once so that the store can be
+    closed before the what-if search (other processes may then write to it)."""
+
+    record: RunRecord
+    results: pa.Table
+    benchmarks: pa.Table
+    loaded: LoadedScheme
+    inputs: dict[str, pa.Table] | None
+    store_path: str
+
+
+def read_stored_run(store: RunStore, run_id: str, *, with_inputs: bool = True) -> StoredRun:
     record = store.get(run_id)
-    results = store.results(record.id)
-    hit = results.filter(pc.equal(results["uscc"], uscc.strip().upper()))
-    if hit.num_rows == 0:
-        raise TiangongError([Problem(f"enterprise {uscc} is not in run {record.id} "
-                                     f"({results.num_rows} enterprises)", str(store.path))])
-    row = hit.to_pylist()[0]
-    loaded = store.scheme(record.id)
+    return StoredRun(record, store.results(record.id), store.benchmarks(record.id),
+                     store.scheme(record.id), store.inputs(record.id) if with_inputs else None,
+                     str(store.path))
+
+
+def explain(store: RunStore, run_id: str, uscc: str, *, what_if: bool = True) -> Explanation:
+    """The explanation of one enterprise (by USCC or name) in a stored run."""
+    return explain_stored(read_stored_run(store, run_id, with_inputs=what_if), uscc,
+                          what_if=what_if)
+
+
+def find_enterprise(results: pa.Table, wanted: str, run_id: str, where: str = "") -> int:
+    """The row of the enterprise `wanted`: its USCC, its exact name, or a part of a name that
+    only one enterprise has. Several matches are listed, so the analyst can pick one."""
+    key = wanted.strip()
+    usccs = results.column("uscc").to_pylist()
+    names = [n or "" for n in results.column("name").to_pylist()]
+    for candidates in ([i for i, u in enumerate(usccs) if u == key.upper()],
+                       [i for i, n in enumerate(names) if n == key],
+                       [i for i, n in enumerate(names) if key and key in n]):
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1:
+            shown = "；".join(f"{names[i]}（{usccs[i]}）" for i in candidates[:8])
+            more = f" 等 {len(candidates)} 家" if len(candidates) > 8 else ""
+            raise TiangongError([Problem(
+                f"“{key}” matches {len(candidates)} enterprises in run {run_id}: {shown}{more}; "
+                "give the USCC or the full name", where)])
+    raise TiangongError([Problem(f"enterprise {key} is not in run {run_id} "
+                                 f"({results.num_rows} enterprises; give a USCC or a name)",
+                                 where)])
+
+
+def explain_stored(stored: StoredRun, enterprise: str, *, what_if: bool = True) -> Explanation:
+    record, results, loaded = stored.record, stored.results, stored.loaded
+    index = find_enterprise(results, enterprise, record.id, stored.store_path)
+    row = results.slice(index, 1).to_pylist()[0]
     ex = Explanation(record.id, record.scheme_id, record.year, row)
-    _fill_items(ex, loaded, store.benchmarks(record.id))
+    _fill_items(ex, loaded, stored.benchmarks)
     order = [c.code for c in loaded.scheme.classification.classes]
     ex.class_floors = _class_floors(results, row, order)
-    if what_if:
-        inputs = store.inputs(record.id)
+    if what_if and stored.inputs is not None:
+        inputs = stored.inputs
+        if row.get("group") is not None:
+            inputs = relevant_inputs(loaded, inputs, record.year, row, results, evaluate)
         for variable in ("eval_tax", "land_area"):
             ex.what_if.append(search_what_if(loaded, inputs, record.year, row, variable,
-                                             evaluate_fn=evaluate))
+                                             evaluate_fn=evaluate, all_inputs=stored.inputs))
     return ex
 
 
@@ -172,4 +217,5 @@ def _class_floors(results: pa.Table, row: dict[str, Any], order: list[str]) -> d
     return {c: floors[c] for c in order if c in floors}
 
 
-__all__ = ["Explanation", "ItemLine", "PointsLine", "WhatIf", "explain"]
+__all__ = ["Explanation", "ItemLine", "PointsLine", "StoredRun", "WhatIf", "explain",
+           "explain_stored", "find_enterprise", "read_stored_run"]

@@ -7,12 +7,14 @@ exactly what was computed; this module is the one place that turns a scheme into
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
+from tiangong.evaluation.describe import describe_condition
+from tiangong.evaluation.formats import check_formats
 from tiangong.evaluation.outputs import (
     MAX_ENTERPRISE_SHEETS,
     ClassLayout,
@@ -23,10 +25,11 @@ from tiangong.evaluation.outputs import (
     write_gongshi_workbook,
     write_results_tables,
 )
+from tiangong.evaluation.outputs.folder import OutputFolder
 from tiangong.evaluation.scheme.model import Scheme
 
-FORMATS = ("parquet", "csv", "xlsx", "sheets")
 GONGSHI_FILE = "gongshi.xlsx"
+Progress = Callable[[str, int, int], None]
 SHEETS_FILE = "enterprise_sheets.xlsx"
 
 
@@ -42,14 +45,52 @@ def layout_for(scheme: Scheme, year: int, run_id: str) -> PublicationLayout:
     classes += [ClassLayout(s.code, s.label) for s in scheme.special_classes
                 if s.code not in {c.code for c in classes}]
     region = scheme.region or scheme.name
-    title = f"{scheme.name}结果公示"
-    return PublicationLayout(title=title, region=region, year=year, scheme_id=scheme.id,
-                             run_id=run_id, groups=groups, classes=tuple(classes))
+    name = named_for_year(scheme, year)
+    return PublicationLayout(title=f"{name}结果公示", region=region, year=year,
+                             scheme_id=scheme.id, run_id=run_id, groups=groups,
+                             classes=tuple(classes), scheme_name=name,
+                             reason_words=reason_words(scheme))
+
+
+def reason_words(scheme: Scheme) -> tuple[tuple[str, str], ...]:
+    """The parts of computed class reasons that name a condition or an indicator by its code,
+    with the words the 公示 prints instead (`describe_condition`)."""
+    labels = {k: v.label for k, v in scheme.indicators.items()}
+    pairs = [(f"（条件：{s.when}）", f"（条件：{describe_condition(s.when, labels)}）")
+             for s in scheme.special_classes if s.when]
+    ts = scheme.classification.two_stage
+    if ts is not None and ts.by in labels:
+        pairs.append((f"中按{ts.by}入选", f"中按{labels[ts.by]}入选"))
+    return tuple(pairs)
+
+
+def named_for_year(scheme: Scheme, year: int) -> str:
+    """The scheme's title with the evaluated year: a scheme written for 2022 and run on 2023
+    data must not publish "2022年度" (`evaluate` warns about the year as well)."""
+    written = scheme.data_year
+    if written is not None and written != year and f"{written}年" in scheme.name:
+        return scheme.name.replace(f"{written}年", f"{year}年")
+    return scheme.name
 
 
 def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
             out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
             hide_ranks: bool = False, staged_parquet: Path | None = None) -> list[Path]:
+    """Publish the chosen formats into `out_dir` together (`OutputFolder`): the previous
+    run's files are replaced all at once, never mixed with these. Returns the paths, in
+    `formats` order; `write_outputs` says what each format writes."""
+    check_formats(formats)
+    with OutputFolder(out_dir) as folder:
+        staged = write_outputs(results, scheme, year, run_id, folder.staging, formats,
+                               hide_ranks=hide_ranks, staged_parquet=staged_parquet)
+        folder.commit()
+    return [out_dir / p.name for p in staged]
+
+
+def write_outputs(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
+                  out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
+                  hide_ranks: bool = False, staged_parquet: Path | None = None,
+                  progress: Progress | None = None) -> list[Path]:
     """Write the chosen formats into `out_dir`; returns the paths written, in a stable order.
 
     `parquet`/`csv`: the analysts' results table; `xlsx`: the 公示 workbook; `sheets`: the
@@ -58,29 +99,35 @@ def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id:
     (`Evaluation.results`): the Parquet is then written without a pandas copy, and the
     DataFrame is only made for the formats that need one. `staged_parquet`: results.parquet
     already encoded for these results (`RunStore.save(results_file=...)`), moved into place.
+    `progress(step, done, total)` is told as the workbooks fill (rows of the 公示, sheets of
+    the 一企一单): at province scale they take many seconds.
     """
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise ValueError(f"unknown output format(s) {', '.join(unknown)}; choose from "
-                         f"{', '.join(FORMATS)}")
+    check_formats(formats)
     out_dir.mkdir(parents=True, exist_ok=True)
     layout = layout_for(scheme, year, run_id)
     paths: list[Path] = []
     tables = [f for f in formats if f in ("parquet", "csv")]
     if tables:
+        if progress:
+            progress("results " + ", ".join(tables), 0, 1)
         paths += write_results_tables(results, out_dir, tables,
                                        staged_parquet=staged_parquet)
     if isinstance(results, pa.Table) and ("xlsx" in formats or "sheets" in formats):
         results = results.to_pandas()
     if "xlsx" in formats:
-        paths.append(write_gongshi_workbook(results, layout, out_dir / GONGSHI_FILE,
-                                            hide_ranks=hide_ranks))
+        paths.append(write_gongshi_workbook(
+            results, layout, out_dir / GONGSHI_FILE, hide_ranks=hide_ranks,
+            progress=None if progress is None else lambda d, n: progress("公示 rows", d, n)))
     if "sheets" in formats:
         usccs = sorted(str(u) for u in results["uscc"])
         if len(usccs) <= MAX_ENTERPRISE_SHEETS:
+            if progress:
+                progress("一企一单 sheets", 0, len(usccs))
             paths.append(write_enterprise_sheets(results, layout, out_dir / SHEETS_FILE))
         else:
             for part, start in enumerate(range(0, len(usccs), MAX_ENTERPRISE_SHEETS)):
+                if progress:
+                    progress("一企一单 sheets", start, len(usccs))
                 paths.append(write_enterprise_sheets(
                     results, layout, out_dir / f"enterprise_sheets_{part + 1:03d}.xlsx",
                     usccs=usccs[start:start + MAX_ENTERPRISE_SHEETS]))

@@ -46,9 +46,65 @@ def _with_value(inputs: dict[str, pa.Table], uscc: str, year: int, variable: str
     return out
 
 
+def relevant_inputs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
+                    row: dict[str, Any], results: pa.Table,
+                    evaluate_fn: Callable[..., Any]) -> dict[str, pa.Table]:
+    """The inputs that can move this firm's class: in the evaluated year, the firms of its
+    group (its benchmarks and imputed means) and of its ranking partition, and their tenancy
+    partners; every row of other years. A change of the firm's own value cannot reach any
+    other firm (group membership depends on each firm's own values), so the firm's class is
+    the same on these as on all inputs, at a fraction of the work (at province scale, one
+    group of one size class instead of the region).
+
+    Checked, not trusted: re-evaluated unchanged, the subset must give this firm's stored
+    result exactly; otherwise (a scheme whose benchmarks reach across groups) all inputs are
+    used.
+    """
+    same = pc.equal(results["group"], row["group"])
+    if row.get("partition") is not None:
+        same = pc.or_(same, pc.equal(results["partition"], row["partition"]))
+    keep = set(results.filter(pc.fill_null(same, False)).column("uscc").to_pylist())
+    keep.add(row["uscc"])
+    ten = inputs.get("tenancies")
+    if ten is not None and ten.num_rows:
+        now = ten.filter(pc.equal(ten["year"], year))
+        pairs = zip(now.column("landlord_uscc").to_pylist(),
+                    now.column("tenant_uscc").to_pylist(), strict=True)
+        keep |= {b if a in keep else a for a, b in pairs if a in keep or b in keep}
+    codes = pa.array(sorted(keep), pa.string())
+    subset = {}
+    for name, table in inputs.items():
+        other_year = pc.not_equal(table["year"], year)
+        if name == "tenancies":
+            mine = pc.or_(pc.is_in(table["landlord_uscc"], codes),
+                          pc.is_in(table["tenant_uscc"], codes))
+        else:
+            mine = pc.is_in(table["uscc"], codes)
+        subset[name] = table.filter(pc.or_(other_year, mine))
+    if subset["enterprises"].num_rows == inputs["enterprises"].num_rows:
+        return inputs
+    ev = evaluate_fn(loaded, subset, year, keep_inputs=False, check_inputs=False,
+                     fingerprint=False)
+    mine_now = ev.results.filter(pc.equal(ev.results["uscc"], row["uscc"])).to_pylist()
+    fields = ("group", "class", "rank", "partition_size", "special_class")
+    if (len(mine_now) == 1 and all(mine_now[0].get(f) == row.get(f) for f in fields)
+            and _same_number(mine_now[0].get("score"), row.get("score"))):
+        return subset
+    return inputs
+
+
+def _same_number(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= 1e-9 * max(1.0, abs(b))
+
+
 def search_what_if(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
                    row: dict[str, Any], variable: str,
-                   evaluate_fn: Callable[..., Any]) -> WhatIf:
+                   evaluate_fn: Callable[..., Any],
+                   all_inputs: dict[str, pa.Table] | None = None) -> WhatIf:
+    """`inputs` may be `relevant_inputs`; then `all_inputs` are the whole inputs, used for a
+    value that moves the firm into another group (whose firms the subset may lack)."""
     col = canonical.column("enterprises", variable)
     label, unit = col.label, col.unit
     uscc = row["uscc"]
@@ -76,8 +132,13 @@ def search_what_if(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
         nonlocal calls
         calls += 1
         ev = evaluate_fn(loaded, _with_value(inputs, uscc, year, variable, value), year,
-                         keep_inputs=False)
+                         keep_inputs=False, check_inputs=False, fingerprint=False)
         res = ev.results.filter(pc.equal(ev.results["uscc"], uscc)).to_pylist()
+        if (all_inputs is not None and all_inputs is not inputs and res
+                and res[0]["group"] not in (None, row["group"])):
+            ev = evaluate_fn(loaded, _with_value(all_inputs, uscc, year, variable, value), year,
+                             keep_inputs=False, check_inputs=False, fingerprint=False)
+            res = ev.results.filter(pc.equal(ev.results["uscc"], uscc)).to_pylist()
         if not res or res[0]["group"] is None or res[0]["class"] not in order:
             return None
         return order.index(res[0]["class"]) <= index - 1

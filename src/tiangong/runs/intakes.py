@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,9 @@ import pyarrow as pa
 
 from tiangong import __version__
 from tiangong.errors import DataError, Problem, RunNotFound
-from tiangong.runs.store import RunStore, _json, _write_parquet, default_store_path
+from tiangong.processes import sweep
+from tiangong.runs.encode import write_parquet
+from tiangong.runs.store import RunStore, _json, default_store_path
 
 if TYPE_CHECKING:
     from tiangong.intake.result import IntakeResult
@@ -106,11 +109,12 @@ def save_intake(store: RunStore, result: IntakeResult) -> IntakeRecord:
               "awaiting_review": len(result.review),
               **{k: int(per_file[k].sum()) for k in ("rows_read", "rows_used",
                                                      "rows_quarantined", "rows_excluded")}}
-    with tempfile.TemporaryDirectory(prefix="tiangong-intake-") as tmp:
+    sweep(Path(tempfile.gettempdir()), "tiangong-intake-")  # what killed intakes left
+    with tempfile.TemporaryDirectory(prefix=f"tiangong-intake-{os.getpid()}-") as tmp:
         paths = {t: Path(tmp) / f"{t}.parquet" for t in tables}
         keys = {}
         for t, table in tables.items():
-            _write_parquet(table, paths[t])
+            write_parquet(table, paths[t])
             keys[t] = hashlib.sha256(f"intake|{t}|{_sha256(paths[t])}".encode()).hexdigest()[:20]
         with store._transaction():
             store.con.execute(_SCHEMA)

@@ -17,30 +17,26 @@ or results encoded as computed) are still read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tiangong import __version__
-from tiangong.errors import Problem, RunNotFound, TiangongError
+from tiangong.errors import Problem, RunNotFound
 from tiangong.evaluation.evaluate import Evaluation, sorted_rows
-from tiangong.evaluation.outputs.results_table import write_results_parquet
 from tiangong.evaluation.scheme.loader import LoadedScheme, parse_scheme
+from tiangong.runs.access import Notify, StoreBusy, connect, side_store_path
+from tiangong.runs.encode import PreparedRun
+from tiangong.runs.encode import results_digest as results_digest  # re-exported
 
 DEFAULT_STORE = "tiangong.duckdb"
-INPUT_TABLES = ("enterprises", "events", "tenancies")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -100,77 +96,19 @@ class RunRecord:
                 "results_sha256": self.results_sha256[:12], "label": self.label}
 
 
-class _HashSink:
-    """A write-only file that hashes what it is given (the IPC stream is never held whole)."""
-
-    def __init__(self) -> None:
-        self.digest = hashlib.sha256()
-        self.closed = False
-
-    def write(self, data: Any) -> int:
-        self.digest.update(data)
-        return len(memoryview(data))
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-
-def _settled(column: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Which cells hold a value, and the values with every null cell set to the type's zero.
-
-    Arrow leaves whatever bytes happen to be under a null cell, and an engine fills them
-    differently from run to run (the same results carried different bytes under null
-    percentiles), so the digest reads the cells' validity and settled values, not raw buffers.
-    """
-    valid = pc.is_valid(column)
-    if not column.null_count:
-        return valid, column
-    t = column.type
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        zero = pa.scalar("", t)
-    elif pa.types.is_binary(t) or pa.types.is_large_binary(t):
-        zero = pa.scalar(b"", t)
-    elif pa.types.is_boolean(t):
-        zero = pa.scalar(False)
-    elif pa.types.is_null(t):
-        return valid, pc.fill_null(column.cast(pa.int8()), 0)
-    else:
-        zero = pa.scalar(0, pa.int32()).cast(t)
-    return valid, pc.fill_null(column, zero)
-
-
-def results_digest(table: pa.Table) -> str:
-    """SHA-256 of the results' cells (validity and settled values, `_settled`) as Arrow IPC in
-    fixed-size slices: independent of chunking and of the bytes under null cells."""
-    sink = _HashSink()
-    fields = [f for name in table.column_names
-              for f in (pa.field(f"{name}.valid", pa.bool_()), table.schema.field(name))]
-    schema = pa.schema([f if not pa.types.is_null(f.type) else f.with_type(pa.int8())
-                        for f in fields], metadata=table.schema.metadata)
-    with pa.ipc.new_stream(sink, schema) as writer:
-        for start in range(0, max(table.num_rows, 1), 65536):
-            part = table.slice(start, 65536).combine_chunks()
-            arrays = [a for col in part.columns for a in _settled(col.combine_chunks())]
-            writer.write_batch(pa.record_batch(arrays, schema=schema))
-    return sink.digest.hexdigest()
-
-
 class RunStore:
     """A DuckDB file of runs; use as a context manager or call `close()`."""
 
-    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False,
+                 wait: float | None = None, on_wait: Notify | None = None) -> None:
+        """Readers (`read_only`) share the file; a writer has it alone. Either waits up to
+        `wait` seconds ($TIANGONG_STORE_WAIT, 120) for another process, telling `on_wait`
+        once, then raises `StoreBusy` (`tiangong.runs.access`)."""
         self.path = Path(path) if path is not None else default_store_path()
         if read_only and not self.path.exists():
             raise RunNotFound([Problem("no run store here yet; run 'tiangong evaluate' first "
                                        "or pass --store", str(self.path))])
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as err:
-            raise TiangongError([Problem(f"cannot open the run store: {err}",
-                                         str(self.path))]) from None
+        self.con = connect(self.path, read_only=read_only, wait=wait, on_wait=on_wait)
         if not read_only:
             self.con.execute(_SCHEMA)
 
@@ -203,41 +141,34 @@ class RunStore:
         stored results are the published ones byte for byte. `results_file`: where to leave
         that file after the save (a caller publishing it moves it into place rather than
         encoding 2.5 million rows a second time); by default it is a temporary file.
+        A process sharing the store should rather call `save_run`, which encodes before it
+        takes the write lock.
         """
-        if not ev.inputs:
-            raise ValueError("evaluation was run with keep_inputs=False; it cannot be stored")
-        seq = int(self.con.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM runs").fetchone()[0])  # type: ignore[index]
-        run_id = f"R{seq:04d}"
-        input_keys = {t: self._input_key(t, ev, ev.inputs[t])
-                      for t in INPUT_TABLES if ev.inputs.get(t) is not None}
-        new_inputs = [t for t, key in input_keys.items() if not self.con.execute(
-            "SELECT 1 FROM input_blobs WHERE key = ?", [key]).fetchall()]
-        # The Parquet encodings and the digest are independent and release the GIL: run them
-        # side by side (at 2.5 million firms, about 9 s one after the other on two cores).
-        # Each is written to a file that DuckDB reads as a BLOB, so that no encoded copy is
-        # held in Python memory as well.
-        with tempfile.TemporaryDirectory(prefix="tiangong-store-") as tmp, \
-                ThreadPoolExecutor(max_workers=2) as pool:
-            files = {t: Path(tmp) / f"{t}.parquet" for t in new_inputs}
-            files["results"] = results_file or Path(tmp) / "results.parquet"
-            jobs: list[Future[Any]] = [
-                pool.submit(write_results_parquet, ev.results, files["results"])]
-            digest_job = pool.submit(results_digest, ev.results)
-            jobs += [pool.submit(_write_parquet, ev.inputs[t], files[t]) for t in new_inputs]
-            for job in jobs:
-                job.result()
-            digest = digest_job.result()
-            with self._transaction():
-                for table in new_inputs:
-                    key = input_keys[table]
-                    self.con.execute("INSERT INTO input_data SELECT ?, content FROM read_blob(?)",
-                                     [key, str(files[table])])
-                    self.con.execute("INSERT INTO input_blobs VALUES (?, ?, ?)",
-                                     [key, table, ev.inputs[table].num_rows])
-                self.con.execute("INSERT INTO run_results SELECT ?, content FROM read_blob(?)",
-                                 [run_id, str(files["results"])])
-                record = self._save_record(ev, run_id, seq, label, digest, input_keys)
-        return record
+        with PreparedRun(ev, results_file=results_file,
+                         stored_keys=self.stored_input_keys()) as prepared:
+            return self.commit(prepared, label)
+
+    def stored_input_keys(self) -> frozenset[str]:
+        return frozenset(k for (k,) in self.con.execute("SELECT key FROM input_blobs").fetchall())
+
+    def commit(self, prepared: PreparedRun, label: str = "") -> RunRecord:
+        """Copy an encoded run into the store as its next run, in one transaction."""
+        ev = prepared.ev
+        with self._transaction():
+            seq = int(self.con.execute(  # type: ignore[index]
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM runs").fetchone()[0])
+            run_id = f"R{seq:04d}"
+            for table, key in prepared.input_keys.items():
+                if self.con.execute("SELECT 1 FROM input_blobs WHERE key = ?", [key]).fetchall():
+                    continue
+                self.con.execute("INSERT INTO input_data SELECT ?, content FROM read_blob(?)",
+                                 [key, str(prepared.input_file(table))])
+                self.con.execute("INSERT INTO input_blobs VALUES (?, ?, ?)",
+                                 [key, table, ev.inputs[table].num_rows])
+            self.con.execute("INSERT INTO run_results SELECT ?, content FROM read_blob(?)",
+                             [run_id, str(prepared.results_file)])
+            return self._save_record(ev, run_id, seq, label, prepared.digest,
+                                     prepared.input_keys)
 
     def _save_record(self, ev: Evaluation, run_id: str, seq: int, label: str, digest: str,
                      input_keys: dict[str, str]) -> RunRecord:
@@ -258,15 +189,6 @@ class RunStore:
         )
         self._insert_record(record)
         return record
-
-    def _input_key(self, table: str, ev: Evaluation, data: pa.Table) -> str:
-        """Content address: the source fingerprint plus the rows kept (years differ per run)."""
-        basis = f"{table}|{ev.fingerprints.get(table, '')}|{data.num_rows}|{data.schema}"
-        if not ev.fingerprints.get(table):
-            from tiangong.evaluation.sources import table_fingerprint
-
-            basis += "|" + table_fingerprint(data)
-        return hashlib.sha256(basis.encode()).hexdigest()[:20]
 
     def _insert_record(self, r: RunRecord) -> None:
         self.con.execute(
@@ -343,10 +265,6 @@ class RunStore:
         return parse_scheme(rec.scheme_text, rec.scheme_source)
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path, compression="zstd")
-
-
 def _from_parquet(data: bytes) -> pa.Table:
     return pq.read_table(pa.BufferReader(data))
 
@@ -361,3 +279,46 @@ def _record(row: dict[str, Any]) -> RunRecord:
     plain = {k: v for k, v in row.items() if k not in decoded}
     plain["label"] = plain.get("label") or ""
     return RunRecord(**plain, **decoded)
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """Where `save_run` kept a run: the store asked for, or a side store when it stayed busy."""
+
+    record: RunRecord
+    path: Path
+    diverted: bool = False
+
+
+def save_run(path: Path | str | None, ev: Evaluation, label: str = "", *,
+             results_file: Path | None = None, wait: float | None = None,
+             on_wait: Notify | None = None) -> SavedRun:
+    """Store `ev` in the store at `path`, holding its write lock only for the copy.
+
+    The run is encoded first (`PreparedRun`, after a read-only look at which inputs the store
+    already holds); then the store is opened for writing, waiting for other processes as
+    `RunStore` does. If it stays busy past the wait, the run goes into a new store beside it
+    (`side_store_path`) instead of being lost, and `on_wait` is told where.
+    """
+    target = Path(path) if path is not None else default_store_path()
+    stored: frozenset[str] = frozenset()
+    if target.exists():  # a look without waiting: if busy, every input is encoded
+        try:
+            with RunStore(target, read_only=True, wait=0) as st:
+                has_inputs = st.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name"
+                                            " = 'input_blobs'").fetchall()
+                stored = st.stored_input_keys() if has_inputs else frozenset()
+        except StoreBusy:
+            pass
+    with PreparedRun(ev, results_file=results_file, stored_keys=stored) as prepared:
+        try:
+            with RunStore(target, wait=wait, on_wait=on_wait) as st:
+                return SavedRun(st.commit(prepared, label), target)
+        except StoreBusy as busy:
+            side = side_store_path(target)
+            with RunStore(side) as st:
+                record = st.commit(prepared, label)
+            if on_wait is not None:
+                on_wait(f"{busy.problems[0]}; this run was kept as {record.id} in {side} "
+                        f"instead (tiangong runs show {record.id} --store {side})")
+            return SavedRun(record, side, diverted=True)

@@ -143,14 +143,14 @@ class _SheetWriter:
             ("综合得分", number(row["score"]), self.score),
             *self._rank_lines(row),
             ("分类", text(row["class_label"]) or text(row["class"]), None),
-            ("分类说明", text(row["class_reason"]), None),
+            ("分类说明", self.layout.reason(text(row["class_reason"])), None),
         ]
         r = self._pairs(ws, r, outcome, widths)
         if extra:
             r += 1
             ws.merge_range(r, 0, r, _LAST_COL, "补充说明", self.header)
             r = self._pairs(ws, r + 1, [(label, s, None) for label, s in extra], widths)
-        footer = f"评价方案：{self.layout.scheme_id}；运行编号：{self.layout.run_id}"
+        footer = f"评价方案：{self.layout.scheme_shown}；运行编号：{self.layout.run_id}"
         ws.write_string(r + 1, 0, footer, self.footer)
 
         col_widths = [max(fit_width(cells), 12.0) for cells in widths]

@@ -12,7 +12,7 @@ Also here: the flat results tables (Parquet and CSV) that go with each publicati
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,8 @@ class _Col:
 
 
 class _Formats:
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Workbook, layout: PublicationLayout) -> None:
+        self.layout = layout  # for the reasons as published
         border = {"border": 1, "valign": "vcenter"}
         self.title = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
         self.note = wb.add_format({"italic": True})
@@ -74,19 +75,28 @@ class _Formats:
 
 
 def write_gongshi_workbook(
-    results: pd.DataFrame, layout: PublicationLayout, path: Path, *, hide_ranks: bool = False
+    results: pd.DataFrame, layout: PublicationLayout, path: Path, *, hide_ranks: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
-    """Write the 公示 workbook to `path` (replaced atomically) and return it."""
+    """Write the 公示 workbook to `path` (replaced atomically) and return it; `progress(done,
+    total)` is told the rows written, every 2,000 (at province scale this takes many seconds)."""
     check_results(results, layout)
     classes = class_order(results, layout)
     wb, buffer = new_workbook(layout, subject="公示")
-    fmts = _Formats(wb)
+    fmts = _Formats(wb, layout)
     namer = SheetNamer(reserved=(SUMMARY_SHEET, SPECIAL_SHEET, OUTSIDE_SHEET))
     _write_summary(wb.add_worksheet(SUMMARY_SHEET), fmts, results, layout, classes, hide_ranks)
 
     position = {c.code: i for i, c in enumerate(classes)}
     grouped = present(results["group"])
     special = present(results["special_class"])
+    done = [0, len(results)]
+
+    def tick(n: int) -> None:
+        before, done[0] = done[0], done[0] + n
+        if progress is not None and (done[0] // 2000 > before // 2000 or done[0] == done[1]):
+            progress(done[0], done[1])
+
     for group in layout.groups:
         frame = results[grouped & (results["group"] == group.id)]
         rows = _group_rows(frame, position, hide_ranks)
@@ -94,7 +104,7 @@ def write_gongshi_workbook(
         if hide_ranks:
             lines.append((NO_RANK_NOTE, fmts.note))
         ws = wb.add_worksheet(namer(group.label, fallback=group.id))
-        _write_table(ws, fmts, lines, _group_columns(group, hide_ranks), rows)
+        _write_table(ws, fmts, lines, _group_columns(group, hide_ranks), rows, tick)
 
     for sheet, mask, with_class in (
         (SPECIAL_SHEET, ~grouped & special, True),
@@ -103,7 +113,8 @@ def write_gongshi_workbook(
         if mask.any():
             rows = _sorted(results[mask], position, by_rank=False)
             lines = [(layout.title, fmts.title), (f"{sheet}企业：共{len(rows)}家", fmts.label)]
-            _write_table(wb.add_worksheet(sheet), fmts, lines, _plain_columns(with_class), rows)
+            _write_table(wb.add_worksheet(sheet), fmts, lines, _plain_columns(with_class), rows,
+                         tick)
     return save_workbook(wb, buffer, path)
 
 
@@ -168,6 +179,7 @@ def _write_table(
     lines: Sequence[tuple[str, Format]],
     cols: Sequence[_Col],
     rows: Sequence[dict[str, Any]],
+    tick: Callable[[int], None],
 ) -> None:
     last_col = len(cols) - 1
     for r, (line, fmt) in enumerate(lines):
@@ -179,6 +191,7 @@ def _write_table(
     for i, row in enumerate(rows):
         for c, col in enumerate(cols):
             shown[c].append(_write_cell(ws, header + 1 + i, c, col, row, i + 1, fmts))
+        tick(1)
     for c, cells in enumerate(shown):
         ws.set_column(c, c, fit_width(cells))
     ws.freeze_panes(header + 1, 3)
@@ -199,6 +212,8 @@ def _write_cell(
         return str(seq)
     if col.kind in ("text", "wrap"):
         s = text(row.get(col.key))
+        if col.key == "class_reason":
+            s = fmts.layout.reason(s)
         if s:
             ws.write_string(r, c, s, fmt)
         else:
@@ -230,7 +245,7 @@ def _write_summary(
     meta = [
         ("地区", layout.region),
         ("评价年度", f"{layout.year}年度"),
-        ("评价方案", layout.scheme_id),
+        ("评价方案", layout.scheme_shown),
         ("运行编号", layout.run_id),
     ]
     for r, (label, value) in enumerate(meta, start=1):
@@ -258,7 +273,7 @@ def _write_summary(
             ws.write_number(i, c, int(counts.get(cls.code, 0)), fmts.cell["int"])
         ws.write_number(i, ncols - 1, len(group_codes), fmts.cell["int"])
     ws.set_column(0, 0, fit_width([*(m[0] for m in meta), *(t[0] for t in table), NO_RANK_NOTE]))
-    ws.set_column(1, 1, max(fit_width([layout.run_id, layout.scheme_id, headers[1]]), 10))
+    ws.set_column(1, 1, max(fit_width([layout.run_id, layout.scheme_shown, headers[1]]), 10))
     for c, h in enumerate(headers[2:], start=2):
         ws.set_column(c, c, max(fit_width([h]), 10))
     ws.freeze_panes(header + 1, 1)

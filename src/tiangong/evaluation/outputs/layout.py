@@ -65,6 +65,20 @@ class PublicationLayout:
     run_id: str
     groups: tuple[GroupLayout, ...]
     classes: tuple[ClassLayout, ...]  # best → worst, special classes (T, 免评) included
+    scheme_name: str = ""  # the scheme's title, shown to readers instead of its id
+    # (as computed, as published) parts of reason texts: a condition's code → its words
+    reason_words: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def scheme_shown(self) -> str:
+        return self.scheme_name or self.scheme_id
+
+    def reason(self, computed: str) -> str:
+        """A class reason as published: every condition in words (`reason_words`)."""
+        for raw, words in self.reason_words:
+            if raw in computed:
+                computed = computed.replace(raw, words)
+        return computed
 
     def group(self, group_id: str) -> GroupLayout:
         for g in self.groups:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,10 @@ from ruamel.yaml.error import YAMLError
 from tiangong.errors import Problem, SchemeError
 from tiangong.evaluation.scheme.model import Scheme
 from tiangong.evaluation.scheme.prune import clean_loc, prune_until_valid, real_errors
+from tiangong.evaluation.scheme.reading import check_hostile, read_scheme_text, yaml_hint
+from tiangong.evaluation.scheme.refs import BUILTIN_PACKAGE, scheme_file
+from tiangong.evaluation.scheme.refs import builtin_ids as builtin_ids  # re-exported
 from tiangong.evaluation.scheme.validate import check_scheme
-
-BUILTIN_PACKAGE = "tiangong.evaluation.scheme.builtin"
 
 
 @dataclass(frozen=True)
@@ -40,36 +41,27 @@ class LoadedScheme:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def builtin_ids() -> list[str]:
-    files = resources.files(BUILTIN_PACKAGE).iterdir()
-    return sorted(f.name[:-5] for f in files if f.name.endswith(".yaml"))
-
-
 def load_scheme(ref: str | Path) -> LoadedScheme:
     """Load a scheme from a YAML path, or a built-in by id (see `builtin_ids()`)."""
-    path = Path(ref)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise SchemeError([Problem(f"scheme file not found; built-in ids: "
-                                       f"{', '.join(builtin_ids())}", str(path))])
-        return parse_scheme(path.read_text(encoding="utf-8"), str(path))
-    if str(ref) in builtin_ids():
-        text = resources.files(BUILTIN_PACKAGE).joinpath(f"{ref}.yaml").read_text("utf-8")
-        return parse_scheme(text, f"builtin:{ref}")
-    raise SchemeError([Problem(f"no scheme file or built-in scheme named {str(ref)!r}; "
-                               f"built-in ids: {', '.join(builtin_ids())}")])
+    path = scheme_file(ref)
+    if path is not None:
+        return parse_scheme(read_scheme_text(path), str(path))
+    text = resources.files(BUILTIN_PACKAGE).joinpath(f"{ref}.yaml").read_text("utf-8")
+    return parse_scheme(text, f"builtin:{ref}")
 
 
 def parse_scheme(text: str, source: str) -> LoadedScheme:
     """Parse and check scheme text; raise one `SchemeError` listing every problem found."""
+    check_hostile(text, source)  # size, nesting, aliases: before any YAML is built
     yaml = YAML(typ="rt")
     try:
         data = yaml.load(text)
     except YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise SchemeError([Problem(f"not valid YAML: {getattr(err, 'problem', err)}",
-                                   source, line)], title="scheme is invalid") from None
+        raise SchemeError([Problem(f"not valid YAML: {getattr(err, 'problem', err)}"
+                                   f"{yaml_hint(text, line)}", source, line)],
+                          title="scheme is invalid") from None
     if not isinstance(data, dict):
         raise SchemeError([Problem("a scheme must be a YAML mapping", source)])
     plain = _plain(data)
@@ -79,6 +71,7 @@ def parse_scheme(text: str, source: str) -> LoadedScheme:
         problems = [Problem(_message(e), source, yaml_line_of(data, clean_loc(e["loc"])),
                             _dotted(e["loc"])) for e in real_errors(err)]
         problems += _findings_despite(plain, err, data, source)
+        problems = [_with_hint(p, text) for p in problems]
         raise SchemeError(_in_file_order(problems), title=f"scheme {source} is invalid") from None
     findings = check_scheme(scheme)
     if findings:
@@ -102,6 +95,14 @@ def _findings_despite(plain: Any, err: ValidationError, data: Any,
         original = pruned.original(path)
         out.append(Problem(msg, source, yaml_line_of(data, original), _dotted(original)))
     return out
+
+
+def _with_hint(problem: Problem, text: str) -> Problem:
+    """An unknown key that is the tail of a formula cut at a comma gets the likely fix."""
+    if not problem.message.startswith("unknown key"):
+        return problem
+    hint = yaml_hint(text, problem.line)
+    return replace(problem, message=problem.message + hint) if hint else problem
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:

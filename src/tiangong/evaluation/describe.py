@@ -1,0 +1,100 @@
+"""A scheme's conditions in Chinese words, for what officials publish.
+
+The 公示 must not show `industry_division in ('44', '45', '46')`: an official signs a text that
+says 行业大类为44、45、46之一. Conditions are parsed with the same SQL parser the expressions
+use and rendered from the canonical labels (`canonical`), the event names and the scheme's own
+indicator labels. A condition using something this renderer does not know is returned as
+written (it is then still exactly what was applied), never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sqlglot
+from sqlglot import expressions as exp
+
+from tiangong.evaluation import canonical
+
+_COMPARE = {exp.EQ: "为", exp.NEQ: "不为", exp.LT: "小于", exp.LTE: "不超过", exp.GT: "大于",
+            exp.GTE: "不低于"}
+_SEVERITY = {"major": "较大及以上", "general": "一般"}
+_UNITS = {"age_years": "年", "production_years": "年", "leased_out_area": "亩",
+          "tenant_count": "户"}
+_CODES = {"above": "规上", "below": "规下"}
+
+
+class _Unknown(Exception):
+    pass
+
+
+def describe_condition(text: str, labels: Mapping[str, str] | None = None) -> str:
+    """`text` (a scheme's `when`) in Chinese words; `labels`: the scheme's indicator labels."""
+    names = {c.name: _plain_label(c.label) for c in canonical.ENTERPRISE_COLUMNS}
+    names.update({k: _plain_label(v) for k, v in canonical.DERIVED_VARIABLES.items()})
+    names.update(labels or {})
+    try:
+        return _words(sqlglot.parse_one(text), names)
+    except (sqlglot.errors.ParseError, _Unknown):
+        return text
+
+
+def _plain_label(label: str) -> str:
+    """"行业大类(两位代码)" → "行业大类": the bracketed note is for analysts."""
+    return label.split("(")[0].split("（")[0]
+
+
+def _words(node: exp.Expr, names: Mapping[str, str]) -> str:
+    if isinstance(node, exp.Paren):
+        return _words(node.this, names)
+    if isinstance(node, exp.And):
+        return f"{_words(node.left, names)}且{_words(node.right, names)}"
+    if isinstance(node, exp.Or):
+        return f"{_words(node.left, names)}或{_words(node.right, names)}"
+    if isinstance(node, exp.Not):
+        return f"不满足（{_words(node.this, names)}）"
+    if isinstance(node, exp.In):
+        values = "、".join(_value(v, names) for v in node.expressions)
+        return f"{_value(node.this, names)}为{values}之一"
+    if isinstance(node, exp.Between):
+        return (f"{_value(node.this, names)}在{_value(node.args['low'], names)}至"
+                f"{_value(node.args['high'], names)}之间")
+    for kind, word in _COMPARE.items():
+        if isinstance(node, kind):
+            unit = _unit(node.left) if isinstance(node.right, exp.Literal) else ""
+            return f"{_value(node.left, names)}{word}{_value(node.right, names)}{unit}"
+    if isinstance(node, exp.Is):
+        return f"{_value(node.this, names)}缺失"
+    raise _Unknown(node.sql())
+
+
+def _unit(node: exp.Expr) -> str:
+    if isinstance(node, exp.Column) and node.table == "":
+        if node.name in _UNITS:
+            return _UNITS[node.name]
+        known = {c.name: c.unit for c in canonical.ENTERPRISE_COLUMNS}
+        return known.get(node.name, "")
+    if isinstance(node, exp.Column | exp.Anonymous):
+        return "次"  # counts of events
+    return ""
+
+
+def _value(node: exp.Expr, names: Mapping[str, str]) -> str:
+    if isinstance(node, exp.Paren):
+        return _value(node.this, names)
+    if isinstance(node, exp.Literal):
+        return _CODES.get(str(node.this), str(node.this))
+    if isinstance(node, exp.Column):
+        if node.table == "events" and node.name in canonical.EVENT_TYPES:
+            return f"{canonical.EVENT_TYPES[node.name]}事件次数"
+        if node.table == "" and node.name in names:
+            return names[node.name]
+        raise _Unknown(node.sql())
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "event_count":
+        args = [a.this for a in node.expressions if isinstance(a, exp.Literal)]
+        if args and args[0] in canonical.EVENT_TYPES:
+            severity = _SEVERITY.get(args[1], args[1]) if len(args) > 1 else ""
+            return f"{severity}{canonical.EVENT_TYPES[args[0]]}次数"
+    if isinstance(node, exp.Neg):
+        return f"-{_value(node.this, names)}"
+    raise _Unknown(node.sql())
