@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from tiangong.errors import DataError
 from tiangong.evaluation import canonical
 from tiangong.evaluation.evaluate import Evaluation, evaluate
+from tiangong.evaluation.publish import publish
 from tiangong.evaluation.scheme import classification, model
 from tiangong.evaluation.scheme.loader import builtin_ids, load_scheme
 from tiangong.evaluation.scheme.validate import check_scheme
@@ -197,6 +198,20 @@ def test_template_evaluates_with_every_special_class() -> None:
     assert by["S01"]["score"] == pytest.approx(100 * 10 / 11.5932, abs=TOL)
     assert {by[f"F{i:02d}"]["class"] for i in range(12)} <= {"A", "B", "C", "D"}
     assert by["F11"]["class"] == "A"
+
+
+def test_template_publishes_with_the_default_outputs(tmp_path: Path) -> None:
+    """Issue 15.11: the template lists revenue_per_mu as rank_only in no scored group; the 公示
+    contract wants points_/imputed_ columns for every listed item (they are empty)."""
+    rows = [_t(f"P{i}", 2023, eval_tax=50.0 + 10 * i) for i in range(5)]
+    rows += [_t(f"F{i:02d}", 2024, eval_tax=30.0 + 15 * i) for i in range(12)]
+    loaded = load_scheme("template")
+    ev = evaluate(loaded, tables(rows), 2024)
+    paths = publish(ev.results, loaded.scheme, 2024, "r1", tmp_path, ("parquet", "csv", "xlsx"))
+    assert [p.name for p in paths] == ["results.parquet", "results.csv", "gongshi.xlsx"]
+    row = ev.results.to_pylist()[0]
+    assert row["points_revenue_per_mu"] is None and row["imputed_revenue_per_mu"] is None
+    assert row["value_revenue_per_mu"] == pytest.approx(3000.0 / 10.0)
 
 
 # ── the reference documents every key ───────────────────────────────────────────────────────
