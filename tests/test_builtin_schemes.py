@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from conftest import tables
 from pydantic import BaseModel
@@ -201,17 +202,19 @@ def test_template_evaluates_with_every_special_class() -> None:
 
 
 def test_template_publishes_with_the_default_outputs(tmp_path: Path) -> None:
-    """Issue 15.11: the template lists revenue_per_mu as rank_only in no scored group; the 公示
-    contract wants points_/imputed_ columns for every listed item (they are empty)."""
+    """Issue 15.11: the template lists revenue_per_mu as rank_only and scores it in no group;
+    the 公示 shows its value and no points column (there are no points), instead of refusing
+    the results for lacking points_revenue_per_mu."""
     rows = [_t(f"P{i}", 2023, eval_tax=50.0 + 10 * i) for i in range(5)]
     rows += [_t(f"F{i:02d}", 2024, eval_tax=30.0 + 15 * i) for i in range(12)]
     loaded = load_scheme("template")
     ev = evaluate(loaded, tables(rows), 2024)
     paths = publish(ev.results, loaded.scheme, 2024, "r1", tmp_path, ("parquet", "csv", "xlsx"))
     assert [p.name for p in paths] == ["results.parquet", "results.csv", "gongshi.xlsx"]
-    row = ev.results.to_pylist()[0]
-    assert row["points_revenue_per_mu"] is None and row["imputed_revenue_per_mu"] is None
-    assert row["value_revenue_per_mu"] == pytest.approx(3000.0 / 10.0)
+    book = openpyxl.load_workbook(paths[2], read_only=True)
+    cells = [c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert "亩均营业收入(万元/亩)" in cells and "亩均营业收入得分" not in cells
+    assert 3000.0 / 10.0 in cells  # revenue 3000 万元 / 10 亩
 
 
 # ── the reference documents every key ───────────────────────────────────────────────────────

@@ -85,9 +85,6 @@ def result_columns(scheme: Scheme) -> list[tuple[str, str]]:
     for ind in scores.scored_items(scheme):
         cols += [(f"points_{ind}", _shown(f"points_{ind}")),
                  (f"imputed_{ind}", f"CASE WHEN unscored THEN NULL ELSE imputed_{ind} END")]
-    for ind in scores.rank_only_items(scheme):  # shown, never scored: no points, no rule
-        cols += [(f"points_{ind}", "CAST(NULL AS DOUBLE)"),
-                 (f"imputed_{ind}", "CAST(NULL AS VARCHAR)")]
     for _kind, p in scores.points_items(scheme):
         cols += [(f"value_{p.id}", f"CAST(value_{p.id} AS DOUBLE)"),
                  (f"points_{p.id}", _shown(f"points_{p.id}"))]

@@ -24,14 +24,6 @@ def scored_items(scheme: Scheme) -> list[str]:
     return list(seen)
 
 
-def rank_only_items(scheme: Scheme) -> list[str]:
-    """Indicator ids listed as items (rank_only) that no group scores: the results still carry
-    their points and imputation columns, empty, so every listed item has the same columns."""
-    scored = set(scored_items(scheme))
-    return list(dict.fromkeys(i.indicator for g in scheme.groups for i in g.items
-                              if i.indicator not in scored))
-
-
 def points_items(scheme: Scheme) -> list[tuple[str, PointsItem]]:
     found: dict[str, tuple[str, PointsItem]] = {}
     for group in scheme.groups:

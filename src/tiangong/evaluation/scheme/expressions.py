@@ -11,11 +11,14 @@ state separately.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
+
+from tiangong.evaluation.scheme.expr_types import TYPE_WORDS, ExpressionTypeError, expression_type
 
 _ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
     exp.Column, exp.Identifier, exp.Literal, exp.Null, exp.Boolean, exp.Paren,
@@ -60,8 +63,15 @@ def event_column(event_type: str, severity: str | None) -> str:
     return f"ev_{event_type}" + (f"__{severity}" if severity else "")
 
 
-def compile_expression(source: str, names: Mapping[str, str]) -> CompiledExpression:
-    """Compile `source` allowing the identifiers in `names` (identifier -> SQL column)."""
+def compile_expression(source: str, names: Mapping[str, str],
+                       types: Mapping[str, str] | None = None,
+                       expect: str | None = None) -> CompiledExpression:
+    """Compile `source` allowing the identifiers in `names` (identifier -> SQL column).
+
+    With `types` (identifier -> type, see `expr_types`) the expression is type-checked, and
+    with `expect` its result must be of that type (a number for an indicator, a condition for
+    a `when`); the scheme checker passes both, the pipeline compiles checked schemes only.
+    """
     if not isinstance(source, str) or not source.strip():
         raise ExpressionError("expression is empty")
     try:
@@ -71,6 +81,15 @@ def compile_expression(source: str, names: Mapping[str, str]) -> CompiledExpress
         raise ExpressionError(f"cannot parse {source!r}: {first}") from None
     result = CompiledExpression(source=source, sql="")
     _check(tree, names, result, source)
+    if types is not None:
+        try:
+            got = expression_type(tree, types, source)
+        except ExpressionTypeError as err:
+            raise ExpressionError(str(err)) from None
+        if expect is not None and got not in (expect, "null"):
+            raise ExpressionError(
+                f"{source!r} is {TYPE_WORDS[got]}; {TYPE_WORDS[expect]} is needed here"
+                + ("; a condition compares values, e.g. x > 0" if expect == "boolean" else ""))
     renamed = tree.transform(lambda node: _rename(node, names))
     rewritten = renamed.transform(lambda node: _safe_division(node, result))
     result.sql = rewritten.sql(dialect="duckdb")
@@ -91,6 +110,10 @@ def _check(tree: exp.Expr, names: Mapping[str, str], out: CompiledExpression,
                 "allowed; use numbers, variables, + - * /, comparisons, and/or/not, in, "
                 "between, is null, least, greatest, coalesce, abs, ln, sqrt, pow, event_count"
             )
+        if isinstance(node, exp.Literal) and not node.is_string and \
+                not math.isfinite(float(node.this)):
+            raise ExpressionError(f"{source!r}: the number {node.this} is beyond the range of "
+                                  "a double (about 1.8e308)")
         if isinstance(node, exp.Anonymous):
             _check_event_call(node, source, out)
         elif isinstance(node, exp.Column):
@@ -120,9 +143,16 @@ def _check_column(node: exp.Column, names: Mapping[str, str], source: str,
     if node.args.get("db") is not None or node.args.get("catalog") is not None:
         raise ExpressionError(f"{source!r}: {node.sql()!r} is not a variable")
     if node.table:
-        if node.table.lower() != "events":
-            raise ExpressionError(f"{source!r}: unknown prefix {node.table!r} (only events.)")
-        out.events.add((node.name, None))
+        if node.table.lower() == "events":
+            out.events.add((node.name, None))
+            return
+        key = f"{node.table}.{node.name}"
+        if key not in names:
+            prefixes = sorted({"events", *(n.split(".")[0] for n in names if "." in n)})
+            hint = suggest(key, [n for n in names if "." in n])
+            raise ExpressionError(f"{source!r}: unknown name {key!r}{hint} (prefixes here: "
+                                  f"{', '.join(p + '.' for p in prefixes)})")
+        out.variables.add(key)
         return
     if node.name not in names:
         hint = suggest(node.name, names)
@@ -134,8 +164,10 @@ def _check_column(node: exp.Column, names: Mapping[str, str], source: str,
 
 def _rename(node: exp.Expr, names: Mapping[str, str]) -> exp.Expr:
     if isinstance(node, exp.Column):
-        if node.table:
+        if node.table and node.table.lower() == "events":
             return exp.column(event_column(node.name, None))
+        if node.table:
+            return exp.column(names[f"{node.table}.{node.name}"])
         return exp.column(names[node.name])
     if isinstance(node, exp.Anonymous):
         args = [a.this for a in node.expressions]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tiangong.evaluation import canonical
+from tiangong.evaluation.scheme.expr_types import DATE, NUMBER, TEXT
 from tiangong.evaluation.scheme.expressions import (
     CompiledExpression,
     ExpressionError,
@@ -48,11 +49,29 @@ def outcome_names(scheme: Scheme) -> dict[str, str]:
     return names
 
 
-def compile_into(expr: str, names: Mapping[str, str], path: Path,
-                 found: list[Finding]) -> CompiledExpression | None:
-    """Compile, appending the error (if any) to `found` at `path`."""
+def name_types(scheme: Scheme, names: Mapping[str, str]) -> dict[str, str]:
+    """The type of every identifier in `names` (see `expr_types`): canonical text and date
+    columns by the canonical tables, everything else (amounts, counts, indicator values, item
+    points, outcomes) a number."""
+    types = {}
+    for name in names:
+        if name in canonical.TEXT_VARIABLES:
+            types[name] = TEXT
+        elif name in canonical.DATE_VARIABLES:
+            types[name] = DATE
+        else:
+            types[name] = NUMBER
+    return types
+
+
+def compile_into(expr: str, names: Mapping[str, str], path: Path, found: list[Finding],
+                 scheme: Scheme | None = None, expect: str | None = None,
+                 ) -> CompiledExpression | None:
+    """Compile (type-checked when `scheme` is given, with a result of type `expect`),
+    appending the error (if any) to `found` at `path`."""
+    types = name_types(scheme, names) if scheme is not None else None
     try:
-        return compile_expression(expr, names)
+        return compile_expression(expr, names, types, expect)
     except ExpressionError as err:
         found.append((path, str(err)))
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from tiangong.evaluation import canonical
+from tiangong.evaluation.scheme.expr_types import BOOLEAN, NUMBER
 from tiangong.evaluation.scheme.expressions import CompiledExpression, suggest
 from tiangong.evaluation.scheme.model import Group, Item, PointsItem, Rule, Scheme
 from tiangong.evaluation.scheme.names import (
@@ -57,7 +58,8 @@ def _check_indicators(scheme: Scheme,
         if ind_id in reserved:
             found.append((("indicators", ind_id), f"indicator id '{ind_id}' is already a "
                           "variable name; choose another id (e.g. tax_per_mu)"))
-        c = compile_into(ind.expr, base_names(), ("indicators", ind_id, "expr"), found)
+        c = compile_into(ind.expr, base_names(), ("indicators", ind_id, "expr"), found,
+                         scheme, NUMBER)
         if c is not None:
             compiled[ind_id] = c
     yield from found
@@ -79,7 +81,7 @@ def _check_specials(scheme: Scheme) -> Iterator[Finding]:
                                           f"code{suggest(special.managed_as, codes)}")
         if special.when is not None:
             found: list[Finding] = []
-            compile_into(special.when, base_names(), (*path, "when"), found)
+            compile_into(special.when, base_names(), (*path, "when"), found, scheme, BOOLEAN)
             yield from found
         elif special.code not in ruled:
             yield (*path, "when"), (f"special class '{special.code}' has no 'when:' trigger and "
@@ -148,7 +150,8 @@ def _check_group(scheme: Scheme, group: Group, path: Path,
                  compiled: Mapping[str, CompiledExpression]) -> Iterator[Finding]:
     found: list[Finding] = []
     if group.select.where:
-        compile_into(group.select.where, base_names(), (*path, "select", "where"), found)
+        compile_into(group.select.where, base_names(), (*path, "select", "where"), found,
+                     scheme, BOOLEAN)
     seen: set[str] = set()
     for ii, item in enumerate(group.items):
         if item.indicator in seen:
@@ -161,7 +164,7 @@ def _check_group(scheme: Scheme, group: Group, path: Path,
             if points.id in seen or points.id in scheme.indicators or points.id in names:
                 found.append(((*path, kind, pi, "id"), f"id '{points.id}' is already used"))
             seen.add(points.id)
-            compile_into(points.expr, names, (*path, kind, pi, "expr"), found)
+            compile_into(points.expr, names, (*path, kind, pi, "expr"), found, scheme, NUMBER)
             if points.per_unit is not None and points.per_unit <= 0:
                 found.append(((*path, kind, pi, "per_unit"), "per_unit must be positive "
                               "(penalties are subtracted; write the points as a positive number)"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import pairwise
 
+from tiangong.evaluation.scheme.expr_types import BOOLEAN
 from tiangong.evaluation.scheme.expressions import suggest
 from tiangong.evaluation.scheme.model import Classification, Scheme
 from tiangong.evaluation.scheme.names import (
@@ -149,5 +150,5 @@ def _tiebreak_and_adjustments(scheme: Scheme, cls: Classification,
         if adj.class_ is not None and adj.class_ not in codes:
             yield (*path, "class"), f"'{adj.class_}' is not a class{suggest(adj.class_, codes)}"
         found: list[Finding] = []
-        compile_into(adj.when, outcome_names(scheme), (*path, "when"), found)
+        compile_into(adj.when, outcome_names(scheme), (*path, "when"), found, scheme, BOOLEAN)
         yield from found
