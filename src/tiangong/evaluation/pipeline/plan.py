@@ -32,7 +32,7 @@ def _special_from_rules_sql(scheme: Scheme, source: str) -> str:
     for g in scheme.groups:
         whens = []
         for item in g.items:
-            for kind, flag in (("missing", "missing"), ("zero_denominator", "zero")):
+            for kind, flag in scores.RULE_FLAGS:
                 rule = scores.rule_for(scheme, item, kind) if item.method != "rank_only" else None
                 if rule is not None and rule.kind == "special_class":
                     whens.append(f"WHEN {flag}_{item.indicator} THEN {literal(rule.special_class)}")

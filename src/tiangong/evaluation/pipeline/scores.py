@@ -194,8 +194,17 @@ def item_means_sql(scheme: Scheme) -> str:
 
 
 def rule_for(scheme: Scheme, item: Item, kind: str) -> Rule | None:
+    """The item's rule of `kind`, else the scheme's default; an undefined value (`invalid`)
+    with neither stated follows the missing-data rule (the check requires `invalid:` where
+    ln, sqrt or pow can give one; otherwise only an overflow can)."""
     rule: Rule | None = getattr(item, kind)
-    return rule or scheme.defaults.get(kind)  # type: ignore[call-overload]
+    rule = rule or scheme.defaults.get(kind)  # type: ignore[call-overload]
+    if rule is None and kind == "invalid":
+        return rule_for(scheme, item, "missing")
+    return rule
+
+
+RULE_FLAGS = (("missing", "missing"), ("zero_denominator", "zero"), ("invalid", "invalid"))
 
 
 def _rule_points(rule: Rule | None, ind: str) -> str:
@@ -205,9 +214,9 @@ def _rule_points(rule: Rule | None, ind: str) -> str:
             "penalty": literal(-float(rule.points or 0))}.get(rule.kind, "NULL")
 
 
-def _scored_item_rules(scheme: Scheme, ind: str) -> dict[str, tuple[Rule | None, Rule | None]]:
-    """(missing rule, zero-denominator rule) of indicator `ind` in each group scoring it."""
-    return {g.id: (rule_for(scheme, item, "missing"), rule_for(scheme, item, "zero_denominator"))
+def _scored_item_rules(scheme: Scheme, ind: str) -> dict[str, tuple[Rule | None, ...]]:
+    """(missing, zero-denominator, invalid) rules of indicator `ind` in each group scoring it."""
+    return {g.id: tuple(rule_for(scheme, item, kind) for kind, _flag in RULE_FLAGS)
             for g in scheme.groups for item in g.items
             if item.indicator == ind and item.method != "rank_only"}
 
@@ -215,8 +224,9 @@ def _scored_item_rules(scheme: Scheme, ind: str) -> dict[str, tuple[Rule | None,
 def _item_points(scheme: Scheme, ind: str) -> str:
     return case_by_group({
         g: f"CASE WHEN missing_{ind} THEN {_rule_points(miss, ind)}"
-           f" WHEN zero_{ind} THEN {_rule_points(zero, ind)} ELSE raw_{ind} END"
-        for g, (miss, zero) in _scored_item_rules(scheme, ind).items()})
+           f" WHEN zero_{ind} THEN {_rule_points(zero, ind)}"
+           f" WHEN invalid_{ind} THEN {_rule_points(bad, ind)} ELSE raw_{ind} END"
+        for g, (miss, zero, bad) in _scored_item_rules(scheme, ind).items()})
 
 
 def imputed_sql(scheme: Scheme, ind: str) -> str:
@@ -229,8 +239,9 @@ def imputed_sql(scheme: Scheme, ind: str) -> str:
     return case_by_group({
         g: f"CASE WHEN missing_{ind} THEN {literal('missing:' + _rule_name(miss))}"
            f" WHEN zero_{ind} THEN {literal('zero_denominator:' + _rule_name(zero))}"
+           f" WHEN invalid_{ind} THEN {literal('invalid:' + _rule_name(bad))}"
            " ELSE NULL END"
-        for g, (miss, zero) in _scored_item_rules(scheme, ind).items()})
+        for g, (miss, zero, bad) in _scored_item_rules(scheme, ind).items()})
 
 
 def _rule_name(rule: Rule | None) -> str:
@@ -248,10 +259,9 @@ def _reweight_factor(group: Group, scheme: Scheme) -> str:
     total = sum(i.weight for i in scored)
     dropped = []
     for i in scored:
-        for kind in ("missing", "zero_denominator"):
+        for kind, flag in RULE_FLAGS:
             rule = rule_for(scheme, i, kind)
             if rule is not None and rule.kind == "reweight":
-                flag = "missing" if kind == "missing" else "zero"
                 dropped.append(f"CASE WHEN {flag}_{i.indicator} THEN {literal(float(i.weight))}"
                                " ELSE 0e0 END")
     if not dropped:

@@ -43,6 +43,11 @@ class CompiledExpression:
     variables: set[str] = field(default_factory=set)  # names referenced (canonical or derived)
     events: set[tuple[str, str | None]] = field(default_factory=set)  # (type, severity)
     denominators: list[str] = field(default_factory=list)  # SQL of each divisor
+    # SQL of what must not be empty for the value to count as present: each variable read
+    # outside coalesce(…), and each outermost coalesce(…) as a whole (see `missing_sql`)
+    required: list[str] = field(default_factory=list)
+    undefined_possible: bool = False  # ln, sqrt or pow: a value may have no result
+    division_in_coalesce: bool = False  # coalesce(a / b, …): refused in indicators
 
     @property
     def has_division(self) -> bool:
@@ -90,10 +95,76 @@ def compile_expression(source: str, names: Mapping[str, str],
             raise ExpressionError(
                 f"{source!r} is {TYPE_WORDS[got]}; {TYPE_WORDS[expect]} is needed here"
                 + ("; a condition compares values, e.g. x > 0" if expect == "boolean" else ""))
+    result.required = _required(tree, names)
     renamed = tree.transform(lambda node: _rename(node, names))
     rewritten = renamed.transform(lambda node: _safe_division(node, result))
-    result.sql = rewritten.sql(dialect="duckdb")
+    result.division_in_coalesce = any(d.find_ancestor(exp.Coalesce) is not None
+                                      for d in tree.find_all(exp.Div))
+    result.undefined_possible = any(isinstance(n, exp.Ln | exp.Sqrt | exp.Pow)
+                                    for n in rewritten.walk())
+    result.sql = rewritten.transform(_defined_or_null).sql(dialect="duckdb")
     return result
+
+
+# The largest finite double: |x| <= it is false for ±inf and for NaN (both engines order NaN
+# above every number), so one comparison tells a finite value.
+FINITE_LIMIT = "1.7976931348623157e308"
+
+
+def finite_sql(sql: str) -> str:
+    """SQL true when `sql` is a finite number (false for ±inf and NaN, NULL for NULL)."""
+    return f"ABS({sql}) <= {FINITE_LIMIT}"
+
+
+# Indicator values are summed exactly as DECIMAL(38, 18) (`sql.exact_mean`), which holds 20
+# digits before the point: a value of 10^20 or more cannot be summed, so it is invalid.
+VALUE_LIMIT = "1e20"
+
+
+def in_range_sql(sql: str) -> str:
+    """SQL true when `sql` is a usable indicator value: |x| < 10^20 (false for ±inf, NaN)."""
+    return f"ABS({sql}) < {VALUE_LIMIT}"
+
+
+def _defined_or_null(node: exp.Expr) -> exp.Expr:
+    """ln, sqrt and pow outside their domain or range give NULL on every engine.
+
+    DuckDB gives ln(0) = -inf, ln(-1) = NaN, sqrt(-1) = NaN; Spark gives NULL for the first two
+    and NaN for the third, and both give inf for an overflowing pow. A condition over such a
+    value would then differ between engines (NaN counts as the largest number, NULL as false),
+    and an infinite value cannot be summed exactly (`exact_mean` casts to DECIMAL). So the
+    argument is checked (ln: > 0, sqrt: ≥ 0) and pow's result must be finite; an indicator
+    whose value is NULL this way is "undefined" and gets the item's `undefined:` rule.
+    """
+    if isinstance(node, exp.Ln | exp.Sqrt):
+        arg = node.this
+        ok = exp.GT if isinstance(node, exp.Ln) else exp.GTE
+        guarded = exp.Case(ifs=[exp.If(this=ok(this=arg.copy(), expression=exp.Literal.number(0)),
+                                       true=arg.copy())])
+        return type(node)(this=guarded)
+    if isinstance(node, exp.Pow):
+        text = node.sql(dialect="duckdb")
+        return sqlglot.parse_one(f"CASE WHEN {finite_sql(text)} THEN {text} END", read="duckdb")
+    return node
+
+
+def _required(tree: exp.Expr, names: Mapping[str, str]) -> list[str]:
+    """Columns read outside coalesce(…), and each outermost coalesce(…), as SQL, sorted.
+
+    `coalesce(rd_expense, 0) / revenue` is missing only when revenue is; `coalesce(a, b)` only
+    when both are (the coalesce as a whole is empty). Event counts are never empty.
+    """
+    found: set[str] = set()
+    for node in tree.walk():
+        if node.find_ancestor(exp.Coalesce) is not None:
+            continue
+        if isinstance(node, exp.Coalesce):
+            renamed = node.copy().transform(lambda n: _rename(n, names))
+            found.add(renamed.transform(_defined_or_null).sql(dialect="duckdb"))
+        elif isinstance(node, exp.Column) and (node.table or "").lower() != "events":
+            key = f"{node.table}.{node.name}" if node.table else node.name
+            found.add(names[key])
+    return sorted(found)
 
 
 def _check(tree: exp.Expr, names: Mapping[str, str], out: CompiledExpression,
@@ -193,8 +264,8 @@ def zero_denominator_sql(compiled: CompiledExpression) -> str:
 
 
 def missing_sql(compiled: CompiledExpression, names: Mapping[str, str]) -> str:
-    """SQL that is true when a variable the expression reads is NULL."""
-    cols = sorted(names[v] for v in compiled.variables)
-    if not cols:
+    """SQL that is true when the expression lacks data: a variable it reads outside
+    coalesce(…) is NULL, or a coalesce(…) has no non-NULL argument (see `_required`)."""
+    if not compiled.required:
         return "FALSE"
-    return "(" + " OR ".join(f"{c} IS NULL" for c in cols) + ")"
+    return "(" + " OR ".join(f"{c} IS NULL" for c in compiled.required) + ")"

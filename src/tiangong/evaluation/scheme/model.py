@@ -114,6 +114,7 @@ class Item(Strict):
     floor: Number | None = None  # minimum points; must be stated for negative-capable inputs
     missing: Rule | None = None
     zero_denominator: Rule | None = None
+    invalid: Rule | None = None  # a value ln/sqrt/pow cannot give, or beyond double range
 
     @field_validator("benchmark", mode="before")
     @classmethod
@@ -212,7 +213,8 @@ class Scheme(Strict):
     groups: tuple[Group, ...] = Field(min_length=1)
     special_classes: tuple[SpecialClass, ...] = ()
     classification: Classification
-    defaults: dict[Literal["missing", "zero_denominator"], Rule] = Field(default_factory=dict)
+    defaults: dict[Literal["missing", "zero_denominator", "invalid"], Rule] = Field(
+        default_factory=dict)
 
     def class_codes(self) -> list[str]:
         return [c.code for c in self.classification.classes]

@@ -60,7 +60,12 @@ def _check_indicators(scheme: Scheme,
                           "variable name; choose another id (e.g. tax_per_mu)"))
         c = compile_into(ind.expr, base_names(), ("indicators", ind_id, "expr"), found,
                          scheme, NUMBER)
-        if c is not None:
+        if c is not None and c.division_in_coalesce:
+            found.append((("indicators", ind_id, "expr"), (
+                f"{ind.expr!r}: a division inside coalesce(…) would hide a zero denominator, "
+                "which the item's 'zero_denominator:' rule decides; divide outside coalesce, "
+                "e.g. coalesce(rd_expense, 0) / revenue")))
+        elif c is not None:
             compiled[ind_id] = c
     yield from found
 
@@ -92,14 +97,16 @@ def _all_rules(scheme: Scheme) -> Iterator[Rule]:
     yield from scheme.defaults.values()
     for group in scheme.groups:
         for item in group.items:
-            yield from (r for r in (item.missing, item.zero_denominator) if r is not None)
+            yield from (r for r in (item.missing, item.zero_denominator, item.invalid)
+                        if r is not None)
 
 
 def _rule_problems(scheme: Scheme, item: Item, kind: str, path: Path,
                    detail: str = "") -> Iterator[Finding]:
     own = getattr(item, kind)
     rule = own or scheme.defaults.get(kind)  # type: ignore[call-overload]
-    label = {"missing": "missing data", "zero_denominator": "a zero denominator"}[kind]
+    label = {"missing": "missing data", "zero_denominator": "a zero denominator",
+             "invalid": "a value with no result"}[kind]
     if rule is None:
         yield (*path, kind), (
             f"item '{item.indicator}' does not say what happens on {label}{detail}: state "
@@ -139,6 +146,9 @@ def _check_item(scheme: Scheme, item: Item, path: Path,
     if expr is not None and expr.has_division:
         detail = f" (when {' or '.join(expr.denominators)} is 0)"
         yield from _rule_problems(scheme, item, "zero_denominator", path, detail)
+    if expr is not None and expr.undefined_possible:
+        detail = " (ln of a value ≤ 0, sqrt of a negative value, pow beyond the double range)"
+        yield from _rule_problems(scheme, item, "invalid", path, detail)
     negative = sorted(expr.variables & canonical.NEGATIVE_VARIABLES) if expr else []
     if negative and method in SCORED_METHODS and "floor" not in item.model_fields_set:
         yield (*path, "floor"), (
