@@ -42,6 +42,22 @@ def names_with_indicators(scheme: Scheme) -> dict[str, str]:
     return names
 
 
+def scored_indicators(scheme: Scheme) -> list[str]:
+    """Indicator ids some group scores (not rank_only): they have item points."""
+    return list(dict.fromkeys(i.indicator for g in scheme.groups for i in g.items
+                              if i.method != "rank_only"))
+
+
+def measure_names(scheme: Scheme) -> dict[str, str]:
+    """Identifiers a ranking measure (`rank_by`, a stage's `by`) may read: variables, indicator
+    values, `points.<indicator>` (the item's points, after its missing-data rule; empty in a
+    group that does not score it) and `total` (the score)."""
+    names = names_with_indicators(scheme)
+    names.update({f"points.{i}": f"points_{i}" for i in scored_indicators(scheme)})
+    names["total"] = "score"
+    return names
+
+
 def outcome_names(scheme: Scheme) -> dict[str, str]:
     """Identifiers an adjustment may read: everything plus the firm's own result so far."""
     names = names_with_indicators(scheme)
