@@ -64,10 +64,11 @@ def _order(cls: Classification, scheme: Scheme) -> str:
     return ", ".join([*parts, "uscc ASC"])
 
 
-def _partition_column(part: str) -> str:
+def _partition_column(scheme: Scheme, part: str) -> str:
     if part == "group":
         return "group_id"
-    if part in canonical.TEXT_VARIABLES:
+    declared = scheme.variables.get(part)
+    if part in canonical.TEXT_VARIABLES or (declared is not None and declared.type == "text"):
         return part
     return f"CAST({part} AS VARCHAR)"  # a yes/no flag: 'true' / 'false' on both engines
 
@@ -75,7 +76,7 @@ def _partition_column(part: str) -> str:
 def ranked_sql(scheme: Scheme) -> str:
     cls = scheme.classification
     key = measure_sql(scheme, cls.rank_by)
-    part_cols = [_partition_column(p) for p in cls.partition_by]
+    part_cols = [_partition_column(scheme, p) for p in cls.partition_by]
     partition = "CONCAT_WS('|', " + ", ".join(f"COALESCE({c}, '')" for c in part_cols) + ")"
     counted = [s.code for s in scheme.special_classes if s.in_denominator]
     in_denominator = ELIGIBLE

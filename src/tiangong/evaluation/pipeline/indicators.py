@@ -21,7 +21,7 @@ from tiangong.evaluation.scheme.validate import base_names
 
 
 def indicators_sql(scheme: Scheme, source: str = "population") -> str:
-    names = base_names()
+    names = base_names(scheme)
     cols = []
     for ind_id, ind in scheme.indicators.items():
         c = compile_expression(ind.expr, names)

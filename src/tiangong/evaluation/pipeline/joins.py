@@ -58,7 +58,7 @@ def _expressions(scheme: Scheme, stage: str) -> list[str]:
 
 def read_by(scheme: Scheme, *stages: str) -> Counts:
     """The counts the expressions of `stages` (all three when none are named) read."""
-    names = base_names()
+    names = base_names(scheme)
     names.update({i: f"value_{i}" for i in scheme.indicators})
     names.update(OUTCOME_NAMES)
     events: set[Event] = set()

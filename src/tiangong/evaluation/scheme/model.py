@@ -28,7 +28,20 @@ __all__ = [
     "Adjustment", "Benchmark", "Bound", "ClassCode", "ClassDef", "Classification", "Group",
     "Identifier", "Indicator", "Item", "Number", "Percent", "PointsItem", "Range", "Rule",
     "Scheme", "Selector", "SpecialClass", "Step", "Strict", "TieBreak", "TotalBounds", "TwoStage",
+    "Variable",
 ]
+
+SQL_TYPES = {"number": "DOUBLE", "text": "VARCHAR", "boolean": "BOOLEAN", "date": "DATE"}
+
+
+class Variable(Strict):
+    """A column of the enterprise table the canonical format lacks (COD, 工业总产值, a flag),
+    declared by the scheme that reads it."""
+
+    label: str
+    type: Literal["number", "text", "boolean", "date"]
+    unit: str = ""
+    can_be_negative: bool = False  # a scored item reading it must state a floor
 
 
 class Indicator(Strict):
@@ -209,6 +222,7 @@ class Scheme(Strict):
     data_year: int | None = None
     description: str = ""
     assumptions: tuple[str, ...] = ()  # rules we chose where the published text is silent
+    variables: dict[Identifier, Variable] = Field(default_factory=dict)
     indicators: dict[Identifier, Indicator]
     groups: tuple[Group, ...] = Field(min_length=1)
     special_classes: tuple[SpecialClass, ...] = ()

@@ -25,10 +25,13 @@ OUTCOME_NAMES = {"score": "score", "rank": "rank_pos", "percentile": "percentile
                  "partition_size": "partition_size"}
 
 
-def base_names() -> dict[str, str]:
-    """Identifiers usable before indicators exist: canonical and derived variables."""
+def base_names(scheme: Scheme | None = None) -> dict[str, str]:
+    """Identifiers usable before indicators exist: canonical and derived variables, and the
+    variables `scheme` declares (columns of the enterprise table it reads)."""
     names = {c.name: c.name for c in canonical.ENTERPRISE_COLUMNS}
     names.update({d: d for d in canonical.DERIVED_VARIABLES})
+    if scheme is not None:
+        names.update({v: v for v in scheme.variables if v not in names})
     return names
 
 
@@ -37,7 +40,7 @@ def indicator_column(indicator_id: str) -> str:
 
 
 def names_with_indicators(scheme: Scheme) -> dict[str, str]:
-    names = base_names()
+    names = base_names(scheme)
     names.update({i: indicator_column(i) for i in scheme.indicators})
     return names
 
@@ -69,9 +72,12 @@ def name_types(scheme: Scheme, names: Mapping[str, str]) -> dict[str, str]:
     """The type of every identifier in `names` (see `expr_types`): canonical text and date
     columns by the canonical tables, everything else (amounts, counts, indicator values, item
     points, outcomes) a number."""
-    types = {}
+    types: dict[str, str] = {}
     for name in names:
-        if name in canonical.TEXT_VARIABLES:
+        if name in scheme.variables and name not in canonical.NUMERIC_VARIABLES | \
+                canonical.TEXT_VARIABLES | canonical.DATE_VARIABLES:
+            types[name] = scheme.variables[name].type
+        elif name in canonical.TEXT_VARIABLES:
             types[name] = TEXT
         elif name in canonical.DATE_VARIABLES:
             types[name] = DATE

@@ -37,7 +37,8 @@ _RULE_CHOICES = "group_mean, zero, reweight, {penalty: N} or {special_class: COD
 def check_scheme(scheme: Scheme) -> list[Finding]:
     """Every problem of a shape-valid scheme, in file order of the checks; empty when clean."""
     compiled: dict[str, CompiledExpression] = {}
-    found = list(_check_indicators(scheme, compiled))
+    found = list(_check_variables(scheme))
+    found += _check_indicators(scheme, compiled)
     found += _check_specials(scheme)
     seen_groups: set[str] = set()
     for gi, group in enumerate(scheme.groups):
@@ -50,15 +51,27 @@ def check_scheme(scheme: Scheme) -> list[Finding]:
     return found
 
 
+def _check_variables(scheme: Scheme) -> Iterator[Finding]:
+    taken = set(base_names()) | set(OUTCOME_NAMES) | {"total", "group", "events", "points"}
+    for name in scheme.variables:
+        if name in taken:
+            yield ("variables", name), (f"variable '{name}' is already a variable or outcome "
+                                        "of the format; declare only columns it lacks")
+        elif name in scheme.indicators:
+            yield ("variables", name), f"'{name}' is both a variable and an indicator id"
+        elif name.startswith("ev_"):
+            yield ("variables", name), "variable ids may not start with 'ev_' (event counts)"
+
+
 def _check_indicators(scheme: Scheme,
                       compiled: dict[str, CompiledExpression]) -> Iterator[Finding]:
     found: list[Finding] = []
-    reserved = set(base_names()) | set(OUTCOME_NAMES) | {"total"}
+    reserved = set(base_names(scheme)) | set(OUTCOME_NAMES) | {"total"}
     for ind_id, ind in scheme.indicators.items():
         if ind_id in reserved:
             found.append((("indicators", ind_id), f"indicator id '{ind_id}' is already a "
                           "variable name; choose another id (e.g. tax_per_mu)"))
-        c = compile_into(ind.expr, base_names(), ("indicators", ind_id, "expr"), found,
+        c = compile_into(ind.expr, base_names(scheme), ("indicators", ind_id, "expr"), found,
                          scheme, NUMBER)
         if c is not None and c.division_in_coalesce:
             found.append((("indicators", ind_id, "expr"), (
@@ -86,7 +99,8 @@ def _check_specials(scheme: Scheme) -> Iterator[Finding]:
                                           f"code{suggest(special.managed_as, codes)}")
         if special.when is not None:
             found: list[Finding] = []
-            compile_into(special.when, base_names(), (*path, "when"), found, scheme, BOOLEAN)
+            compile_into(special.when, base_names(scheme), (*path, "when"), found, scheme,
+                         BOOLEAN)
             yield from found
         elif special.code not in ruled:
             yield (*path, "when"), (f"special class '{special.code}' has no 'when:' trigger and "
@@ -149,7 +163,9 @@ def _check_item(scheme: Scheme, item: Item, path: Path,
     if expr is not None and expr.undefined_possible:
         detail = " (ln of a value ≤ 0, sqrt of a negative value, pow beyond the double range)"
         yield from _rule_problems(scheme, item, "invalid", path, detail)
-    negative = sorted(expr.variables & canonical.NEGATIVE_VARIABLES) if expr else []
+    negative_names = canonical.NEGATIVE_VARIABLES | {
+        v for v, d in scheme.variables.items() if d.can_be_negative}
+    negative = sorted(expr.variables & negative_names) if expr else []
     if negative and method in SCORED_METHODS and "floor" not in item.model_fields_set:
         yield (*path, "floor"), (
             f"item '{name}' reads {', '.join(negative)}, which can be negative (net refunds, "
@@ -160,7 +176,7 @@ def _check_group(scheme: Scheme, group: Group, path: Path,
                  compiled: Mapping[str, CompiledExpression]) -> Iterator[Finding]:
     found: list[Finding] = []
     if group.select.where:
-        compile_into(group.select.where, base_names(), (*path, "select", "where"), found,
+        compile_into(group.select.where, base_names(scheme), (*path, "select", "where"), found,
                      scheme, BOOLEAN)
     seen: set[str] = set()
     for ii, item in enumerate(group.items):

@@ -53,7 +53,7 @@ def check_classification(scheme: Scheme) -> list[Finding]:
 
 
 def _partitions(scheme: Scheme, cls: Classification) -> Iterator[Finding]:
-    names = base_names()
+    names = base_names(scheme)
     types = name_types(scheme, names)
     for pi, part in enumerate(cls.partition_by):
         if part == "group":
