@@ -19,6 +19,13 @@ import sqlglot
 from sqlglot import exp
 
 from tiangong.evaluation.scheme.expr_types import TYPE_WORDS, ExpressionTypeError, expression_type
+from tiangong.evaluation.scheme.tenant_calls import (
+    TENANT_FUNCTIONS,
+    TenantFilter,
+    inside_tenant_call,
+    is_tenant_call,
+    tenant_names,
+)
 
 _ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
     exp.Column, exp.Identifier, exp.Literal, exp.Null, exp.Boolean, exp.Paren,
@@ -29,7 +36,8 @@ _ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
     exp.Anonymous,
 )
 _EVENT_FUNCTION = "event_count"
-ALLOWED_FUNCTIONS = ("least", "greatest", "coalesce", "abs", "ln", "sqrt", "pow", _EVENT_FUNCTION)
+ALLOWED_FUNCTIONS = ("least", "greatest", "coalesce", "abs", "ln", "sqrt", "pow", _EVENT_FUNCTION,
+                     *TENANT_FUNCTIONS)
 
 
 class ExpressionError(ValueError):
@@ -48,6 +56,7 @@ class CompiledExpression:
     required: list[str] = field(default_factory=list)
     undefined_possible: bool = False  # ln, sqrt or pow: a value may have no result
     division_in_coalesce: bool = False  # coalesce(a / b, …): refused in indicators
+    tenant_filters: set[TenantFilter] = field(default_factory=set)  # tenant_count(cond), …
 
     @property
     def has_division(self) -> bool:
@@ -91,6 +100,9 @@ def compile_expression(source: str, names: Mapping[str, str],
             got = expression_type(tree, types, source)
         except ExpressionTypeError as err:
             raise ExpressionError(str(err)) from None
+        for call in tree.find_all(exp.Anonymous):
+            if is_tenant_call(call):
+                _want_condition(call, types, source)
         if expect is not None and got not in (expect, "null"):
             raise ExpressionError(
                 f"{source!r} is {TYPE_WORDS[got]}; {TYPE_WORDS[expect]} is needed here"
@@ -134,7 +146,7 @@ def _defined_or_null(node: exp.Expr) -> exp.Expr:
     value would then differ between engines (NaN counts as the largest number, NULL as false),
     and an infinite value cannot be summed exactly (`exact_mean` casts to DECIMAL). So the
     argument is checked (ln: > 0, sqrt: ≥ 0) and pow's result must be finite; an indicator
-    whose value is NULL this way is "undefined" and gets the item's `undefined:` rule.
+    whose value is NULL this way is "invalid" and gets the item's `invalid:` rule.
     """
     if isinstance(node, exp.Ln | exp.Sqrt):
         arg = node.this
@@ -156,7 +168,7 @@ def _required(tree: exp.Expr, names: Mapping[str, str]) -> list[str]:
     """
     found: set[str] = set()
     for node in tree.walk():
-        if node.find_ancestor(exp.Coalesce) is not None:
+        if node.find_ancestor(exp.Coalesce) is not None or inside_tenant_call(node):
             continue
         if isinstance(node, exp.Coalesce):
             renamed = node.copy().transform(lambda n: _rename(n, names))
@@ -170,6 +182,8 @@ def _required(tree: exp.Expr, names: Mapping[str, str]) -> list[str]:
 def _check(tree: exp.Expr, names: Mapping[str, str], out: CompiledExpression,
            source: str) -> None:
     for node in tree.walk():
+        if inside_tenant_call(node):
+            continue  # checked against the tenant's names by _check_tenant_call
         if isinstance(node, exp.Func) and not isinstance(node, _ALLOWED_NODES):
             raise ExpressionError(
                 f"{source!r}: function {node.sql_name().lower()}() is not allowed; allowed "
@@ -185,10 +199,40 @@ def _check(tree: exp.Expr, names: Mapping[str, str], out: CompiledExpression,
                 not math.isfinite(float(node.this)):
             raise ExpressionError(f"{source!r}: the number {node.this} is beyond the range of "
                                   "a double (about 1.8e308)")
-        if isinstance(node, exp.Anonymous):
+        if is_tenant_call(node):
+            _check_tenant_call(node, names, source, out)  # type: ignore[arg-type]
+        elif isinstance(node, exp.Anonymous):
             _check_event_call(node, source, out)
         elif isinstance(node, exp.Column):
             _check_column(node, names, source, out)
+
+
+def _check_tenant_call(node: exp.Anonymous, names: Mapping[str, str], source: str,
+                       out: CompiledExpression) -> None:
+    kind = str(node.this).lower()
+    if len(node.expressions) != 1:
+        raise ExpressionError(f"{source!r}: {kind}(…) takes one condition on the tenant, e.g. "
+                              f"{kind}(size_class = 'below'); without a condition write {kind}")
+    condition = node.expressions[0]
+    try:
+        inner = compile_expression(condition.sql(dialect="duckdb"), tenant_names(names))
+    except ExpressionError as err:
+        raise ExpressionError(f"{source!r}: in {kind}(…), which reads the tenant's own row: "
+                              f"{err}") from None
+    if inner.events or inner.tenant_filters:
+        raise ExpressionError(f"{source!r}: a condition in {kind}(…) reads the tenant's "
+                              "variables only (no events, no nested tenant counts)")
+    out.tenant_filters.add(TenantFilter(kind, inner.sql, tuple(sorted(inner.variables))))
+
+
+def _want_condition(call: exp.Anonymous, types: Mapping[str, str], source: str) -> None:
+    try:
+        got = expression_type(call.expressions[0], types, source)
+    except ExpressionTypeError as err:
+        raise ExpressionError(str(err)) from None
+    if got not in ("boolean", "null"):
+        raise ExpressionError(f"{source!r}: {call.this}(…) takes a condition on the tenant, "
+                              f"not {TYPE_WORDS[got]}")
 
 
 def _check_event_call(node: exp.Anonymous, source: str, out: CompiledExpression) -> None:
@@ -240,6 +284,11 @@ def _rename(node: exp.Expr, names: Mapping[str, str]) -> exp.Expr:
         if node.table:
             return exp.column(names[f"{node.table}.{node.name}"])
         return exp.column(names[node.name])
+    if is_tenant_call(node):
+        inner = compile_expression(node.expressions[0].sql(dialect="duckdb"),
+                                   tenant_names(names))
+        kind = str(node.this).lower()
+        return exp.column(TenantFilter(kind, inner.sql, ()).column)
     if isinstance(node, exp.Anonymous):
         args = [a.this for a in node.expressions]
         return exp.column(event_column(args[0], args[1] if len(args) > 1 else None))
