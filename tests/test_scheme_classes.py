@@ -46,7 +46,8 @@ TAX_ITEM = "      - {indicator: tax_per_mu, method: ratio, weight: 100, benchmar
 
 STAGES = scheme(
     "  - id: g\n    label: 工业企业\n    select: {}\n    items:\n" + TAX_ITEM
-    + "      - {indicator: rev, method: rank_only}\n      - {indicator: energy, method: rank_only}\n",
+    + "      - {indicator: rev, method: rank_only}\n"
+    + "      - {indicator: energy, method: rank_only}\n",
     CLASSES4 + """\
   method: two_stage
   stages:
@@ -147,7 +148,7 @@ def test_item_points_rank_the_firms_per_group() -> None:
 
 
 def test_a_measure_must_be_a_number_over_known_names() -> None:
-    with pytest.raises(SchemeError, match="unknown name 'points.rd'"):
+    with pytest.raises(SchemeError, match=r"unknown name 'points\.rd'"):
         scheme("  - id: g\n    label: 组\n    select: {}\n    items:\n" + TAX_ITEM,
                "  classes: [{code: A, label: A}, {code: B, label: B}]\n"
                "  rank_by: points.rd\n  method: quota\n  quotas: {A: 50, B: 100}\n"

@@ -52,7 +52,8 @@ def test_only_tenants_matching_the_condition_count() -> None:
     res = {r["uscc"]: r for r in evaluate(scheme(), tables(rows, tenancies=leases),
                                           2022).results.to_pylist()}
     # L1 lets to T1 (规下), T2 (规上) and T3 (no row in 2022: no attributes, not counted by
-    # a condition): 1 规下 tenant → 5 points; 3 tenants → 3 points; score 100 · (100/10) / 1 − 8 = 992
+    # a condition): 1 规下 tenant → 5 points; 3 tenants → 3 points;
+    # score 100 · (100/10) / 1 − 8 = 992
     assert res["L1"]["points_below_tenants"] == 5.0 and res["L1"]["points_all_tenants"] == 3.0
     assert res["L1"]["score"] == pytest.approx(992.0)
     assert res["L1"]["value_below_leased"] == 2.0  # only T1's 2 亩
