@@ -174,3 +174,15 @@ def test_conditions_over_undefined_values_are_false() -> None:
                   {"uscc": "F3", "eval_tax": 1.0}])
     assert res["F1"]["class"] == "T"  # ln 10 ≈ 2.3 > 1
     assert res["F2"]["special_class"] is None and res["F3"]["special_class"] is None
+
+
+def test_a_bonus_beyond_the_value_range_counts_as_empty() -> None:
+    s = scheme("  tax: {label: 税收, expr: eval_tax}\n",
+               "      - {indicator: tax, method: ratio, weight: 10, benchmark: 1, floor: 0,\n"
+               "         missing: zero}\n"
+               "    bonus: [{id: huge, label: 加分, expr: 'eval_tax * 1e300 * 1e300',"
+               " per_unit: 1}]\n")
+    res = run(s, [{"uscc": "F1", "eval_tax": 2.0}])
+    # 2e600 overflows to +inf: the bonus value is empty and scores 0; total 10 · 2 / 1 = 20
+    assert res["F1"]["value_huge"] is None and res["F1"]["points_huge"] == 0.0
+    assert res["F1"]["score"] == 20.0

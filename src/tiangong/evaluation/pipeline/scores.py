@@ -9,7 +9,7 @@ aggregate when no item reads the year's own statistics (`reads_own_year_stats`).
 from __future__ import annotations
 
 from tiangong.evaluation.pipeline.sql import case_by_group, exact_mean, literal
-from tiangong.evaluation.scheme.expressions import compile_expression
+from tiangong.evaluation.scheme.expressions import compile_expression, in_range_sql
 from tiangong.evaluation.scheme.model import Group, Item, PointsItem, Rule, Scheme, Step
 from tiangong.evaluation.scheme.validate import names_with_indicators
 
@@ -271,7 +271,9 @@ def _reweight_factor(group: Group, scheme: Scheme) -> str:
 
 
 def _points_item_sql(p: PointsItem, names: dict[str, str]) -> tuple[str, str]:
-    value = f"CAST({compile_expression(p.expr, names).sql} AS DOUBLE)"
+    # a value of magnitude 10^20 or more (an overflow, ±inf) counts as empty, like NULL: 0 points
+    raw = f"CAST({compile_expression(p.expr, names).sql} AS DOUBLE)"
+    value = f"CASE WHEN {in_range_sql(raw)} THEN {raw} END"
     pts = (f"{literal(float(p.per_unit))} * COALESCE({value}, 0)" if p.per_unit is not None
            else _steps_sql(f"COALESCE({value}, 0)", p.steps))
     return value, _clamp(pts, 0.0, p.cap)

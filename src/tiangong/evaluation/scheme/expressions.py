@@ -148,14 +148,17 @@ def _defined_or_null(node: exp.Expr) -> exp.Expr:
     argument is checked (ln: > 0, sqrt: ≥ 0) and pow's result must be finite; an indicator
     whose value is NULL this way is "invalid" and gets the item's `invalid:` rule.
     """
+    # a replaced node's children are not visited by `transform`: guard them here first
     if isinstance(node, exp.Ln | exp.Sqrt):
-        arg = node.this
+        arg = node.this.transform(_defined_or_null)
         ok = exp.GT if isinstance(node, exp.Ln) else exp.GTE
         guarded = exp.Case(ifs=[exp.If(this=ok(this=arg.copy(), expression=exp.Literal.number(0)),
                                        true=arg.copy())])
         return type(node)(this=guarded)
     if isinstance(node, exp.Pow):
-        text = node.sql(dialect="duckdb")
+        inner = exp.Pow(this=node.this.transform(_defined_or_null),
+                        expression=node.expression.transform(_defined_or_null))
+        text = inner.sql(dialect="duckdb")
         return sqlglot.parse_one(f"CASE WHEN {finite_sql(text)} THEN {text} END", read="duckdb")
     return node
 
