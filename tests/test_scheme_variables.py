@@ -27,7 +27,8 @@ variables:
 """
 
 
-def scheme(variables: str = VARIABLES, extra: str = "") -> LoadedScheme:
+def scheme(variables: str = VARIABLES, extra: str = "",
+           partition: str = "[group, industry_group]") -> LoadedScheme:
     text = ("id: declared\nname: 声明变量\n" + variables + """\
 indicators:
   va_per_cod: {label: 单位COD排放增加值, expr: value_added / cod, unit: 万元/吨}
@@ -44,13 +45,13 @@ groups:
       - {indicator: output_share, method: ratio, weight: 10, benchmark: 0.5}
 classification:
   classes: [{code: A, label: A}, {code: B, label: B}]
-  partition_by: [group, industry_group]
+  partition_by: PARTITION
   method: quota
   quotas: {A: 50, B: 100}
   rounding: floor
   ties: tiebreak
   tiebreak: [{by: eval_tax, order: desc}]
-""" + extra)
+""" + extra).replace("PARTITION", partition)
     return parse_scheme(text, "declared.yaml")
 
 
@@ -117,6 +118,16 @@ def test_a_declared_column_absent_from_the_data_is_named(tmp_path: Path) -> None
 def test_an_undeclared_pollutant_is_unknown() -> None:
     with pytest.raises(SchemeError, match="unknown variable 'cod'"):
         scheme(variables="")
+
+
+def test_a_flag_partitions_the_ranking() -> None:
+    ev = evaluate(scheme(partition="[new_land]",
+                         variables=VARIABLES.replace("when: new_land", "when: 'false'")),
+                  with_columns(), 2022)
+    res = {r["uscc"]: r for r in ev.results.to_pylist()}
+    # F5 is in T (its flag), the others have new_land false: one partition of 4 firms
+    assert {res[f]["partition"] for f in ("F1", "F2", "F3", "F4")} == {"false"}
+    assert res["F1"]["partition_size"] == 4
 
 
 def test_declarations_are_checked() -> None:
