@@ -186,3 +186,31 @@ def test_a_bonus_beyond_the_value_range_counts_as_empty() -> None:
     # 2e600 overflows to +inf: the bonus value is empty and scores 0; total 10 · 2 / 1 = 20
     assert res["F1"]["value_huge"] is None and res["F1"]["points_huge"] == 0.0
     assert res["F1"]["score"] == 20.0
+
+
+# --- 15.8: outliers before min–max scaling ---------------------------------------------------
+
+
+def test_clip_trims_outliers_before_min_max() -> None:
+    s = scheme("  tax_per_mu: {label: 亩均税收, expr: eval_tax / land_area}\n",
+               "      - {indicator: tax_per_mu, method: minmax, weight: 100, low: 0, high: 100,\n"
+               "         floor: 0, missing: zero, zero_denominator: zero,\n"
+               "         clip: {low_percent: 25, high_percent: 90}}\n")
+    taxes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 100]
+    rows = [{"uscc": f"F{t:03d}", "eval_tax": float(t), "land_area": 1.0} for t in taxes]
+    ev = evaluate(s, tables([{"size_class": "above", **r} for r in rows]), 2022)
+    res = {r["uscc"]: r for r in ev.results.to_pylist()}
+    # 10 values; positions ⌈10 · 25 / 100⌉ = 3 and ⌈10 · 90 / 100⌉ = 9: range [3, 9]
+    # (unclipped it would be [1, 100] and 5 would score 100 · 4 / 99 ≈ 4.04)
+    assert res["F005"]["points_tax_per_mu"] == pytest.approx(100 * (5 - 3) / (9 - 3))
+    assert res["F001"]["points_tax_per_mu"] == 0.0 and res["F002"]["points_tax_per_mu"] == 0.0
+    assert res["F100"]["points_tax_per_mu"] == 100.0 and res["F009"]["points_tax_per_mu"] == 100.0
+    bm = ev.benchmarks.to_pylist()[0]
+    assert (bm["group_min"], bm["group_max"]) == (3.0, 9.0)
+
+
+def test_clip_is_for_min_max_items() -> None:
+    with pytest.raises(SchemeError, match="'clip' is only for method 'minmax'"):
+        scheme("  tax: {label: 税收, expr: eval_tax}\n",
+               "      - {indicator: tax, method: ratio, weight: 10, benchmark: 1, floor: 0,\n"
+               "         missing: zero, clip: {low_percent: 5, high_percent: 95}}\n")

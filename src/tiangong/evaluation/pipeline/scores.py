@@ -8,6 +8,7 @@ aggregate when no item reads the year's own statistics (`reads_own_year_stats`).
 
 from __future__ import annotations
 
+from tiangong.evaluation.pipeline import clipping
 from tiangong.evaluation.pipeline.sql import case_by_group, exact_mean, literal
 from tiangong.evaluation.scheme.expressions import compile_expression, in_range_sql
 from tiangong.evaluation.scheme.model import Group, Item, PointsItem, Rule, Scheme, Step
@@ -94,10 +95,12 @@ def _prior_join(scheme: Scheme, key: str) -> str:
 def benchmarks_sql(scheme: Scheme, with_prior: bool) -> str:
     cols = []
     for ind in scored_items(scheme):
-        cols += [_benchmark_column(scheme, ind), f"gs.min_{ind} AS min_{ind}",
-                 f"gs.max_{ind} AS max_{ind}", f"gs.n_{ind} AS n_{ind}"]
+        low, high = clipping.range_columns(scheme, ind)
+        cols += [_benchmark_column(scheme, ind), f"{low} AS min_{ind}",
+                 f"{high} AS max_{ind}", f"gs.n_{ind} AS n_{ind}"]
     prior = _prior_join(scheme, "gs.group_id") if with_prior else ""
-    return f"SELECT {_with('gs.group_id', cols)} FROM {_every_group_stats(scheme)} gs{prior}"
+    return (f"SELECT {_with('gs.group_id', cols)} FROM {_every_group_stats(scheme)} gs{prior}"
+            + clipping.clip_joins(scheme))
 
 
 def benchmark_values_sql(scheme: Scheme, with_prior: bool) -> str:
@@ -156,6 +159,8 @@ def _raw_points(item: Item) -> str:
         sql = (f"CASE WHEN {b} > 0 AND {v} IS NOT NULL THEN CASE WHEN {v} >= 2 * {b} THEN 0e0"
                f" ELSE {w} * (2 - {v} / {b}) END END")
     elif item.method == "minmax":
+        if item.clip is not None:  # a value beyond the clip bounds counts as the bound
+            v = f"LEAST(GREATEST({v}, min_{ind}), max_{ind})"
         low, high = literal(float(item.low)), literal(float(item.high))
         sql = (f"CASE WHEN max_{ind} > min_{ind} THEN {w} * ({low} + ({high} - {low}) * "
                f"({v} - min_{ind}) / (max_{ind} - min_{ind})) / 100 ELSE {w} * {high} / 100 END")

@@ -25,7 +25,7 @@ from tiangong.evaluation.scheme.classification import (
 from tiangong.evaluation.scheme.types import ClassCode, Identifier, Number, Percent, Strict
 
 __all__ = [
-    "Adjustment", "Benchmark", "Bound", "ClassCode", "ClassDef", "Classification", "Group",
+    "Adjustment", "Benchmark", "Bound", "ClassCode", "ClassDef", "Classification", "Clip", "Group",
     "Identifier", "Indicator", "Item", "Number", "Percent", "PointsItem", "Range", "Rule",
     "Scheme", "Selector", "SpecialClass", "Step", "Strict", "TieBreak", "TotalBounds", "TwoStage",
     "Variable",
@@ -113,6 +113,20 @@ def _distinct_steps(steps: tuple[Step, ...]) -> tuple[Step, ...]:
     return steps
 
 
+class Clip(Strict):
+    """Outliers before min–max scaling: the range between two ranked positions (percent)."""
+
+    low_percent: Percent
+    high_percent: Percent
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Clip:
+        if self.low_percent >= self.high_percent:
+            raise ValueError(f"clip 'low_percent' ({self.low_percent:g}) must be below "
+                             f"'high_percent' ({self.high_percent:g})")
+        return self
+
+
 class Item(Strict):
     """One scored indicator of a group."""
 
@@ -122,6 +136,7 @@ class Item(Strict):
     benchmark: Benchmark | None = None
     low: Percent = 20.0  # minmax: score at the group minimum, in percent of weight
     high: Percent = 100.0  # minmax: score at the group maximum
+    clip: Clip | None = None  # minmax: outliers count as the values at two ranked positions
     steps: tuple[Step, ...] = ()
     cap: Number | None = None  # maximum points
     floor: Number | None = None  # minimum points; must be stated for negative-capable inputs

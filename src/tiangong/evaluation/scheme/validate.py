@@ -148,6 +148,8 @@ def _check_item(scheme: Scheme, item: Item, path: Path,
         yield (*path, "benchmark"), f"item '{name}': method '{method}' takes no benchmark"
     if method in SCORED_METHODS and item.weight <= 0:
         yield (*path, "weight"), f"item '{name}': method '{method}' needs a positive 'weight'"
+    if method != "minmax" and item.clip is not None:
+        yield (*path, "clip"), f"item '{name}': 'clip' is only for method 'minmax'"
     if method == "steps" and not item.steps:
         yield (*path, "steps"), f"item '{name}': method 'steps' needs a 'steps:' table"
     if method != "steps" and item.steps:

@@ -40,6 +40,7 @@ def _check_class_rules(scheme: Scheme) -> None:
     unsupported = [
         ("stages", bool(cls.stages)),
         ("group_quotas", bool(cls.group_quotas)),
+        ("items.clip", any(i.clip is not None for g in scheme.groups for i in g.items)),
         ("rank_by", not (cls.rank_by == "total" or cls.rank_by in ind)),
         ("two_stage", ts is not None and (ts.candidates_top_share is None or ts.order != "desc"
                                           or not (isinstance(ts.by, str) and ts.by in ind)
