@@ -93,6 +93,12 @@ def test_coalesce_and_invalid_values(spark: Any) -> None:
             {"uscc": "F2", "rd_expense": None, "tech_invest": 30.0, "revenue": 1000.0},
             {"uscc": "F4", "rd_expense": 20.0, "tech_invest": 30.0, "revenue": None}]
     both(COALESCE, firms(rows), spark)
+    clip = values_scheme("  tax_per_mu: {label: 亩均税收, expr: eval_tax / land_area}\n",
+                         "      - {indicator: tax_per_mu, method: minmax, weight: 100, floor: 0,"
+                         " missing: zero,\n         zero_denominator: zero,"
+                         " clip: {low_percent: 25, high_percent: 90}}\n")
+    both(clip, firms([{"uscc": f"F{t:03d}", "eval_tax": float(t)}
+                      for t in (1, 2, 3, 4, 5, 6, 7, 8, 9, 100)]), spark)
     duck, _ = both(values_scheme(LOGS, LOG_ITEMS), firms(log_rows()), spark)
     points = {r["uscc"]: r["points_log_tax"] for r in duck.results.to_pylist()}
     assert points["F2"] == -1.0 and math.isclose(points["F1"], 5.0)
