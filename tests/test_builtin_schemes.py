@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from conftest import tables
 from pydantic import BaseModel
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from tiangong.errors import DataError
 from tiangong.evaluation import canonical
 from tiangong.evaluation.evaluate import Evaluation, evaluate
+from tiangong.evaluation.publish import publish
 from tiangong.evaluation.scheme import classification, model
 from tiangong.evaluation.scheme.loader import builtin_ids, load_scheme
 from tiangong.evaluation.scheme.validate import check_scheme
@@ -197,6 +199,22 @@ def test_template_evaluates_with_every_special_class() -> None:
     assert by["S01"]["score"] == pytest.approx(100 * 10 / 11.5932, abs=TOL)
     assert {by[f"F{i:02d}"]["class"] for i in range(12)} <= {"A", "B", "C", "D"}
     assert by["F11"]["class"] == "A"
+
+
+def test_template_publishes_with_the_default_outputs(tmp_path: Path) -> None:
+    """Issue 15.11: the template lists revenue_per_mu as rank_only and scores it in no group;
+    the 公示 shows its value and no points column (there are no points), instead of refusing
+    the results for lacking points_revenue_per_mu."""
+    rows = [_t(f"P{i}", 2023, eval_tax=50.0 + 10 * i) for i in range(5)]
+    rows += [_t(f"F{i:02d}", 2024, eval_tax=30.0 + 15 * i) for i in range(12)]
+    loaded = load_scheme("template")
+    ev = evaluate(loaded, tables(rows), 2024)
+    paths = publish(ev.results, loaded.scheme, 2024, "r1", tmp_path, ("parquet", "csv", "xlsx"))
+    assert [p.name for p in paths] == ["results.parquet", "results.csv", "gongshi.xlsx"]
+    book = openpyxl.load_workbook(paths[2], read_only=True)
+    cells = [c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert "亩均营业收入(万元/亩)" in cells and "亩均营业收入得分" not in cells
+    assert 3000.0 / 10.0 in cells  # revenue 3000 万元 / 10 亩
 
 
 # ── the reference documents every key ───────────────────────────────────────────────────────

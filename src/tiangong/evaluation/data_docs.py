@@ -18,7 +18,9 @@ disagree.
 `tiangong evaluate --data DIR` reads a folder holding `enterprises` and, optionally, `events` and
 `tenancies`, each as one `.parquet` or `.csv` file (`enterprises.parquet`) or a folder of such
 files (`enterprises/part-1.parquet`, …). CSV is UTF-8 (a BOM is fine) with a header row; codes
-are read as text, so leading zeros survive. Columns that are not listed are ignored; listed
+are read as text, so leading zeros survive. Columns that are not listed are ignored, except
+those a scheme declares under `variables:` (COD, 工业总产值, a flag: see docs/scheme-format.md),
+which must then be in `enterprises` and are read with the declared type; listed
 columns that are absent are read as empty (missing), except the required ones, whose absence is an
 error naming the file and the headers found. Units are fixed (万元, 亩, 吨标准煤, 万kWh, 吨):
 converting 元 or 平方米 is the intake's job, never the evaluation's.

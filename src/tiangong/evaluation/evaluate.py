@@ -6,6 +6,7 @@ inputs against what the scheme needs before running anything, then runs the plan
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from tiangong.errors import DataError, Problem, raise_if_any
 from tiangong.evaluation.engines import Engine, get_engine
@@ -23,6 +25,7 @@ from tiangong.evaluation.pipeline.plan import build_plan
 from tiangong.evaluation.pipeline.scores import needs_prior_year, scored_items
 from tiangong.evaluation.plausibility import check_values, enforce
 from tiangong.evaluation.scheme.loader import LoadedScheme, load_scheme
+from tiangong.evaluation.scheme.model import SQL_TYPES, Scheme
 from tiangong.evaluation.sources import InputSet, column_types, empty_table, find_inputs
 
 Progress = Callable[[str, int, int], None]
@@ -62,18 +65,45 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _load_inputs(engine: Engine, inputs: InputSet, years: list[int]) -> None:
+def _load_inputs(engine: Engine, inputs: InputSet, years: list[int], scheme: Scheme) -> None:
     # every table for every year the plan evaluates: the prior year's special classes and
     # tenant counts (which decide who is in its benchmark means) read its own events/tenancies
     where = f"year IN ({', '.join(str(y) for y in years)})"
+    declared = {v: SQL_TYPES[d.type] for v, d in scheme.variables.items()}
+    _check_declared_columns(inputs, scheme)
     for table in ("enterprises", "events", "tenancies"):
         if table in inputs.tables:
             engine.load_arrow(f"{table}__input", inputs.tables[table])
             engine.create(table, f"SELECT * FROM {table}__input WHERE {where}")
         elif table in inputs.files:
-            engine.load_files(table, inputs.files[table], column_types(table), where)
+            types = column_types(table) | (declared if table == "enterprises" else {})
+            engine.load_files(table, inputs.files[table], types, where)
         else:
             engine.load_arrow(table, empty_table(table))
+
+
+def _columns_of(path: Path) -> list[str]:
+    if path.suffix.lower() == ".parquet":
+        return list(pq.read_schema(path).names)
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return next(csv.reader(f), [])
+
+
+def _check_declared_columns(inputs: InputSet, scheme: Scheme) -> None:
+    """Every variable the scheme declares is a column of the enterprise table (each file)."""
+    if not scheme.variables:
+        return
+    if "enterprises" in inputs.tables:
+        sources = [("enterprises", inputs.tables["enterprises"].column_names)]
+    else:
+        sources = [(str(p), _columns_of(p)) for p in inputs.files.get("enterprises", [])]
+    problems = [
+        Problem(f"the scheme declares variable '{v}' ({d.label}"
+                + (f", {d.unit}" if d.unit else "") + f"), but the enterprise table has no "
+                f"column '{v}'; add it, or remove the declaration", source, field=v)
+        for source, columns in sources for v, d in scheme.variables.items()
+        if v not in columns]
+    raise_if_any(problems, DataError, "input data lacks a column the scheme reads")
 
 
 def _years_present(inputs: InputSet) -> list[int]:
@@ -177,7 +207,7 @@ def _run(loaded: LoadedScheme, inputs: InputSet, year: int, engine: str | Engine
     owns_engine = isinstance(engine, str)
     try:
         years = [year - 1, year] if needs_prior_year(loaded.scheme) else [year]
-        _load_inputs(eng, inputs, years)
+        _load_inputs(eng, inputs, years, loaded.scheme)
         _check_loaded(eng, years, year, inputs)
         plan = build_plan(loaded.scheme, year)
         for i, (name, sql) in enumerate(plan.steps):

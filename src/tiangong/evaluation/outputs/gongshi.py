@@ -131,6 +131,9 @@ def _group_columns(group: GroupLayout, hide_ranks: bool) -> list[_Col]:
     cols = _identity_columns()
     for item in group.items:
         header = f"{item.label}({item.unit})" if item.unit else item.label
+        if item.weight is None:  # rank_only: a value that is shown, never scored
+            cols.append(_Col(header, f"value_{item.id}", "value"))
+            continue
         cols.append(_Col(header, f"value_{item.id}", "value", note_key=f"imputed_{item.id}"))
         cols.append(_Col(f"{item.label}得分", f"points_{item.id}", "score"))
     cols += [_Col("加分", "bonus", "score"), _Col("减分", "penalty", "score")]

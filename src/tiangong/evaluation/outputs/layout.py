@@ -164,8 +164,9 @@ def check_results(results: pd.DataFrame, layout: PublicationLayout) -> None:
         if found - known:
             problems.append(f"groups not in the layout: {', '.join(sorted(found - known))}")
     for g in layout.groups:
-        for item in g.items:
-            for prefix in ("value_", "points_", "imputed_"):
+        for item in g.items:  # a rank_only item (no weight) has a value and no points
+            for prefix in ("value_",) if item.weight is None else ("value_", "points_",
+                                                                   "imputed_"):
                 if prefix + item.id not in results.columns:
                     problems.append(f"group {g.id}: missing column {prefix}{item.id}")
     if problems:

@@ -15,9 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tiangong.evaluation.pipeline.sql import literal
+from tiangong.evaluation import canonical
+from tiangong.evaluation.pipeline.sql import case_by_group, literal
+from tiangong.evaluation.scheme.classification import Measure
 from tiangong.evaluation.scheme.expressions import compile_expression
 from tiangong.evaluation.scheme.model import Classification, Scheme
+from tiangong.evaluation.scheme.names import measure_names
 from tiangong.evaluation.scheme.validate import outcome_names
 
 ELIGIBLE = "(group_id IS NOT NULL AND special_class IS NULL)"
@@ -43,18 +46,37 @@ def _cutoff(share_percent: float, rounding: str | None) -> str:
     return f"CAST(FLOOR({exact}) AS BIGINT)"
 
 
+def measure_sql(scheme: Scheme, measure: Measure) -> str:
+    """SQL of a ranking measure: `score` for 'total', `value_X` for an indicator id, a compiled
+    expression otherwise, a CASE over the group for a measure per group."""
+    if isinstance(measure, dict):
+        return case_by_group({g: measure_sql(scheme, m) for g, m in measure.items()})
+    if measure == "total":
+        return "score"
+    return compile_expression(measure, measure_names(scheme)).sql
+
+
 def _order(cls: Classification, scheme: Scheme) -> str:
     names = outcome_names(scheme)
-    key = "score" if cls.rank_by == "total" else f"value_{cls.rank_by}"
+    key = measure_sql(scheme, cls.rank_by)
     parts = [f"{key} DESC NULLS LAST"]
     parts += [f"{names[t.by]} {t.order.upper()} NULLS LAST" for t in cls.tiebreak]
     return ", ".join([*parts, "uscc ASC"])
 
 
+def _partition_column(scheme: Scheme, part: str) -> str:
+    if part == "group":
+        return "group_id"
+    declared = scheme.variables.get(part)
+    if part in canonical.TEXT_VARIABLES or (declared is not None and declared.type == "text"):
+        return part
+    return f"CAST({part} AS VARCHAR)"  # a yes/no flag: 'true' / 'false' on both engines
+
+
 def ranked_sql(scheme: Scheme) -> str:
     cls = scheme.classification
-    key = "score" if cls.rank_by == "total" else f"value_{cls.rank_by}"
-    part_cols = ["group_id" if p == "group" else p for p in cls.partition_by]
+    key = measure_sql(scheme, cls.rank_by)
+    part_cols = [_partition_column(scheme, p) for p in cls.partition_by]
     partition = "CONCAT_WS('|', " + ", ".join(f"COALESCE({c}, '')" for c in part_cols) + ")"
     counted = [s.code for s in scheme.special_classes if s.in_denominator]
     in_denominator = ELIGIBLE
@@ -85,11 +107,27 @@ def ranked_sql(scheme: Scheme) -> str:
     )
 
 
-def _quota_index(cls: Classification, position: str, offset: str = "0", skip: int = -1) -> str:
-    assert cls.quotas is not None
-    whens = [f"WHEN {position} + {offset} <= {_cutoff(q, cls.rounding)} THEN {i}"
-             for i, q in enumerate(cls.quotas.values()) if i != skip]
-    return f"CASE {' '.join(whens)} ELSE {len(cls.quotas) - 1} END"
+def _quota_cutoff(scheme: Scheme, k: int) -> str:
+    """Number of firms within the cumulative quota of class k: from the group's own quota
+    table where it has one (`group_quotas`), else from `quotas`."""
+    cls = scheme.classification
+    code = scheme.class_codes()[k]
+    default = cls.quotas[code] if cls.quotas else None
+    own = {g: _cutoff(t[code], cls.rounding) for g, t in cls.group_quotas.items()
+           if t[code] != default}
+    fallback = _cutoff(default, cls.rounding) if default is not None else "NULL"
+    return case_by_group(own, fallback) if own else fallback
+
+
+def _quota_index(scheme: Scheme, position: str, offsets: dict[int, str] | None = None,
+                 skip: frozenset[int] = frozenset()) -> str:
+    """CASE giving the first class (not in `skip`) whose cumulative cutoff the position
+    (plus the class's offset) is within; beyond every cutoff, the last class."""
+    offsets = offsets or {}
+    last = len(scheme.class_codes()) - 1
+    whens = [f"WHEN {position} + {offsets.get(i, '0')} <= {_quota_cutoff(scheme, i)} THEN {i}"
+             for i in range(last + 1) if i not in skip]
+    return f"CASE {' '.join(whens)} ELSE {last} END"
 
 
 def class_steps(scheme: Scheme, source: str = "ranked") -> ClassSteps:
@@ -101,13 +139,13 @@ def class_steps(scheme: Scheme, source: str = "ranked") -> ClassSteps:
     if cls.method == "quota":
         position = {"tiebreak": "rank_pos", "better_class": "min_rank",
                     "worse_class": "min_rank + tie_count - 1"}[cls.ties or "tiebreak"]
-        by_quota = _quota_index(cls, position)
+        by_quota = _quota_index(scheme, position)
         steps.append(("classed", f"SELECT r.*, CASE WHEN eligible THEN {by_quota}"
                       f" END AS idx0 FROM {source} r"))
         reasons = [f"CASE WHEN eligible THEN {QUOTA_BASIS} END"]
     elif cls.method == "thresholds":
         assert cls.thresholds is not None
-        key = "score" if cls.rank_by == "total" else f"value_{cls.rank_by}"
+        key = measure_sql(scheme, cls.rank_by)
         whens = " ".join(f"WHEN {key} >= {literal(float(t))} THEN {i}"
                          for i, t in enumerate(cls.thresholds.values()))
         steps.append(("classed", f"SELECT r.*, CASE WHEN eligible THEN CASE {whens} ELSE {last}"
@@ -154,36 +192,88 @@ def class_steps(scheme: Scheme, source: str = "ranked") -> ClassSteps:
 
 
 def _two_stage_steps(scheme: Scheme, source: str) -> list[tuple[str, str]]:
+    """Each stage chooses `share` % of the partition for its class among the firms of its
+    window of the main ranking (top or bottom `candidates_…_share` %) that no earlier stage
+    chose, by its own measure; the other firms then fill the other classes in rank order, a
+    class's cumulative cutoff counting the firms chosen for the better classes."""
     cls = scheme.classification
-    ts = cls.two_stage
-    assert ts is not None
-    chosen_idx = scheme.class_codes().index(ts.class_)
-    candidates = _cutoff(ts.candidates_top_share, cls.rounding)
-    sub_order = f"value_{ts.by} DESC NULLS LAST, rank_pos ASC"
-    select = (
-        f"SELECT r.*, CASE WHEN eligible AND rank_pos <= {candidates} THEN ROW_NUMBER() OVER ("
-        "PARTITION BY partition_key, eligible, rank_pos <= " + candidates
-        + f" ORDER BY {sub_order}) END AS sub_pos FROM {source} r"
-    )
-    chosen = (
-        "SELECT s.*, COALESCE(sub_pos <= " + _cutoff(ts.share, cls.rounding) + ", FALSE)"
-        " AS chosen FROM candidates s"
-    )
+    codes = scheme.class_codes()
+    steps: list[tuple[str, str]] = []
+    previous = source
+    chosen_before = "FALSE"
+    stage_idx = "CAST(NULL AS INTEGER)"
+    for n, ts in enumerate(cls.stage_list(), start=1):
+        k = codes.index(ts.class_)
+        window = _cutoff(ts.window, cls.rounding)
+        inside = (f"rank_pos <= {window}" if ts.candidates_top_share is not None
+                  else f"rank_pos > n_ranked - {window}")
+        cand = f"eligible AND NOT ({chosen_before}) AND {inside}"
+        order = f"{measure_sql(scheme, ts.by)} {ts.order.upper()} NULLS LAST, rank_pos ASC"
+        name = "candidates" if n == 1 else f"candidates{n}"
+        base = (f"(SELECT r.*, SUM(CASE WHEN eligible THEN 1 ELSE 0 END) OVER (PARTITION BY"
+                f" partition_key) AS n_ranked FROM {previous} r)" if n == 1 and any(
+                    s.candidates_bottom_share is not None for s in cls.stage_list())
+                else previous)
+        steps.append((name, (
+            f"SELECT r.*, CASE WHEN {cand} THEN ROW_NUMBER() OVER (PARTITION BY partition_key,"
+            f" {cand} ORDER BY {order}) END AS sub_pos{n} FROM {base} r")))
+        stage_idx = (f"CASE WHEN COALESCE(sub_pos{n} <= {_cutoff(ts.share, cls.rounding)}, FALSE)"
+                     f" THEN {k} ELSE {stage_idx} END") if n > 1 else (
+            f"CASE WHEN COALESCE(sub_pos1 <= {_cutoff(ts.share, cls.rounding)}, FALSE)"
+            f" THEN {k} END")
+        chosen_name = "chosen_set" if n == 1 else f"chosen_set{n}"
+        steps.append((chosen_name, (
+            f"SELECT s.*, {stage_idx} AS stage_idx{n} FROM {name} s")))
+        stage_idx = f"stage_idx{n}"
+        chosen_before = f"stage_idx{n} IS NOT NULL"
+        previous = chosen_name
+    chosen = {codes.index(ts.class_) for ts in cls.stage_list()}
+    counts = "".join(f", SUM(CASE WHEN {stage_idx} = {k} THEN 1 ELSE 0 END) OVER (PARTITION BY"
+                     f" partition_key) AS n_chosen{k}" for k in sorted(chosen))
+    offsets = {j: " + ".join(f"n_chosen{k}" for k in sorted(chosen) if k < j) or "0"
+               for j in range(len(codes))}
     rest = (
-        "SELECT c.*, CASE WHEN NOT eligible THEN NULL WHEN chosen THEN " + str(chosen_idx)
-        + " ELSE " + _quota_index(cls, "rest_pos", "n_chosen", skip=chosen_idx) + " END AS idx0"
-        " FROM (SELECT h.*, SUM(CASE WHEN chosen THEN 1 ELSE 0 END) OVER (PARTITION BY"
-        " partition_key) AS n_chosen, ROW_NUMBER() OVER (PARTITION BY partition_key, eligible,"
-        " chosen ORDER BY rank_pos) AS rest_pos FROM chosen_set h) c"
+        f"SELECT c.*, CASE WHEN NOT eligible THEN NULL WHEN {stage_idx} IS NOT NULL THEN"
+        f" {stage_idx} ELSE {_quota_index(scheme, 'rest_pos', offsets, frozenset(chosen))}"
+        f" END AS idx0, {stage_idx} AS stage_idx FROM (SELECT h.*{counts}, ROW_NUMBER() OVER"
+        f" (PARTITION BY partition_key, eligible, {stage_idx} IS NOT NULL ORDER BY rank_pos)"
+        f" AS rest_pos FROM {previous} h) c"
     )
-    return [("candidates", select), ("chosen_set", chosen), ("classed", rest)]
+    steps.append(("classed", rest))
+    return steps
 
 
 def _two_stage_basis(scheme: Scheme) -> str:
-    ts = scheme.classification.two_stage
-    assert ts is not None
-    label = f"'两阶段评选：综合排名前{ts.candidates_top_share:g}%中按{ts.by}入选'"
-    return f"CASE WHEN chosen THEN {label} WHEN eligible THEN {QUOTA_BASIS} END"
+    cls = scheme.classification
+    whens = []
+    for ts in cls.stage_list():
+        k = scheme.class_codes().index(ts.class_)
+        if cls.two_stage is not None and ts.candidates_top_share is not None \
+                and isinstance(ts.by, str) and ts.by in scheme.indicators and ts.order == "desc":
+            text = f"两阶段评选：综合排名前{ts.candidates_top_share:g}%中按{ts.by}入选"
+        else:
+            where = "前" if ts.candidates_top_share is not None else "后"
+            by = _measure_words(scheme, ts.by)
+            text = (f"分阶段评选：综合排名{where}{ts.window:g}%中按{by}"
+                    f"{'从高到低' if ts.order == 'desc' else '从低到高'}选定")
+        whens.append(f"WHEN stage_idx = {k} THEN {literal(text)}")
+    return f"CASE {' '.join(whens)} WHEN eligible THEN {QUOTA_BASIS} END"
+
+
+def _measure_words(scheme: Scheme, measure: Measure) -> str:
+    """The measure in the scheme's labels where it is one indicator or the total."""
+    if isinstance(measure, dict):
+        return "、".join(f"{_group_label(scheme, g)}{_measure_words(scheme, m)}"
+                        for g, m in measure.items())
+    if measure == "total":
+        return "综合得分"
+    if measure in scheme.indicators:
+        return scheme.indicators[measure].label
+    return measure
+
+
+def _group_label(scheme: Scheme, gid: str) -> str:
+    return next((g.label for g in scheme.groups if g.id == gid), gid)
 
 
 def final_class_sql(scheme: Scheme, index: str, reasons: list[str], source: str,

@@ -15,7 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tiangong.evaluation import canonical
-from tiangong.evaluation.pipeline import classes, indicators, joins, population, scores
+from tiangong.evaluation.pipeline import (
+    classes,
+    clipping,
+    indicators,
+    joins,
+    population,
+    scores,
+)
 from tiangong.evaluation.pipeline.sql import case_by_group, literal
 from tiangong.evaluation.scheme.model import Scheme
 
@@ -32,7 +39,7 @@ def _special_from_rules_sql(scheme: Scheme, source: str) -> str:
     for g in scheme.groups:
         whens = []
         for item in g.items:
-            for kind, flag in (("missing", "missing"), ("zero_denominator", "zero")):
+            for kind, flag in scores.RULE_FLAGS:
                 rule = scores.rule_for(scheme, item, kind) if item.method != "rank_only" else None
                 if rule is not None and rule.kind == "special_class":
                     whens.append(f"WHEN {flag}_{item.indicator} THEN {literal(rule.special_class)}")
@@ -101,7 +108,9 @@ def build_plan(scheme: Scheme, year: int) -> Plan:
     benchmarks = ("benchmarks", scores.benchmarks_sql(scheme, prior))
     raw_points = ("raw_points", scores.raw_points_sql(scheme))
     if scores.reads_own_year_stats(scheme):
-        steps += [*chain, benchmarks, raw_points]
+        clip = [("clip_bounds", clipping.clip_bounds_sql(scheme))] if clipping.clipped(
+            scheme) else []
+        steps += [*chain, *clip, benchmarks, raw_points]
     else:  # one pass for the group statistics and the mean item points
         group_stats = scores.group_stats_sql(scheme, "raw_points", with_item_means=True)
         steps += [*chain[:-1], raw_points, ("group_stats", group_stats), benchmarks]

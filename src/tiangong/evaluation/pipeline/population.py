@@ -12,7 +12,7 @@ from tiangong.evaluation import canonical
 from tiangong.evaluation.pipeline.joins import Counts, count_columns, read_by
 from tiangong.evaluation.pipeline.sql import literal
 from tiangong.evaluation.scheme.expressions import compile_expression
-from tiangong.evaluation.scheme.model import Range, Scheme, Selector
+from tiangong.evaluation.scheme.model import SQL_TYPES, Range, Scheme, Selector
 from tiangong.evaluation.scheme.validate import base_names
 
 
@@ -20,7 +20,9 @@ def base_sql(scheme: Scheme, year: int, source: str = "enterprises",
              counts: Counts | None = None) -> str:
     """One row per enterprise of `year` with the derived variables and `counts` (by default
     every event and tenancy count the scheme reads; the plan joins some later, see `joins`)."""
-    cols = ", ".join(f"e.{c.name}" for c in canonical.ENTERPRISE_COLUMNS)
+    cols = ", ".join([*(f"e.{c.name}" for c in canonical.ENTERPRISE_COLUMNS),
+                      *(f"CAST(e.{v} AS {SQL_TYPES[d.type]}) AS {v}"
+                        for v, d in scheme.variables.items())])
     count_cols, count_joins = count_columns(
         read_by(scheme) if counts is None else counts, year, "e.uscc")
     return (
@@ -42,7 +44,10 @@ def _range_sql(column: str, rng: Range) -> list[str]:
     return parts
 
 
-def selector_sql(select: Selector) -> str:
+def selector_sql(select: Selector, names: dict[str, str] | None = None) -> str:
+    """The condition of a group's `select` (`names`: the scheme's variables, see
+    `names.base_names`)."""
+    names = names if names is not None else base_names()
     parts: list[str] = []
     if select.size_class:
         parts.append(f"size_class IN ({', '.join(literal(s) for s in select.size_class)})")
@@ -57,18 +62,19 @@ def selector_sql(select: Selector) -> str:
         codes = ", ".join(literal(c) for c in select.exclude_industry_divisions)
         parts.append(f"NOT COALESCE(industry_division IN ({codes}), FALSE)")
     if select.where:
-        parts.append(f"({compile_expression(select.where, base_names()).sql})")
+        parts.append(f"({compile_expression(select.where, names).sql})")
     return " AND ".join(f"COALESCE({p}, FALSE)" for p in parts) or "TRUE"
 
 
 def population_sql(scheme: Scheme, base: str = "base") -> str:
     """Assign each firm its first matching group and any special class its trigger sets."""
     group_case = " ".join(
-        f"WHEN {selector_sql(g.select)} THEN {literal(g.id)}" for g in scheme.groups
+        f"WHEN {selector_sql(g.select, base_names(scheme))} THEN {literal(g.id)}"
+        for g in scheme.groups
     )
     triggers = [s for s in scheme.special_classes if s.when]
     special_case = " ".join(
-        f"WHEN COALESCE({compile_expression(s.when or '', base_names()).sql}, FALSE)"
+        f"WHEN COALESCE({compile_expression(s.when or '', base_names(scheme)).sql}, FALSE)"
         f" THEN {literal(s.code)}"
         for s in triggers
     )

@@ -8,8 +8,9 @@ aggregate when no item reads the year's own statistics (`reads_own_year_stats`).
 
 from __future__ import annotations
 
+from tiangong.evaluation.pipeline import clipping
 from tiangong.evaluation.pipeline.sql import case_by_group, exact_mean, literal
-from tiangong.evaluation.scheme.expressions import compile_expression
+from tiangong.evaluation.scheme.expressions import compile_expression, in_range_sql
 from tiangong.evaluation.scheme.model import Group, Item, PointsItem, Rule, Scheme, Step
 from tiangong.evaluation.scheme.validate import names_with_indicators
 
@@ -94,10 +95,12 @@ def _prior_join(scheme: Scheme, key: str) -> str:
 def benchmarks_sql(scheme: Scheme, with_prior: bool) -> str:
     cols = []
     for ind in scored_items(scheme):
-        cols += [_benchmark_column(scheme, ind), f"gs.min_{ind} AS min_{ind}",
-                 f"gs.max_{ind} AS max_{ind}", f"gs.n_{ind} AS n_{ind}"]
+        low, high = clipping.range_columns(scheme, ind)
+        cols += [_benchmark_column(scheme, ind), f"{low} AS min_{ind}",
+                 f"{high} AS max_{ind}", f"gs.n_{ind} AS n_{ind}"]
     prior = _prior_join(scheme, "gs.group_id") if with_prior else ""
-    return f"SELECT {_with('gs.group_id', cols)} FROM {_every_group_stats(scheme)} gs{prior}"
+    return (f"SELECT {_with('gs.group_id', cols)} FROM {_every_group_stats(scheme)} gs{prior}"
+            + clipping.clip_joins(scheme))
 
 
 def benchmark_values_sql(scheme: Scheme, with_prior: bool) -> str:
@@ -156,6 +159,8 @@ def _raw_points(item: Item) -> str:
         sql = (f"CASE WHEN {b} > 0 AND {v} IS NOT NULL THEN CASE WHEN {v} >= 2 * {b} THEN 0e0"
                f" ELSE {w} * (2 - {v} / {b}) END END")
     elif item.method == "minmax":
+        if item.clip is not None:  # a value beyond the clip bounds counts as the bound
+            v = f"LEAST(GREATEST({v}, min_{ind}), max_{ind})"
         low, high = literal(float(item.low)), literal(float(item.high))
         sql = (f"CASE WHEN max_{ind} > min_{ind} THEN {w} * ({low} + ({high} - {low}) * "
                f"({v} - min_{ind}) / (max_{ind} - min_{ind})) / 100 ELSE {w} * {high} / 100 END")
@@ -194,8 +199,17 @@ def item_means_sql(scheme: Scheme) -> str:
 
 
 def rule_for(scheme: Scheme, item: Item, kind: str) -> Rule | None:
+    """The item's rule of `kind`, else the scheme's default; an undefined value (`invalid`)
+    with neither stated follows the missing-data rule (the check requires `invalid:` where
+    ln, sqrt or pow can give one; otherwise only an overflow can)."""
     rule: Rule | None = getattr(item, kind)
-    return rule or scheme.defaults.get(kind)  # type: ignore[call-overload]
+    rule = rule or scheme.defaults.get(kind)  # type: ignore[call-overload]
+    if rule is None and kind == "invalid":
+        return rule_for(scheme, item, "missing")
+    return rule
+
+
+RULE_FLAGS = (("missing", "missing"), ("zero_denominator", "zero"), ("invalid", "invalid"))
 
 
 def _rule_points(rule: Rule | None, ind: str) -> str:
@@ -205,9 +219,9 @@ def _rule_points(rule: Rule | None, ind: str) -> str:
             "penalty": literal(-float(rule.points or 0))}.get(rule.kind, "NULL")
 
 
-def _scored_item_rules(scheme: Scheme, ind: str) -> dict[str, tuple[Rule | None, Rule | None]]:
-    """(missing rule, zero-denominator rule) of indicator `ind` in each group scoring it."""
-    return {g.id: (rule_for(scheme, item, "missing"), rule_for(scheme, item, "zero_denominator"))
+def _scored_item_rules(scheme: Scheme, ind: str) -> dict[str, tuple[Rule | None, ...]]:
+    """(missing, zero-denominator, invalid) rules of indicator `ind` in each group scoring it."""
+    return {g.id: tuple(rule_for(scheme, item, kind) for kind, _flag in RULE_FLAGS)
             for g in scheme.groups for item in g.items
             if item.indicator == ind and item.method != "rank_only"}
 
@@ -215,8 +229,9 @@ def _scored_item_rules(scheme: Scheme, ind: str) -> dict[str, tuple[Rule | None,
 def _item_points(scheme: Scheme, ind: str) -> str:
     return case_by_group({
         g: f"CASE WHEN missing_{ind} THEN {_rule_points(miss, ind)}"
-           f" WHEN zero_{ind} THEN {_rule_points(zero, ind)} ELSE raw_{ind} END"
-        for g, (miss, zero) in _scored_item_rules(scheme, ind).items()})
+           f" WHEN zero_{ind} THEN {_rule_points(zero, ind)}"
+           f" WHEN invalid_{ind} THEN {_rule_points(bad, ind)} ELSE raw_{ind} END"
+        for g, (miss, zero, bad) in _scored_item_rules(scheme, ind).items()})
 
 
 def imputed_sql(scheme: Scheme, ind: str) -> str:
@@ -229,8 +244,9 @@ def imputed_sql(scheme: Scheme, ind: str) -> str:
     return case_by_group({
         g: f"CASE WHEN missing_{ind} THEN {literal('missing:' + _rule_name(miss))}"
            f" WHEN zero_{ind} THEN {literal('zero_denominator:' + _rule_name(zero))}"
+           f" WHEN invalid_{ind} THEN {literal('invalid:' + _rule_name(bad))}"
            " ELSE NULL END"
-        for g, (miss, zero) in _scored_item_rules(scheme, ind).items()})
+        for g, (miss, zero, bad) in _scored_item_rules(scheme, ind).items()})
 
 
 def _rule_name(rule: Rule | None) -> str:
@@ -248,10 +264,9 @@ def _reweight_factor(group: Group, scheme: Scheme) -> str:
     total = sum(i.weight for i in scored)
     dropped = []
     for i in scored:
-        for kind in ("missing", "zero_denominator"):
+        for kind, flag in RULE_FLAGS:
             rule = rule_for(scheme, i, kind)
             if rule is not None and rule.kind == "reweight":
-                flag = "missing" if kind == "missing" else "zero"
                 dropped.append(f"CASE WHEN {flag}_{i.indicator} THEN {literal(float(i.weight))}"
                                " ELSE 0e0 END")
     if not dropped:
@@ -261,7 +276,9 @@ def _reweight_factor(group: Group, scheme: Scheme) -> str:
 
 
 def _points_item_sql(p: PointsItem, names: dict[str, str]) -> tuple[str, str]:
-    value = f"CAST({compile_expression(p.expr, names).sql} AS DOUBLE)"
+    # a value of magnitude 10^20 or more (an overflow, ±inf) counts as empty, like NULL: 0 points
+    raw = f"CAST({compile_expression(p.expr, names).sql} AS DOUBLE)"
+    value = f"CASE WHEN {in_range_sql(raw)} THEN {raw} END"
     pts = (f"{literal(float(p.per_unit))} * COALESCE({value}, 0)" if p.per_unit is not None
            else _steps_sql(f"COALESCE({value}, 0)", p.steps))
     return value, _clamp(pts, 0.0, p.cap)

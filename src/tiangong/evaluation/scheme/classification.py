@@ -45,11 +45,32 @@ class Bound(Strict):
         return self
 
 
+# What ranks firms: 'total', an indicator id, or an expression over indicator values and item
+# points (`points.tax_per_mu + points.rd_share`); a mapping gives each group its own measure.
+Measure = str | dict[Identifier, str]
+
+
 class TwoStage(Strict):
+    """One selection stage: `share` % of the partition put in `class`, chosen among the top
+    (or bottom) part of the main ranking by their own measure `by`."""
+
     class_: str = Field(alias="class")
-    candidates_top_share: Number = Field(gt=0, le=100)
-    by: Identifier  # indicator id whose value ranks the candidates
+    candidates_top_share: Number | None = Field(default=None, gt=0, le=100)
+    candidates_bottom_share: Number | None = Field(default=None, gt=0, le=100)
+    by: Measure
+    order: Literal["desc", "asc"] = "desc"  # desc: the highest `by` chosen first
     share: Number = Field(gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_window(self) -> TwoStage:
+        if (self.candidates_top_share is None) == (self.candidates_bottom_share is None):
+            raise ValueError("give exactly one of 'candidates_top_share' (candidates from the "
+                             "top of the ranking) or 'candidates_bottom_share' (from the bottom)")
+        return self
+
+    @property
+    def window(self) -> float:
+        return float(self.candidates_top_share or self.candidates_bottom_share or 0)
 
 
 class Adjustment(Strict):
@@ -72,16 +93,28 @@ class Adjustment(Strict):
 
 class Classification(Strict):
     classes: tuple[ClassDef, ...] = Field(min_length=1)  # best first
-    partition_by: tuple[Literal["group", "county_code", "town_code", "industry_division"], ...] = (
-        "group",
-    )
-    rank_by: str = "total"  # 'total' or an indicator id (rank-only schemes)
+    # 'group' or any text variable (county_code, town_code, industry_division, a declared one)
+    partition_by: tuple[Identifier, ...] = ("group",)
+    rank_by: Measure = "total"  # 'total', an indicator id, an expression, or one per group
     method: Literal["quota", "thresholds", "two_stage"]
     quotas: dict[str, Percent] | None = None  # cumulative percent per class, last = 100
+    # per group: its own cumulative quota table (温岭: 规上 20/80/95, 规下 5/75/95)
+    group_quotas: dict[Identifier, dict[str, Percent]] = Field(default_factory=dict)
     thresholds: dict[str, Number] | None = None  # minimum score per class, last class none
     rounding: Literal["floor", "round_half_up", "ceil"] | None = None
     ties: Literal["tiebreak", "better_class", "worse_class"] | None = None
     tiebreak: tuple[TieBreak, ...] = ()
     bounds: dict[str, Bound] = Field(default_factory=dict)
     two_stage: TwoStage | None = None
+    stages: tuple[TwoStage, ...] = ()  # several stages, in order (two_stage: exactly one)
     adjustments: tuple[Adjustment, ...] = ()
+
+    def stage_list(self) -> tuple[TwoStage, ...]:
+        """The selection stages: `stages`, or the single `two_stage` block."""
+        return self.stages or ((self.two_stage,) if self.two_stage is not None else ())
+
+    def quota_table(self, group_id: str | None = None) -> dict[str, float] | None:
+        """The cumulative quotas of `group_id` (its own table, else `quotas`)."""
+        if group_id is not None and group_id in self.group_quotas:
+            return self.group_quotas[group_id]
+        return self.quotas

@@ -36,7 +36,10 @@ class LoadedScheme:
     @property
     def hash(self) -> str:
         """Hash of the validated content, so comments and layout do not change it."""
-        canonical = json.dumps(self.scheme.model_dump(mode="json", by_alias=True),
+        # defaults left out: a key added to the format later does not change the hash of a
+        # scheme that does not use it
+        canonical = json.dumps(self.scheme.model_dump(mode="json", by_alias=True,
+                                                      exclude_defaults=True),
                                sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -25,10 +25,23 @@ from tiangong.evaluation.scheme.classification import (
 from tiangong.evaluation.scheme.types import ClassCode, Identifier, Number, Percent, Strict
 
 __all__ = [
-    "Adjustment", "Benchmark", "Bound", "ClassCode", "ClassDef", "Classification", "Group",
+    "Adjustment", "Benchmark", "Bound", "ClassCode", "ClassDef", "Classification", "Clip", "Group",
     "Identifier", "Indicator", "Item", "Number", "Percent", "PointsItem", "Range", "Rule",
     "Scheme", "Selector", "SpecialClass", "Step", "Strict", "TieBreak", "TotalBounds", "TwoStage",
+    "Variable",
 ]
+
+SQL_TYPES = {"number": "DOUBLE", "text": "VARCHAR", "boolean": "BOOLEAN", "date": "DATE"}
+
+
+class Variable(Strict):
+    """A column of the enterprise table the canonical format lacks (COD, 工业总产值, a flag),
+    declared by the scheme that reads it."""
+
+    label: str
+    type: Literal["number", "text", "boolean", "date"]
+    unit: str = ""
+    can_be_negative: bool = False  # a scored item reading it must state a floor
 
 
 class Indicator(Strict):
@@ -100,6 +113,20 @@ def _distinct_steps(steps: tuple[Step, ...]) -> tuple[Step, ...]:
     return steps
 
 
+class Clip(Strict):
+    """Outliers before min–max scaling: the range between two ranked positions (percent)."""
+
+    low_percent: Percent
+    high_percent: Percent
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Clip:
+        if self.low_percent >= self.high_percent:
+            raise ValueError(f"clip 'low_percent' ({self.low_percent:g}) must be below "
+                             f"'high_percent' ({self.high_percent:g})")
+        return self
+
+
 class Item(Strict):
     """One scored indicator of a group."""
 
@@ -109,11 +136,13 @@ class Item(Strict):
     benchmark: Benchmark | None = None
     low: Percent = 20.0  # minmax: score at the group minimum, in percent of weight
     high: Percent = 100.0  # minmax: score at the group maximum
+    clip: Clip | None = None  # minmax: outliers count as the values at two ranked positions
     steps: tuple[Step, ...] = ()
     cap: Number | None = None  # maximum points
     floor: Number | None = None  # minimum points; must be stated for negative-capable inputs
     missing: Rule | None = None
     zero_denominator: Rule | None = None
+    invalid: Rule | None = None  # a value ln/sqrt/pow cannot give, or beyond double range
 
     @field_validator("benchmark", mode="before")
     @classmethod
@@ -208,11 +237,13 @@ class Scheme(Strict):
     data_year: int | None = None
     description: str = ""
     assumptions: tuple[str, ...] = ()  # rules we chose where the published text is silent
+    variables: dict[Identifier, Variable] = Field(default_factory=dict)
     indicators: dict[Identifier, Indicator]
     groups: tuple[Group, ...] = Field(min_length=1)
     special_classes: tuple[SpecialClass, ...] = ()
     classification: Classification
-    defaults: dict[Literal["missing", "zero_denominator"], Rule] = Field(default_factory=dict)
+    defaults: dict[Literal["missing", "zero_denominator", "invalid"], Rule] = Field(
+        default_factory=dict)
 
     def class_codes(self) -> list[str]:
         return [c.code for c in self.classification.classes]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from tiangong.evaluation import canonical
+from tiangong.evaluation.scheme.expr_types import BOOLEAN, NUMBER
 from tiangong.evaluation.scheme.expressions import CompiledExpression, suggest
 from tiangong.evaluation.scheme.model import Group, Item, PointsItem, Rule, Scheme
 from tiangong.evaluation.scheme.names import (
@@ -36,7 +37,8 @@ _RULE_CHOICES = "group_mean, zero, reweight, {penalty: N} or {special_class: COD
 def check_scheme(scheme: Scheme) -> list[Finding]:
     """Every problem of a shape-valid scheme, in file order of the checks; empty when clean."""
     compiled: dict[str, CompiledExpression] = {}
-    found = list(_check_indicators(scheme, compiled))
+    found = list(_check_variables(scheme))
+    found += _check_indicators(scheme, compiled)
     found += _check_specials(scheme)
     seen_groups: set[str] = set()
     for gi, group in enumerate(scheme.groups):
@@ -49,16 +51,34 @@ def check_scheme(scheme: Scheme) -> list[Finding]:
     return found
 
 
+def _check_variables(scheme: Scheme) -> Iterator[Finding]:
+    taken = set(base_names()) | set(OUTCOME_NAMES) | {"total", "group", "events", "points"}
+    for name in scheme.variables:
+        if name in taken:
+            yield ("variables", name), (f"variable '{name}' is already a variable or outcome "
+                                        "of the format; declare only columns it lacks")
+        elif name in scheme.indicators:
+            yield ("variables", name), f"'{name}' is both a variable and an indicator id"
+        elif name.startswith("ev_"):
+            yield ("variables", name), "variable ids may not start with 'ev_' (event counts)"
+
+
 def _check_indicators(scheme: Scheme,
                       compiled: dict[str, CompiledExpression]) -> Iterator[Finding]:
     found: list[Finding] = []
-    reserved = set(base_names()) | set(OUTCOME_NAMES) | {"total"}
+    reserved = set(base_names(scheme)) | set(OUTCOME_NAMES) | {"total"}
     for ind_id, ind in scheme.indicators.items():
         if ind_id in reserved:
             found.append((("indicators", ind_id), f"indicator id '{ind_id}' is already a "
                           "variable name; choose another id (e.g. tax_per_mu)"))
-        c = compile_into(ind.expr, base_names(), ("indicators", ind_id, "expr"), found)
-        if c is not None:
+        c = compile_into(ind.expr, base_names(scheme), ("indicators", ind_id, "expr"), found,
+                         scheme, NUMBER)
+        if c is not None and c.division_in_coalesce:
+            found.append((("indicators", ind_id, "expr"), (
+                f"{ind.expr!r}: a division inside coalesce(…) would hide a zero denominator, "
+                "which the item's 'zero_denominator:' rule decides; divide outside coalesce, "
+                "e.g. coalesce(rd_expense, 0) / revenue")))
+        elif c is not None:
             compiled[ind_id] = c
     yield from found
 
@@ -79,7 +99,8 @@ def _check_specials(scheme: Scheme) -> Iterator[Finding]:
                                           f"code{suggest(special.managed_as, codes)}")
         if special.when is not None:
             found: list[Finding] = []
-            compile_into(special.when, base_names(), (*path, "when"), found)
+            compile_into(special.when, base_names(scheme), (*path, "when"), found, scheme,
+                         BOOLEAN)
             yield from found
         elif special.code not in ruled:
             yield (*path, "when"), (f"special class '{special.code}' has no 'when:' trigger and "
@@ -90,14 +111,16 @@ def _all_rules(scheme: Scheme) -> Iterator[Rule]:
     yield from scheme.defaults.values()
     for group in scheme.groups:
         for item in group.items:
-            yield from (r for r in (item.missing, item.zero_denominator) if r is not None)
+            yield from (r for r in (item.missing, item.zero_denominator, item.invalid)
+                        if r is not None)
 
 
 def _rule_problems(scheme: Scheme, item: Item, kind: str, path: Path,
                    detail: str = "") -> Iterator[Finding]:
     own = getattr(item, kind)
     rule = own or scheme.defaults.get(kind)  # type: ignore[call-overload]
-    label = {"missing": "missing data", "zero_denominator": "a zero denominator"}[kind]
+    label = {"missing": "missing data", "zero_denominator": "a zero denominator",
+             "invalid": "a value with no result"}[kind]
     if rule is None:
         yield (*path, kind), (
             f"item '{item.indicator}' does not say what happens on {label}{detail}: state "
@@ -125,6 +148,8 @@ def _check_item(scheme: Scheme, item: Item, path: Path,
         yield (*path, "benchmark"), f"item '{name}': method '{method}' takes no benchmark"
     if method in SCORED_METHODS and item.weight <= 0:
         yield (*path, "weight"), f"item '{name}': method '{method}' needs a positive 'weight'"
+    if method != "minmax" and item.clip is not None:
+        yield (*path, "clip"), f"item '{name}': 'clip' is only for method 'minmax'"
     if method == "steps" and not item.steps:
         yield (*path, "steps"), f"item '{name}': method 'steps' needs a 'steps:' table"
     if method != "steps" and item.steps:
@@ -137,7 +162,12 @@ def _check_item(scheme: Scheme, item: Item, path: Path,
     if expr is not None and expr.has_division:
         detail = f" (when {' or '.join(expr.denominators)} is 0)"
         yield from _rule_problems(scheme, item, "zero_denominator", path, detail)
-    negative = sorted(expr.variables & canonical.NEGATIVE_VARIABLES) if expr else []
+    if expr is not None and expr.undefined_possible:
+        detail = " (ln of a value ≤ 0, sqrt of a negative value, pow beyond the double range)"
+        yield from _rule_problems(scheme, item, "invalid", path, detail)
+    negative_names = canonical.NEGATIVE_VARIABLES | {
+        v for v, d in scheme.variables.items() if d.can_be_negative}
+    negative = sorted(expr.variables & negative_names) if expr else []
     if negative and method in SCORED_METHODS and "floor" not in item.model_fields_set:
         yield (*path, "floor"), (
             f"item '{name}' reads {', '.join(negative)}, which can be negative (net refunds, "
@@ -148,7 +178,8 @@ def _check_group(scheme: Scheme, group: Group, path: Path,
                  compiled: Mapping[str, CompiledExpression]) -> Iterator[Finding]:
     found: list[Finding] = []
     if group.select.where:
-        compile_into(group.select.where, base_names(), (*path, "select", "where"), found)
+        compile_into(group.select.where, base_names(scheme), (*path, "select", "where"), found,
+                     scheme, BOOLEAN)
     seen: set[str] = set()
     for ii, item in enumerate(group.items):
         if item.indicator in seen:
@@ -161,7 +192,7 @@ def _check_group(scheme: Scheme, group: Group, path: Path,
             if points.id in seen or points.id in scheme.indicators or points.id in names:
                 found.append(((*path, kind, pi, "id"), f"id '{points.id}' is already used"))
             seen.add(points.id)
-            compile_into(points.expr, names, (*path, kind, pi, "expr"), found)
+            compile_into(points.expr, names, (*path, kind, pi, "expr"), found, scheme, NUMBER)
             if points.per_unit is not None and points.per_unit <= 0:
                 found.append(((*path, kind, pi, "per_unit"), "per_unit must be positive "
                               "(penalties are subtracted; write the points as a positive number)"))

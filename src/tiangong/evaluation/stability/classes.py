@@ -165,7 +165,7 @@ class ClassRules:
         r, n = order.shape
         chosen_idx = self.codes.index(ts.class_)
         rounding = self.cls.rounding
-        m = min(cutoff(part.size, ts.candidates_top_share, rounding), n)
+        m = min(cutoff(part.size, ts.window, rounding), n)
         take = min(cutoff(part.size, ts.share, rounding), m)
         chosen = np.zeros((r, n), dtype=bool)
         if 0 < take < m:  # the best `take` candidates by `by`, equal values by position

@@ -20,6 +20,7 @@ import pandas as pd
 from tiangong.errors import Problem, TiangongError
 from tiangong.evaluation.evaluate import Evaluation
 from tiangong.evaluation.scheme.expressions import compile_expression
+from tiangong.evaluation.scheme.model import Scheme
 from tiangong.evaluation.scheme.names import outcome_names
 from tiangong.evaluation.stability.classes import ClassRules, Partition
 from tiangong.evaluation.stability.context import VARYING, Context
@@ -27,6 +28,31 @@ from tiangong.evaluation.stability.draws import scheme_columns
 from tiangong.evaluation.stability.scores import ScoreModel
 
 REASON_SEPARATOR = "；"
+
+
+def _check_class_rules(scheme: Scheme) -> None:
+    """Refuse the class rules the replicate model does not reproduce (issue 15: several
+    stages, a window at the bottom, ranking by an expression or per group, quota tables per
+    group, partitions by other variables): an estimate of another rule would mislead."""
+    cls = scheme.classification
+    ind = set(scheme.indicators)
+    ts = cls.two_stage
+    unsupported = [
+        ("stages", bool(cls.stages)),
+        ("group_quotas", bool(cls.group_quotas)),
+        ("items.clip", any(i.clip is not None for g in scheme.groups for i in g.items)),
+        ("rank_by", not (cls.rank_by == "total" or cls.rank_by in ind)),
+        ("two_stage", ts is not None and (ts.candidates_top_share is None or ts.order != "desc"
+                                          or not (isinstance(ts.by, str) and ts.by in ind)
+                                          or ts.class_ != scheme.class_codes()[0])),
+        ("partition_by", any(p not in ("group", "county_code", "town_code", "industry_division")
+                             for p in cls.partition_by)),
+    ]
+    problems = [Problem(f"unsupported feature: classification.{key} as written here",
+                        scheme.id, field=f"classification.{key}")
+                for key, bad in unsupported if bad]
+    if problems:
+        raise TiangongError(problems, title="class_stability does not support this scheme")
 
 
 class StabilityModel:
@@ -48,6 +74,7 @@ class StabilityModel:
         varying = [a for a, adj in enumerate(cls.adjustments)
                    if compile_expression(adj.when, names).variables & VARYING]
         self._check_reasons(varying)
+        _check_class_rules(scheme)
         self.varying = varying
         self.context = Context(ev, df, eligible, varying)
         try:

@@ -70,7 +70,7 @@ def _minmax_share(col: Column, x: np.ndarray) -> np.ndarray:
 
 
 def _is_reweight(scheme: Scheme, item: Item) -> bool:
-    rules = (rule_for(scheme, item, kind) for kind in ("missing", "zero_denominator"))
+    rules = (rule_for(scheme, item, kind) for kind in ("missing", "zero_denominator", "invalid"))
     return any(r is not None and r.kind == "reweight" for r in rules)
 
 
