@@ -160,9 +160,14 @@ def test_columns_layout_of_environment(tables: dict, tmp_path: Path) -> None:
     m = write_exports(small, tmp_path, SEED, YEAR, environment_layout="columns")
     env = m.by_source("environment")[0]
     intake = load(env.path, "environment")
-    assert {"COD(吨)", "NOx(吨)"} <= set(intake.unmatched)
+    # each pollutant column is its own variable (issue 14), the total the stated 排放总量
+    assert intake.columns["emission_cod"] == "COD(吨)"
+    assert intake.columns["emission_nox"] == "NOx(吨)"
+    assert not [q for q in intake.quality if q.rule == "pollutant_sum_mismatch"]
     want = pd.read_parquet(m.truth_totals)["emissions"].sum()
     assert float(intake.frame["emissions"].sum()) == pytest.approx(want, rel=1e-6)
+    parts = intake.frame[["emission_cod", "emission_nh3n", "emission_so2", "emission_nox"]]
+    assert float(parts.to_numpy().sum()) == pytest.approx(want, rel=1e-6)
     assert m.by_source("events")[0].data_rows == 0
 
 

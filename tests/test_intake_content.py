@@ -430,3 +430,17 @@ def test_interrupt_while_writing_leaves_nothing_half_written(
     assert code == 130 and len(text.strip().splitlines()) == 1
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_totals_row_without_a_label_recognised_by_its_value(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    _registry(folder)
+    (folder / "tax.csv").write_text(
+        "纳税人识别号,纳税人名称,实缴税金(万元)\n"
+        f"{A},{NAMES[A]},12\n{B},{NAMES[B]},8\n{C},{NAMES[C]},5\n"
+        ",,25\n", encoding="utf-8")  # line 5: 12 + 8 + 5 = 25, no 合计 written
+    res = assemble(folder, YEAR, tmp_path / "out")
+    led = res.ledger[res.ledger["file"] == "tax.csv"].set_index("row")
+    assert (led.loc[5, "status"], led.loc[5, "reason"]) == ("excluded", "total (by content)")
+    assert res.enterprises["eval_tax"].sum() == pytest.approx(25.0)
+    assert res.attention == {}

@@ -249,7 +249,8 @@ def test_documented_example_is_valid() -> None:
     doc = (ROOT / "docs" / "intake-manifest.md").read_text(encoding="utf-8")
     (example,) = re.findall(r"```yaml\n(.*?)```", doc, re.S)
     manifest = parse_manifest(example, "docs/intake-manifest.md")
-    assert [f.file for f in manifest.model.files] == [
-        "税务局2024年度入库.xlsx", "营销系统导出_*.csv", "填报说明.xlsx"]
+    assert [(f.file, f.sheet) for f in manifest.model.files] == [
+        ("税务局2024年度入库.xlsx", "入库明细"), ("营销系统导出_*.csv", None),
+        ("汇总导出.xlsx", "Sheet2"), ("汇总导出.xlsx", "说明"), ("填报说明.xlsx", None)]
     assert manifest.options(manifest.model.files[0], "tax").units == {"eval_tax": "元"}
     assert manifest.options(None, "land").columns == {"权属面积": "land_area"}

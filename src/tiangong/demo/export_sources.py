@@ -111,15 +111,16 @@ def registry(ent: pd.DataFrame, rng: np.random.Generator, year: int) -> list[She
     return [sheet]
 
 
-def tax(ent: pd.DataFrame, rng: np.random.Generator, year: int) -> list[Sheet]:
+def tax(ent: pd.DataFrame, rng: np.random.Generator, year: int,
+        units_from: tuple[str, ...] = ("元", "万元")) -> list[Sheet]:
     ent = ent[ent["eval_tax"].notna()]
     office = rng.integers(0, TAX_FILES, len(ent))
-    units = _alternate(rng, ("元", "万元"), TAX_FILES)
+    units = _alternate(rng, units_from, TAX_FILES)
     sheets = []
     for k in range(TAX_FILES):
         part = ent[office == k]
         n, unit = len(part), str(units[k])
-        factor = 1e4 if unit == "元" else 1.0
+        factor = {"元": 1e4, "千元": 10.0, "万元": 1.0}[unit]
         header = ["纳税人识别号", "纳税人名称", "年度", f"实缴税金({unit})",
                   f"销售收入({unit})"]
         cols = [_blank(n), _blank(n), _obj(np.full(n, str(year))), _blank(n), _blank(n)]

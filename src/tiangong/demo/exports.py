@@ -79,7 +79,7 @@ def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, y
     variation: exports as an unseen county sends them, varied per seed
     (`tiangong.demo.export_variation`): file names that say nothing or name another
     department, several sources in one workbook as Sheet1, Sheet2 … in shuffled order, monthly
-    electricity one row per month or one column per month, tax in 元 / 千元 / 万元.
+    electricity one row per month or one column per month, tax in two of 元 / 千元 / 万元.
     """
     start = time.perf_counter()
     out = Path(out_dir)
@@ -102,7 +102,9 @@ def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, y
     wide = variation and rng(10).random() < 0.5
     elec_sheets, accounts = src.electricity(ent, rng(3), year, wide=wide)
     land_sheets, land_sums = src.land(ent, rng(4), year)
-    sheets: list[Sheet] = [*src.registry(ent, rng(1), year), *src.tax(ent, rng(2), year),
+    tax_units = ("元", "千元", "万元") if variation else ("元", "万元")
+    sheets: list[Sheet] = [*src.registry(ent, rng(1), year),
+                           *src.tax(ent, rng(2), year, tax_units),
                            *elec_sheets, *land_sheets, *src.statistics(ent, rng(5), year),
                            *src.environment(ent, rng(6), year, environment_layout == "columns"),
                            *src.events(ent, ev, rng(7), year)]

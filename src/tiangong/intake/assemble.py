@@ -19,10 +19,12 @@ Outputs are written into a temporary folder next to `out_dir` and renamed at the
 failed intake leaves `out_dir` as it was. `tiangong intake` then keeps the same tables in the
 run store (`tiangong.runs.intakes`), where `tiangong evaluate` without --data finds them.
 
-Each stage is a module of its own: `files` (which file is which source, loading),
-`link` (roster, linking, review queue), `aggregate` (per-enterprise sums, events),
-`reconcile` (rows and sums accounted for) and `write` (the folder); this module runs them in
-order and keeps the names the rest of tiangong imports from here.
+Each stage is a module of its own: `files` (every sheet of every file read and recognised by
+content, `recognise`; loading), `row_rules` (land use, invalid areas, event types, label-less
+totals), `link` (roster, linking, review queue), `aggregate` (per-enterprise sums, events),
+`pollutants`, `ledger` (every physical row and its fate), `reconcile` (rows and sums accounted
+for, from the ledger), `attention` (what the analyst must look at) and `write` (the folder);
+this module runs them in order and keeps the names the rest of tiangong imports from here.
 """
 
 from __future__ import annotations

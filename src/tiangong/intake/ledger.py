@@ -64,11 +64,14 @@ def unread_ledger(u: UnreadSheet) -> pd.DataFrame:
 def build_ledger(files: list[LoadedFile], unread: list[UnreadSheet]) -> pd.DataFrame:
     """The whole intake's ledger, in file, sheet and row order (the same exports give the same
     bytes)."""
-    parts = [sheet_ledger(f) for f in files] + [unread_ledger(u) for u in unread]
-    if not parts:
+    keyed = [((f.path.name, f.sheet), sheet_ledger(f)) for f in files] + [
+        ((u.path.name, u.sheet), unread_ledger(u)) for u in unread]
+    if not keyed:
         return pd.DataFrame(columns=list(COLUMNS))
+    # sheets in (file, sheet) order, each in row order: no sort over millions of strings
+    parts = [part.iloc[np.argsort(part["row"].to_numpy(), kind="stable")]
+             for _, part in sorted(keyed, key=lambda kv: kv[0])]
     out = pd.concat(parts, ignore_index=True)
-    out = out.sort_values(["file", "sheet", "row"], kind="stable").reset_index(drop=True)
     for col in ("file", "sheet", "source", "status", "reason", "method"):
         out[col] = out[col].astype("category")
     return out

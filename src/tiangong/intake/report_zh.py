@@ -39,6 +39,7 @@ RULES_ZH: dict[str, tuple[str, str]] = {
     "pollutant_sum_mismatch": ("排放总量与各污染物之和不符", "按排放总量计"),
     "floor_area_unit": ("建筑面积单位不是平方米", "该列未读取"),
     "excluded_total": ("合计行", "不作为企业记录读取"),
+    "total_by_content": ("合计行（按数值识别）", "不计入"),
     "excluded_footnote": ("注释行", "不读取"),
     "total_mismatch": ("合计行与明细不符", "请与报送部门核实"),
     "sheet_not_recognised": ("工作表未识别", "未读取"),
@@ -66,7 +67,7 @@ REASONS_ZH = {
     "tenant not linked": "承租方未匹配", "landlord and tenant are the same firm":
     "出租方与承租方为同一企业", "tenancy outside the year": "租期不在本年度",
     "not industrial land": "非工业用地", "invalid area (zero or negative)": "面积为零或负数",
-    "unknown event type": "事件类型无法识别",
+    "unknown event type": "事件类型无法识别", "total (by content)": "合计行（按数值识别）",
     "blank": "空行", "title": "标题行", "header": "表头行", "unit_row": "单位行",
     "column_numbers": "栏次行", "total": "合计行", "footnote": "注释行", "duplicate": "重复行",
     "sheet_not_recognised": "工作表未识别", "empty_sheet": "空工作表", "skipped": "清单跳过",

@@ -23,9 +23,13 @@ from tiangong.intake.quality import QualityRow
 REASON_NOT_INDUSTRIAL = "not industrial land"
 REASON_INVALID_AREA = "invalid area (zero or negative)"
 REASON_UNKNOWN_EVENT = "unknown event type"
+REASON_TOTAL_BY_CONTENT = "total (by content)"
+# the additive amount whose sum a label-less totals row would repeat
+_MEASURE = {"tax": "eval_tax", "electricity": "electricity", "land": "land_area",
+            "environment": "emissions"}
 # reasons that take a row out on purpose (excluded: the land rule, the analyst's own decision),
 # not for the analyst to fix (quarantined)
-EXCLUDING_REASONS = frozenset({REASON_NOT_INDUSTRIAL, REASON_REJECTED})
+EXCLUDING_REASONS = frozenset({REASON_NOT_INDUSTRIAL, REASON_REJECTED, REASON_TOTAL_BY_CONTENT})
 # 土地用途 of industrial land (GB/T 21010: 工矿仓储用地 = 工业用地, 采矿用地, 仓储用地)
 INDUSTRIAL_LAND = re.compile(r"工业|工矿|仓储|采矿|厂房")
 # event types as departments write them → the scheme vocabulary (keys of EVENT_TYPES)
@@ -62,6 +66,7 @@ def apply_row_rules(files: list[LoadedFile]) -> list[QualityRow]:
     out: list[QualityRow] = []
     for f in files:
         frame, file, sheet = f.intake.frame, str(f.path), f.sheet
+        out += _totals_by_content(f)
         if f.source == "land":
             if "land_use" in frame:
                 use = frame["land_use"].astype("string")
@@ -89,6 +94,34 @@ def apply_row_rules(files: list[LoadedFile]) -> list[QualityRow]:
                 out.append(QualityRow(file, sheet, row, header, str(written[row] or ""),
                                       "unknown_event_type", "error",
                                       f"隔离：事件类型不在方案的类型中（{known}），请改写或补充对照"))
+    return out
+
+
+def _totals_by_content(f: LoadedFile) -> list[QualityRow]:
+    """A row with neither code nor name whose amount equals the sum of the other rows is the
+    file's total written without 合计 (a label cell left empty): excluded, never summed."""
+    frame = f.intake.frame
+    column = _MEASURE.get(f.source)
+    if column is None or column not in frame or len(frame) < 3:
+        return []
+    blank = pd.Series(True, index=frame.index)
+    for ident in ("uscc", "name"):
+        if ident in frame:
+            blank &= frame[ident].isna()
+    values = frame[column]
+    candidates = blank & values.notna()
+    if not candidates.any():
+        return []
+    out = []
+    total = float(values.sum())
+    for row in frame.index[candidates.to_numpy()]:
+        value = float(values[row])
+        rest = total - value
+        if rest != 0 and abs(value - rest) <= 1e-6 * abs(rest) + 1e-9:
+            _mark(f, pd.Series(frame.index == row, index=frame.index), REASON_TOTAL_BY_CONTENT)
+            out.append(QualityRow(str(f.path), f.sheet, int(row), f.intake.columns[column],
+                                  f"{value:g}", "total_by_content", "info",
+                                  "合计行（无“合计”字样，数值等于其余各行之和）：不计入"))
     return out
 
 
