@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tiangong.platform.core.models import Notification, TaskProgress
@@ -22,6 +23,7 @@ from tiangong.platform.core.testing import (
     walk_api,
     walk_urls,
 )
+from tiangong.platform.core.workflow import apply_transition
 from tiangong.platform.example.models import ExampleCase
 
 ROLES = [*Role.values, "other_county_analyst", "other_enterprise_user"]
@@ -53,12 +55,17 @@ def fixtures(world: World) -> dict[str, Any]:
                                        user=world.users["county_analyst"],
                                        region=world.regions["331003"])
     note = Notification.objects.create(user=world.users["county_analyst"], title="走查消息")
-    return {"case": case, "task": task, "note": note, "a": world.enterprises["A"]}
+    event = apply_transition(case, "forward", world.users["town_official"], "附证明",
+                             [SimpleUploadedFile("证明.pdf", b"%PDF-1.4 walk")])
+    return {"case": case, "task": task, "note": note, "a": world.enterprises["A"],
+            "attachment": event.attachments.get()}
 
 
 def page_table(fx: dict[str, Any]) -> dict[str, tuple[str, dict[str, int]]]:
     a, case, task = fx["a"], fx["case"], fx["task"]
     return {
+        # an attachment is readable by whoever may see the object its event belongs to
+        "core:attachment": (f"/attachments/{fx['attachment'].pk}/", _sees(SEES_CASE)),
         "core:home": ("/", _all(200)),
         "core:login": ("/login/", _all(302)),           # signed in: sent on to the home page
         "core:logout": ("/logout/", _all(405)),         # POST only

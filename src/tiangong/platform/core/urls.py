@@ -17,6 +17,7 @@ urlpatterns = [
     path("enterprises/<str:uscc>/", pages.enterprise_detail, name="enterprise_detail"),
     path("changes/", pages.change_list, name="change_list"),
     path("notifications/", pages.notification_list, name="notification_list"),
+    path("attachments/<int:pk>/", pages.attachment, name="attachment"),
     path("tasks/", pages.task_list, name="task_list"),
     path("tasks/<str:result_id>/", pages.task_detail, name="task_detail"),
 ]
