@@ -66,7 +66,8 @@ def test_login_navigation_and_htmx_progress(live_server: Any, page: Any) -> None
         const div = document.createElement('div'); div.style.width = '300px';
         div.style.height = '200px'; document.body.appendChild(div);
         const chart = echarts.init(div);
-        chart.setOption({xAxis: {data: ['A', 'B']}, yAxis: {}, series: [{type: 'bar', data: [3, 5]}]});
+        chart.setOption({xAxis: {data: ['A', 'B']}, yAxis: {},
+                         series: [{type: 'bar', data: [3, 5]}]});
         return [echarts.version, div.querySelectorAll('canvas').length];
     }""")
     assert drawn[0].startswith("6.") and drawn[1] >= 1
