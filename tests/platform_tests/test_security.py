@@ -83,3 +83,13 @@ def test_pages_are_chinese_and_load_only_local_scripts(world: World, client: Cli
     page = client.get(path).content.decode()
     assert '<html lang="zh-Hans">' in page and "/static/vendor/htmx.min.js" in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_expired_session_says_so_and_htmx_gets_a_redirect(world: World, client: Client) -> None:
+    client.force_login(world.users["county_analyst"])
+    client.session.flush()
+    client.cookies.clear()  # what an expired session looks like to the server
+    response = client.get("/tasks/", follow=True)
+    assert "请先登录（未登录或登录已超时）" in response.content.decode()
+    fragment = client.get("/tasks/x/", headers={"HX-Request": "true"})
+    assert fragment.status_code == 204 and fragment["HX-Redirect"].startswith("/login/?next=")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -93,6 +94,19 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CSP)
+        return response
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's sign-in requirement; an htmx request from a page whose session expired gets
+    `HX-Redirect` to the sign-in page instead of the sign-in form swapped into a fragment."""
+
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
+        response = super().handle_no_permission(request, view_func)
+        if request.headers.get("HX-Request") and response.status_code == 302:
+            hx = HttpResponse(status=204)
+            hx["HX-Redirect"] = response["Location"]
+            return hx
         return response
 
 
