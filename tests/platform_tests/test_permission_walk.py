@@ -71,6 +71,9 @@ def page_table(fx: dict[str, Any]) -> dict[str, tuple[str, dict[str, int]]]:
         "core:logout": ("/logout/", _all(405)),         # POST only
         "core:password_change": ("/password/", _all(200)),
         "core:enterprise_list": ("/enterprises/", _all(200)),  # the rows are scoped
+        # an enterprise user is sent to its own page; other roles have no enterprise
+        "core:my_enterprise": ("/my-enterprise/", {r: 302 if r.endswith("enterprise_user")
+                                                   else 404 for r in ROLES}),
         "core:enterprise_detail": (f"/enterprises/{a.uscc}/", _sees(SEES_A)),
         "core:change_list": ("/changes/", _all(200)),   # the rows are scoped
         "core:notification_list": ("/notifications/", _all(200)),

@@ -112,3 +112,19 @@ def test_moving_a_county_moves_its_towns(world: World) -> None:
     town = Region.objects.get(code="331004001")
     assert town.path == "/330000/331100/331004/331004001/"
     assert _names(world, Enterprise.objects.restrict(world.users["city_analyst"])) == {"A", "B"}
+
+
+def test_enterprise_page_sections_are_scoped(world: World, client) -> None:
+    """The example app's section lists the firm's cases the viewer may see."""
+    from tiangong.platform.example.models import ExampleCase
+
+    a = world.enterprises["A"]
+    ExampleCase.objects.create(enterprise=a, title="A 的示例事项")
+    client.force_login(world.users["enterprise_user"])
+    response = client.get("/my-enterprise/", follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/enterprises/{a.uscc}/"
+    assert "<h2>示例事项</h2>" in page and "A 的示例事项" in page
+    client.force_login(world.users["department_user"])  # sees A, but not its unrouted case
+    page = client.get(f"/enterprises/{a.uscc}/").content.decode()
+    assert "A 的示例事项" not in page and "<h2>示例事项</h2>" not in page

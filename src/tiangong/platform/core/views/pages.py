@@ -7,7 +7,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from tiangong.platform.core.calendar import missing_years
@@ -21,6 +21,7 @@ from tiangong.platform.core.models import (
 from tiangong.platform.core.progress import task_status
 from tiangong.platform.core.roles import Role
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
+from tiangong.platform.core.sections import render_sections
 
 PAGE = 50
 
@@ -54,7 +55,16 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     ent = get_scoped_or_404(Enterprise.objects.select_related("region"), request.user,
                             uscc=uscc)
-    return render(request, "core/enterprise_detail.html", {"enterprise": ent})
+    return render(request, "core/enterprise_detail.html",
+                  {"enterprise": ent, "sections": render_sections(request, ent)})
+
+
+def my_enterprise(request: HttpRequest) -> HttpResponse:
+    """An enterprise user's own page (the entry in its navigation)."""
+    ent = getattr(request.user, "enterprise", None)
+    if ent is None:
+        raise Http404("您的账号未绑定企业。")
+    return redirect("core:enterprise_detail", uscc=ent.uscc)
 
 
 def change_list(request: HttpRequest) -> HttpResponse:
