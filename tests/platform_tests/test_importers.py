@@ -124,3 +124,31 @@ def test_bad_roster_creates_nothing_and_lists_every_problem(world: World,
     assert "第 5 行（county_analyst）：用户名已存在" in text
     assert "第 6 行（no_dept）：部门代码 nosuch 在该县不存在" in text
     assert User.objects.count() == before
+
+
+def test_demo_platform_from_a_stored_run(db: None, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from tiangong.platform.core.demo import DEMO_PASSWORD, DEPARTMENTS
+
+    store_path = tmp_path / "runs.duckdb"
+    with RunStore(store_path) as store:
+        run = store.save(evaluate("huangyan_2022", _tables(_rows()), 2022))
+    out = StringIO()
+    call_command("platform_demo", "--store", str(store_path), stdout=out)
+    assert f"评价 {run.id}" in out.getvalue()
+    # 331003 is 黄岩区 in the demo vocabulary; its city and province come from the codes.
+    county = Region.objects.get(code="331003")
+    assert county.name == "黄岩区" and county.path == "/330000/331000/331003/"
+    assert Region.objects.get(code="331000").name == "台州市"
+    assert Region.objects.get(code="331003200").name == "新前街道"
+    assert county.departments.count() == len(DEPARTMENTS)
+    assert Enterprise.objects.count() == 5  # the row with a bad check digit is reported
+    town = User.objects.get(username="demo_town")
+    assert town.region.code == "331003001"  # the town with the most firms (3 of 5)
+    ent = User.objects.get(username="demo_enterprise")
+    assert ent.enterprise is not None and ent.enterprise.region == town.region
+    assert ent.check_password(DEMO_PASSWORD) and not ent.must_change_password
+    call_command("platform_demo", "--store", str(store_path), stdout=StringIO())  # again
+    assert User.objects.filter(username__startswith="demo_").count() == 10
+    assert Enterprise.objects.count() == 5
