@@ -66,7 +66,7 @@ def build_demo_platform(store: str | Path | None, run_id: str | None = None) -> 
     units = Regions.from_codes(codes).units
     names = _names(set(units["code"]), towns)
     rows = [{"code": str(r.code), "name": names[str(r.code)], "level": str(r.level),
-             "parent": "" if pd.isna(r.parent_code) else str(r.parent_code)}
+             "parent": str(r.parent_code) if isinstance(r.parent_code, str) else ""}
             for r in units.itertuples(index=False)]
     with acting_as(None, f"demo-{run.id}"), transaction.atomic():
         region_report = upsert_regions(rows)

@@ -1,4 +1,4 @@
-"""`tiangong manage platform_demo [--run ID] [--store FILE]`: the demo platform from a stored run."""
+"""`tiangong manage platform_demo [--run ID] [--store FILE]`: the demo platform."""
 
 from __future__ import annotations
 
