@@ -93,3 +93,10 @@ def test_expired_session_says_so_and_htmx_gets_a_redirect(world: World, client: 
     assert "请先登录（未登录或登录已超时）" in response.content.decode()
     fragment = client.get("/tasks/x/", headers={"HX-Request": "true"})
     assert fragment.status_code == 204 and fragment["HX-Redirect"].startswith("/login/?next=")
+
+
+def test_bad_host_is_a_chinese_400(world: World) -> None:
+    client = Client(raise_request_exception=False)
+    response = client.get("/login/", headers={"Host": "evil.example"})
+    text = response.content.decode()
+    assert response.status_code == 400 and "请求有误" in text and "Traceback" not in text
