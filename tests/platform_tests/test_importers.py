@@ -152,3 +152,31 @@ def test_demo_platform_from_a_stored_run(db: None, tmp_path: Path) -> None:
     call_command("platform_demo", "--store", str(store_path), stdout=StringIO())  # again
     assert User.objects.filter(username__startswith="demo_").count() == 10
     assert Enterprise.objects.count() == 5
+
+
+def test_import_enterprises_from_a_stored_intake(db: None, tmp_path: Path) -> None:
+    """The real path: demo exports → `tiangong intake --store` → import by intake id."""
+    from typer.testing import CliRunner
+
+    from tiangong.cli import app
+    from tiangong.demo.exports import write_exports
+    from tiangong.demo.generator import generate
+    from tiangong.platform.core.importers import upsert_regions
+    from tiangong.regions.divisions import Regions
+    from tiangong.runs.intakes import get_intake, intake_table
+
+    tables = generate(80, 7, year=2022, years=1)
+    exports = write_exports(tables, tmp_path / "exports", 7, 2022)
+    store = tmp_path / "runs.duckdb"
+    done = CliRunner().invoke(app, ["intake", str(exports.out_dir), "--year", "2022", "--out",
+                                    str(tmp_path / "canonical"), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    with RunStore(store, read_only=True) as rs:
+        firms = intake_table(rs, get_intake(rs, "latest"), "enterprises").to_pandas()
+    counties = set(firms["county_code"].dropna())
+    upsert_regions([{"code": str(r.code), "name": f"区划{r.code}", "level": str(r.level),
+                     "parent": r.parent_code if isinstance(r.parent_code, str) else ""}
+                    for r in Regions.from_codes(counties).units.itertuples(index=False)])
+    call_command("import_enterprises", "--intake", "I0001", "--store", str(store))
+    assert Enterprise.objects.count() == firms["uscc"].nunique()
+    assert Region.objects.filter(level="town").count() == firms["town_code"].nunique()
