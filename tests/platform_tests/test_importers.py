@@ -68,6 +68,10 @@ def test_import_enterprises_from_a_stored_run(world: World, tmp_path: Path) -> N
     call_command("import_enterprises", "--run", run.id, "--store", str(store_path))
     imported = Enterprise.objects.filter(name__startswith="导入企业")
     assert imported.count() == 5
+    logged = ObjectChange.objects.filter(content_type__model="enterprise", action="create",
+                                         object_id__in=[str(e.pk) for e in imported])
+    assert logged.count() == 5  # bulk-created, and still one change-log row each
+    assert {c.after["uscc"] for c in logged} == set(imported.values_list("uscc", flat=True))
     assert not Enterprise.objects.filter(name="校验位错误").exists()
     new_town = Region.objects.get(code="331003200")  # created under its county
     assert new_town.name == "新前街道" and new_town.parent == world.regions["331003"]
