@@ -100,3 +100,16 @@ def test_bad_host_is_a_chinese_400(world: World) -> None:
     response = client.get("/login/", headers={"Host": "evil.example"})
     text = response.content.decode()
     assert response.status_code == 400 and "请求有误" in text and "Traceback" not in text
+
+
+def test_nul_characters_are_harmless(world: World, client: Client) -> None:
+    """PostgreSQL refuses NUL in text: inputs carrying one get a normal answer, not a 500."""
+    page = client.post("/login/", {"username": "a\x00b", "password": "x"})
+    assert page.status_code == 200
+    client.force_login(world.users["county_analyst"])
+    assert client.get("/enterprises/", {"q": "示例\x00"}).status_code == 400
+    bad = client.get("/enterprises/%00/")
+    assert bad.status_code == 400 and "含有无效字符" in bad.content.decode()
+    patch = client.patch(f"/api/core/enterprises/{world.enterprises['A'].uscc}",
+                         '{"name": "a\\u0000b"}', content_type="application/json")
+    assert patch.status_code in (200, 400)  # SQLite stores it; PostgreSQL refuses: 400

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tiangong.platform.core.middleware.RequestContextMiddleware",
     "tiangong.platform.core.middleware.UploadLimitMiddleware",
+    "tiangong.platform.core.middleware.RefuseNulMiddleware",
     "tiangong.platform.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

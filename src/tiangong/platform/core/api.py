@@ -19,6 +19,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -89,6 +90,7 @@ def _invalid(request: HttpRequest, exc: Exception) -> HttpResponse:
                   errors=errors)
 
 
+@api.exception_handler(DataError)
 @api.exception_handler(ValueError)
 def _bad_value(request: HttpRequest, exc: Exception) -> HttpResponse:
     # e.g. a NUL character in a query string, which PostgreSQL refuses in text

@@ -45,7 +45,7 @@ def calendar_warning(user: Any) -> str:
 
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     qs = restrict(Enterprise, request.user).select_related("region")
-    q = (request.GET.get("q") or "").strip()
+    q = (request.GET.get("q") or "").replace("\x00", "").strip()
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(uscc__startswith=q.upper()))
     page = Paginator(qs.order_by("uscc"), PAGE).get_page(request.GET.get("page"))
