@@ -75,3 +75,15 @@ def test_year_without_calendar_is_refused(calendar: None) -> None:
 def test_package_without_the_year_is_refused(db: None) -> None:
     with pytest.raises(CalendarMissing, match="2099"):
         seed_year(2099)
+
+
+def test_december_warning_for_next_year(calendar: None, world, client, monkeypatch) -> None:
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda: D(2026, 12, 1))
+    client.force_login(world.users["county_analyst"])
+    assert "还没有 2027 年的数据" in client.get("/").content.decode()
+    monkeypatch.setattr(timezone, "localdate", lambda: D(2026, 11, 30))
+    assert "还没有 2027 年的数据" not in client.get("/").content.decode()
+    monkeypatch.setattr(timezone, "localdate", lambda: D(2025, 12, 1))  # 2026 is loaded
+    assert "年的数据" not in client.get("/").content.decode()

@@ -68,6 +68,10 @@ def test_import_enterprises_from_a_stored_run(world: World, tmp_path: Path) -> N
     call_command("import_enterprises", "--run", run.id, "--store", str(store_path))
     imported = Enterprise.objects.filter(name__startswith="导入企业")
     assert imported.count() == 5
+    logged = ObjectChange.objects.filter(content_type__model="enterprise", action="create",
+                                         object_id__in=[str(e.pk) for e in imported])
+    assert logged.count() == 5  # bulk-created, and still one change-log row each
+    assert {c.after["uscc"] for c in logged} == set(imported.values_list("uscc", flat=True))
     assert not Enterprise.objects.filter(name="校验位错误").exists()
     new_town = Region.objects.get(code="331003200")  # created under its county
     assert new_town.name == "新前街道" and new_town.parent == world.regions["331003"]
@@ -124,3 +128,59 @@ def test_bad_roster_creates_nothing_and_lists_every_problem(world: World,
     assert "第 5 行（county_analyst）：用户名已存在" in text
     assert "第 6 行（no_dept）：部门代码 nosuch 在该县不存在" in text
     assert User.objects.count() == before
+
+
+def test_demo_platform_from_a_stored_run(db: None, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from tiangong.platform.core.demo import DEMO_PASSWORD, DEPARTMENTS
+
+    store_path = tmp_path / "runs.duckdb"
+    with RunStore(store_path) as store:
+        run = store.save(evaluate("huangyan_2022", _tables(_rows()), 2022))
+    out = StringIO()
+    call_command("platform_demo", "--store", str(store_path), stdout=out)
+    assert f"评价 {run.id}" in out.getvalue()
+    # 331003 is 黄岩区 in the demo vocabulary; its city and province come from the codes.
+    county = Region.objects.get(code="331003")
+    assert county.name == "黄岩区" and county.path == "/330000/331000/331003/"
+    assert Region.objects.get(code="331000").name == "台州市"
+    assert Region.objects.get(code="331003200").name == "新前街道"
+    assert county.departments.count() == len(DEPARTMENTS)
+    assert Enterprise.objects.count() == 5  # the row with a bad check digit is reported
+    town = User.objects.get(username="demo_town")
+    assert town.region.code == "331003001"  # the town with the most firms (3 of 5)
+    ent = User.objects.get(username="demo_enterprise")
+    assert ent.enterprise is not None and ent.enterprise.region == town.region
+    assert ent.check_password(DEMO_PASSWORD) and not ent.must_change_password
+    call_command("platform_demo", "--store", str(store_path), stdout=StringIO())  # again
+    assert User.objects.filter(username__startswith="demo_").count() == 10
+    assert Enterprise.objects.count() == 5
+
+
+def test_import_enterprises_from_a_stored_intake(db: None, tmp_path: Path) -> None:
+    """The real path: demo exports → `tiangong intake --store` → import by intake id."""
+    from typer.testing import CliRunner
+
+    from tiangong.cli import app
+    from tiangong.demo.exports import write_exports
+    from tiangong.demo.generator import generate
+    from tiangong.platform.core.importers import upsert_regions
+    from tiangong.regions.divisions import Regions
+    from tiangong.runs.intakes import get_intake, intake_table
+
+    tables = generate(80, 7, year=2022, years=1)
+    exports = write_exports(tables, tmp_path / "exports", 7, 2022)
+    store = tmp_path / "runs.duckdb"
+    done = CliRunner().invoke(app, ["intake", str(exports.out_dir), "--year", "2022", "--out",
+                                    str(tmp_path / "canonical"), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    with RunStore(store, read_only=True) as rs:
+        firms = intake_table(rs, get_intake(rs, "latest"), "enterprises").to_pandas()
+    counties = set(firms["county_code"].dropna())
+    upsert_regions([{"code": str(r.code), "name": f"区划{r.code}", "level": str(r.level),
+                     "parent": r.parent_code if isinstance(r.parent_code, str) else ""}
+                    for r in Regions.from_codes(counties).units.itertuples(index=False)])
+    call_command("import_enterprises", "--intake", "I0001", "--store", str(store))
+    assert Enterprise.objects.count() == firms["uscc"].nunique()
+    assert Region.objects.filter(level="town").count() == firms["town_code"].nunique()

@@ -89,3 +89,42 @@ def test_binding_is_required_for_the_role(world: World) -> None:
     assert "应绑定县级区划" in str(err.value)
     with pytest.raises(ValidationError, match="必须绑定一家企业"):
         User(username="y", role=Role.ENTERPRISE_USER).clean()
+
+
+def test_moving_a_town_moves_its_scope(world: World) -> None:
+    """A town re-assigned to another county: paths of the town (and below) follow, so the
+    other county's analyst now sees its enterprises and the first county's no longer does."""
+    town = world.regions["331003100"]  # 院桥镇, enterprise B
+    town.parent = world.regions["331004"]
+    town.save()
+    assert Region.objects.get(pk=town.pk).path == "/330000/331000/331004/331003100/"
+    assert _names(world, Enterprise.objects.restrict(world.users["county_analyst"])) == {"A"}
+    assert _names(world, Enterprise.objects.restrict(
+        world.users["other_county_analyst"])) == {"B", "C"}
+
+
+def test_moving_a_county_moves_its_towns(world: World) -> None:
+    lishui = Region.objects.create(code="331100", name="丽水市", level="city",
+                                   parent=world.regions["330000"])
+    county = world.regions["331004"]
+    county.parent = lishui
+    county.save()
+    town = Region.objects.get(code="331004001")
+    assert town.path == "/330000/331100/331004/331004001/"
+    assert _names(world, Enterprise.objects.restrict(world.users["city_analyst"])) == {"A", "B"}
+
+
+def test_enterprise_page_sections_are_scoped(world: World, client) -> None:
+    """The example app's section lists the firm's cases the viewer may see."""
+    from tiangong.platform.example.models import ExampleCase
+
+    a = world.enterprises["A"]
+    ExampleCase.objects.create(enterprise=a, title="A 的示例事项")
+    client.force_login(world.users["enterprise_user"])
+    response = client.get("/my-enterprise/", follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/enterprises/{a.uscc}/"
+    assert "<h2>示例事项</h2>" in page and "A 的示例事项" in page
+    client.force_login(world.users["department_user"])  # sees A, but not its unrouted case
+    page = client.get(f"/enterprises/{a.uscc}/").content.decode()
+    assert "A 的示例事项" not in page and "<h2>示例事项</h2>" not in page

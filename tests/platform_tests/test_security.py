@@ -83,3 +83,33 @@ def test_pages_are_chinese_and_load_only_local_scripts(world: World, client: Cli
     page = client.get(path).content.decode()
     assert '<html lang="zh-Hans">' in page and "/static/vendor/htmx.min.js" in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_expired_session_says_so_and_htmx_gets_a_redirect(world: World, client: Client) -> None:
+    client.force_login(world.users["county_analyst"])
+    client.session.flush()
+    client.cookies.clear()  # what an expired session looks like to the server
+    response = client.get("/tasks/", follow=True)
+    assert "请先登录（未登录或登录已超时）" in response.content.decode()
+    fragment = client.get("/tasks/x/", headers={"HX-Request": "true"})
+    assert fragment.status_code == 204 and fragment["HX-Redirect"].startswith("/login/?next=")
+
+
+def test_bad_host_is_a_chinese_400(world: World) -> None:
+    client = Client(raise_request_exception=False)
+    response = client.get("/login/", headers={"Host": "evil.example"})
+    text = response.content.decode()
+    assert response.status_code == 400 and "请求有误" in text and "Traceback" not in text
+
+
+def test_nul_characters_are_harmless(world: World, client: Client) -> None:
+    """PostgreSQL refuses NUL in text: inputs carrying one get a normal answer, not a 500."""
+    page = client.post("/login/", {"username": "a\x00b", "password": "x"})
+    assert page.status_code == 200
+    client.force_login(world.users["county_analyst"])
+    assert client.get("/enterprises/", {"q": "示例\x00"}).status_code == 400
+    bad = client.get("/enterprises/%00/")
+    assert bad.status_code == 400 and "含有无效字符" in bad.content.decode()
+    patch = client.patch(f"/api/core/enterprises/{world.enterprises['A'].uscc}",
+                         '{"name": "a\\u0000b"}', content_type="application/json")
+    assert patch.status_code in (200, 400)  # SQLite stores it; PostgreSQL refuses: 400

@@ -107,3 +107,7 @@ def test_serve_end_to_end(served, tmp_path: Path) -> None:
         "from tiangong.platform.core.models import WorkCalendarDay;"
         "print(WorkCalendarDay.objects.filter(date__year=2024).count())"))
     assert count.strip() == "366"
+    journal = _manage(env, "shell", "--no-imports", "-c", (
+        "from django.db import connection; c = connection.cursor();"
+        "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"))
+    assert journal.strip() == "wal"  # readers keep working while the worker writes

@@ -142,3 +142,16 @@ def test_page_buttons_and_post(world: World, case: ExampleCase, client) -> None:
     assert WorkflowEvent.objects.filter(object_id=str(case.pk)).count() == 1
     page = client.get(f"/example/{case.pk}/").content.decode()
     assert "不能执行“转交县级”" in page
+
+
+def test_attachment_download_is_scoped(world: World, case: ExampleCase, client) -> None:
+    event = apply_transition(case, "forward", world.users["town_official"], "附件",
+                             [SimpleUploadedFile("用地证明.pdf", b"%PDF-1.4 evidence")])
+    att = event.attachments.get()
+    client.force_login(world.users["county_analyst"])
+    response = client.get(f"/attachments/{att.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == \
+        b"%PDF-1.4 evidence"
+    assert "attachment" in response["Content-Disposition"]
+    client.force_login(world.users["other_county_analyst"])
+    assert client.get(f"/attachments/{att.pk}/").status_code == 404

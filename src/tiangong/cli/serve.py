@@ -43,6 +43,11 @@ def prepare() -> list[str]:
         except CalendarMissing as err:
             notes.append(str(err))
     call_command("collectstatic", interactive=False, verbosity=0)
+    from tiangong.platform.core.models import User
+
+    if not User.objects.exists():
+        notes.append("平台中还没有账号：请先运行 `tiangong manage createsuperuser` 创建管理员，"
+                     "再用 `tiangong manage import_roster` 批量开户。")
     return notes
 
 

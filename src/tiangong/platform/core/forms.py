@@ -29,7 +29,8 @@ class RateLimitedLoginForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         from tiangong.platform.core.models.security import LoginFailure
 
-        username = (self.data.get("username") or "").strip()
+        # NUL characters are refused by PostgreSQL text columns: never store them
+        username = (self.data.get("username") or "").replace("\x00", "").strip()
         ip = client_ip(self.request)
         since = timezone.now() - dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
         recent = LoginFailure.objects.filter(time__gte=since)

@@ -13,6 +13,7 @@ import pandas as pd
 from django.db import transaction
 
 from tiangong.identity.uscc import is_valid_uscc, normalize_uscc
+from tiangong.platform.core.changelog import bulk_create_logged
 from tiangong.regions.divisions import Regions, read_regions
 
 _LEVEL_ORDER = {"province": 0, "city": 1, "county": 2, "town": 3}
@@ -112,6 +113,7 @@ def import_enterprises(table: Any) -> ImportReport:
                         if not Region.objects.filter(code=r["code"]).exists()])
         regions = {r.code: r for r in Region.objects.filter(level__in=["county", "town"])}
         existing = {e.uscc: e for e in Enterprise.objects.all()}
+        new: list[Any] = []
         for i, r in enumerate(frame.itertuples(index=False), start=1):
             uscc = normalize_uscc(_text(r.uscc))
             if not is_valid_uscc(uscc):
@@ -128,11 +130,12 @@ def import_enterprises(table: Any) -> ImportReport:
                       "industry_code": _text(getattr(r, "industry_code", ""))}
             ent = existing.get(uscc)
             if ent is None:
-                Enterprise(uscc=uscc, **values).save()
-                report.created += 1
+                existing[uscc] = Enterprise(uscc=uscc, **values)
+                new.append(existing[uscc])
             elif any(getattr(ent, k) != v for k, v in values.items()):
                 for k, v in values.items():
                     setattr(ent, k, v)
                 ent.save()
                 report.updated += 1
+        report.created = len(bulk_create_logged(Enterprise, new))
     return report

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -84,6 +85,24 @@ class UploadLimitMiddleware:
         return self.get_response(request)
 
 
+class RefuseNulMiddleware:
+    """A NUL character in the path or query string is never meaningful and PostgreSQL refuses it
+    in text columns (a DataError deep in a view); answer 400 in Chinese before any view runs.
+    Form fields already refuse NUL (Django's ProhibitNullCharactersValidator); the API maps
+    a database DataError to 400 as well."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return render(request, "core/error.html", {
+                "status": 400, "title": "请求有误",
+                "message": "请求地址中含有无效字符，请检查后重试。"}, status=400)
+        return self.get_response(request)
+
+
 class ContentSecurityPolicyMiddleware:
     """CSP `default-src 'self'`: no script, style, font or request may leave the server."""
 
@@ -93,6 +112,19 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CSP)
+        return response
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's sign-in requirement; an htmx request from a page whose session expired gets
+    `HX-Redirect` to the sign-in page instead of the sign-in form swapped into a fragment."""
+
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
+        response = super().handle_no_permission(request, view_func)
+        if request.headers.get("HX-Request") and response.status_code == 302:
+            hx = HttpResponse(status=204)
+            hx["HX-Redirect"] = response["Location"]
+            return hx
         return response
 
 

@@ -60,6 +60,7 @@ def register_core_items() -> None:
              Role.DEPARTMENT_USER, Role.SUPERVISOR, Role.ADMINISTRATOR}
     register(NavItem("首页", "core:home", order=0))
     register(NavItem("企业", "core:enterprise_list", roles=staff, order=20))
+    register(NavItem("本企业", "core:my_enterprise", roles={Role.ENTERPRISE_USER}, order=10))
     register(NavItem("后台任务", "core:task_list", roles=staff, order=80))
     register(NavItem("变更记录", "core:change_list",
                      roles={Role.SUPERVISOR, Role.ADMINISTRATOR, Role.COUNTY_ANALYST}, order=90))

@@ -20,6 +20,7 @@ and the restriction follows platform.md's role table:
 - `custom`: role → function(queryset, user) for bindings of one app (e.g. experts drawn for a
   panel);
 - `public=True`: every signed-in user sees every row (reference data such as regions);
+- `distinct=True`: when a path crosses a many-to-many or reverse relation;
 - any role without a rule sees nothing.
 An object outside the scope answers 404, never 403 (no existence leak).
 """
@@ -47,6 +48,9 @@ class Scope:
     owner: str | None = None
     department_sees_region: bool = False
     public: bool = False
+    # Set when a path crosses a many-to-many or reverse relation (rows could repeat);
+    # DISTINCT costs time on large tables, so it is not applied by default.
+    distinct: bool = False
     custom: Mapping[str, Callable[[Any, Any], Any]] = field(default_factory=dict)
 
     def departments(self) -> tuple[str, ...]:
@@ -98,7 +102,9 @@ class ScopedQuerySet(models.QuerySet):
         if custom is not None and getattr(user, "is_authenticated", False):
             return custom(self, user)
         q = scope_q(scope, user)
-        return self if q is None else self.filter(q).distinct()
+        if q is None:
+            return self
+        return self.filter(q).distinct() if scope.distinct else self.filter(q)
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 
+from tiangong.platform.core.models.base import ChangeLoggedModel
 from tiangong.platform.core.models.reference import Region
 
 
-class WorkCalendarDay(models.Model):
+class WorkCalendarDay(ChangeLoggedModel):
     """One date's status: national rows (county NULL) seeded from chinese-calendar, county rows
     override them (a county's own 调休 or a local holiday)."""
 

@@ -38,8 +38,12 @@ class Region(PlatformModel):
         return f"{self.name}（{self.code}）"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        old = self.path
         self.path = f"{self.parent.path if self.parent else '/'}{self.code}/"
         super().save(*args, **kwargs)
+        if old and old != self.path:  # moved under another parent: descendants follow
+            for child in self.children.all():
+                child.save()
 
     def county(self) -> Region | None:
         """The county this region lies in (itself for a county), None above county level."""

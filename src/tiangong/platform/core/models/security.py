@@ -8,6 +8,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+from tiangong.platform.core.models.base import ChangeLoggedModel
+
 
 class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
@@ -15,7 +17,7 @@ class LoginFailure(models.Model):
     time = models.DateTimeField(auto_now_add=True, db_index=True)
 
 
-class ApiToken(models.Model):
+class ApiToken(ChangeLoggedModel):
     """A bearer token acting as its user (same role, same scope). Only the hash is stored."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户",
