@@ -162,7 +162,7 @@ def test_import_enterprises_from_a_stored_intake(db: None, tmp_path: Path) -> No
     """The real path: demo exports → `tiangong intake --store` → import by intake id."""
     from typer.testing import CliRunner
 
-    from tiangong.cli import app
+    from tiangong.cli.main import app
     from tiangong.demo.exports import write_exports
     from tiangong.demo.generator import generate
     from tiangong.platform.core.importers import upsert_regions
