@@ -85,7 +85,7 @@ def tables() -> tuple[pa.Table, pa.Table]:
     rows = []
     for rid, at, action, to, code, rating in EV:
         seq[rid] = seq.get(rid, 0) + 1
-        rows.append((rid, seq[rid], T(at), action, None, to, None, None, code, rating, ""))
+        rows.append((rid, seq[rid], T(at), action, None, to, None, None, code, rating, None, ""))
     ev = pa.Table.from_pylist([dict(zip(EVENTS.names, r, strict=True)) for r in rows],
                               schema=EVENTS)
     return req, ev

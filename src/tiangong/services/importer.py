@@ -286,7 +286,7 @@ def _link_and_build(good: list[dict[str, object]], roster: pd.DataFrame, channel
         steps: list[tuple[object, str, str, dict[str, object]]] = [
             (received, "file", "received", {})]
         if lead:
-            steps.append((received, "route", "assigned", {"department": lead}))
+            steps.append((received, "route", "assigned", {"department": lead, "due_on": due}))
         if closed:
             steps.append((closed, "close", "closed", {"department": lead,
                                                       "closure_code": g["closure_code"]}))

@@ -4,7 +4,9 @@ The importer writes them, the demo generator writes them, the platform exports t
 KPI report reads them, so their columns are fixed here once. A request row holds what is known
 when it is filed and routed plus the stored deadline; everything that happens after (routing,
 objection, answers, pauses, extensions, closure, rating, reopening) is an event row, and the
-KPIs are computed from the events, as a supervisor would recount them from the log.
+KPIs are computed from the events, as a supervisor would recount them from the log. An event
+that sets the deadline (routing, a resume after a pause, an approved extension) carries the new
+due date, so the stored deadline of a request can be checked against its log.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ EVENTS = pa.schema([
     ("request_id", pa.string()), ("seq", pa.int32()), ("at", pa.timestamp("s")),
     ("action", pa.string()), ("from_state", pa.string()), ("to_state", pa.string()),
     ("department", pa.string()), ("role", pa.string()), ("closure_code", pa.string()),
-    ("rating", pa.string()), ("note", pa.string()),
+    ("rating", pa.string()), ("due_on", pa.date32()), ("note", pa.string()),
 ])
 
 
