@@ -100,9 +100,9 @@ def generate_requests(enterprises: pd.DataFrame, config: ServiceConfig, rules: l
     first_lead = lead.copy()
     moved = settle_re | rerouted
     other = rng.integers(0, len(departments) - 1, n)
-    for i in np.flatnonzero(moved):
-        choices = [d for d in departments if d != first_lead[i]]
-        lead[i] = choices[other[i] % len(choices)]
+    for k in np.flatnonzero(moved).tolist():
+        choices = [d for d in departments if d != first_lead[k]]
+        lead[k] = choices[other[k] % len(choices)]
     accept = np.where(objected, o, a) + (rng.random(n) < 0.3)
 
     # duration in working days after assignment; a few overdue
