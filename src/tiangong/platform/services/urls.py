@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tiangong.platform.services import views
+
+app_name = "services"
+urlpatterns = [
+    path("", views.request_list, name="request_list"),
+    path("new/", views.request_new, name="request_new"),
+    path("kpi/", views.kpi, name="kpi"),
+    path("kpi.xlsx", views.kpi_xlsx, name="kpi_xlsx"),
+    path("<int:pk>/", views.request_detail, name="request_detail"),
+    path("<int:pk>/<str:action>/", views.request_action, name="request_action"),
+    path("partner/<int:pk>/answer/", views.partner_answer, name="partner_answer"),
+]
