@@ -13,7 +13,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
-from tiangong.platform.core.api import api
+from tiangong.platform.core.api import api_urls
 
 handler400 = "tiangong.platform.core.views.errors.bad_request"
 handler403 = "tiangong.platform.core.views.errors.permission_denied"
@@ -21,7 +21,7 @@ handler404 = "tiangong.platform.core.views.errors.page_not_found"
 handler500 = "tiangong.platform.core.views.errors.server_error"
 
 urlpatterns = [
-    path("api/", api.urls),
+    path("api/", api_urls()),
     path("admin/", admin.site.urls),
     path("", include("tiangong.platform.core.urls")),
 ]

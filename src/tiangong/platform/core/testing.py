@@ -134,3 +134,39 @@ def walk_urls(client: Any, users: Mapping[str, Any], urls: Mapping[str, str]) ->
             visits.append(Visit(name, url, role, client.get(url).status_code))
         client.logout()
     return visits
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    method: str
+    path: str  # the schema's path template, e.g. /api/core/enterprises/{uscc}
+    url: str   # the concrete URL called
+    role: str
+    status: int
+
+
+def api_operations(client: Any) -> list[tuple[str, str]]:
+    """(METHOD, path template) of every operation in /api/openapi.json."""
+    schema = client.get("/api/openapi.json").json()
+    return sorted((method.upper(), path) for path, ops in schema["paths"].items()
+                  for method in ops if method in ("get", "post", "put", "patch", "delete"))
+
+
+def walk_api(client: Any, users: Mapping[str, Any],
+             calls: Mapping[tuple[str, str], tuple[str, Any]]) -> list[ApiCall]:
+    """Call every API operation as every user with a Bearer token.
+
+    `calls` maps (METHOD, path template) → (concrete url, JSON body or None)."""
+    import json
+
+    from tiangong.platform.core.models import ApiToken
+
+    out = []
+    for role, user in users.items():
+        key = ApiToken.issue(user, "permission walk")[1]
+        headers = {"Authorization": f"Bearer {key}"}
+        for (method, template), (url, body) in calls.items():
+            response = client.generic(method, url, json.dumps(body) if body is not None else "",
+                                      content_type="application/json", headers=headers)
+            out.append(ApiCall(method, template, url, role, response.status_code))
+    return out

@@ -8,7 +8,7 @@ accident.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -51,6 +51,17 @@ class User(AbstractUser, ChangeLoggedModel):
 
     def __str__(self) -> str:
         return f"{self.get_full_name() or self.username}（{self.get_role_display()}）"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The administrator role manages the installation: the Django admin needs staff and
+        # superuser flags; other roles never get them from the role (a superuser created with
+        # `createsuperuser` keeps its flags).
+        superuser: bool = bool(getattr(self, "is_superuser", False))
+        if superuser and self.role == Role.ENTERPRISE_USER and not self.enterprise_id:
+            self.role = Role.ADMINISTRATOR  # `createsuperuser` leaves the default role
+        if self.role == Role.ADMINISTRATOR:
+            self.is_staff = self.is_superuser = True
+        super().save(*args, **kwargs)
 
     @property
     def is_read_only(self) -> bool:
