@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from tiangong.evaluation.evaluate import evaluate
+from tiangong.evaluation.sources import empty_table
 from tiangong.platform.core.models import Enterprise, ObjectChange, Region, User
 from tiangong.platform.core.testing import World, valid_uscc
 from tiangong.runs import RunStore
-from tiangong.evaluation.sources import empty_table
 
 DIVISIONS = Path("/work/shared/data/zhejiang_divisions.csv")
 

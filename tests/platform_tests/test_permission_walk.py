@@ -110,7 +110,9 @@ def test_every_route_has_a_row(world: World, fixtures: dict[str, Any]) -> None:
 
 def test_every_api_operation_has_a_row(world: World, fixtures: dict[str, Any],
                                        client: Client) -> None:
-    assert set(api_operations(client)) == set(api_table(fixtures))
+    # each app walks its own operations (services: tests/platform_tests/services/)
+    ops = {op for op in api_operations(client) if op[1].startswith(("/api/core/", "/api/example/"))}
+    assert ops == set(api_table(fixtures))
 
 
 def test_page_walk(world: World, fixtures: dict[str, Any], client: Client) -> None:

@@ -95,18 +95,16 @@ def workbook(rep: pd.DataFrame, overdue: list[ServiceRequest], title: str) -> by
     heads = ["指标", "分组", "期间", "分子", "分母", "值"]
     for j, h in enumerate(heads):
         ws.write(top, j, h, bold)
-    for i, r in enumerate(rep.itertuples(), start=top + 1):
-        ws.write(i, 0, r.label)
-        ws.write(i, 1, r.group)
-        ws.write(i, 2, r.period)
-        for j, v in ((3, r.numerator), (4, r.denominator)):
-            if pd.notna(v):
-                ws.write_number(i, j, int(v))
-        if pd.notna(r.value):
-            if r.kpi == "median_days":
-                ws.write_number(i, 5, float(r.value))
-            else:
-                ws.write_number(i, 5, float(r.value), pct)
+    for i, row in enumerate(rep.to_dict("records"), start=top + 1):
+        ws.write(i, 0, row["label"])
+        ws.write(i, 1, row["group"])
+        ws.write(i, 2, row["period"])
+        for j, key in ((3, "numerator"), (4, "denominator")):
+            if pd.notna(row[key]):
+                ws.write_number(i, j, int(row[key]))
+        if pd.notna(row["value"]):
+            ws.write_number(i, 5, float(row["value"]),
+                            None if row["kpi"] == "median_days" else pct)
     ws.set_column(0, 0, 28)
     ws.set_column(1, 1, 24)
     ws.set_column(2, 5, 12)

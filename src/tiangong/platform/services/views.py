@@ -50,8 +50,8 @@ class ActionForm(forms.Form):
     def __init__(self, req: ServiceRequest, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         depts = actions.departments_of(req)
-        self.fields["lead"].queryset = depts  # type: ignore[attr-defined]
-        self.fields["partners"].queryset = depts  # type: ignore[attr-defined]
+        self.fields["lead"].queryset = depts
+        self.fields["partners"].queryset = depts
 
 
 # which extra fields each action's form shows
@@ -69,7 +69,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "")
     pool, dupes = None, {}
     if user.role == Role.DEPARTMENT_USER:
-        qs = qs.filter(state__in=RUNNING + ("paused_enterprise", "paused_inspection")
+        qs = qs.filter(state__in=(*RUNNING, "paused_enterprise", "paused_inspection")
                        ).order_by("due_on", "pk")
     elif view == "overdue" or user.role == Role.SUPERVISOR:
         qs = qs.filter(state__in=RUNNING, due_on__lt=today).order_by("due_on", "pk")
@@ -96,8 +96,9 @@ def _duplicates(pool: list[ServiceRequest], qs: Any) -> dict[int, list[Any]]:
     frame = pd.DataFrame([{"request_id": r["pk"], "uscc": r["enterprise_id"],
                            "received_at": r["received_at"], "text": r["text"]} for r in rows])
     out: dict[int, list[Any]] = {}
-    for row in suggest_duplicates(frame).itertuples():
-        out.setdefault(int(row.request_id), []).append((int(row.duplicate_of), row.similarity))
+    for rid, dup, sim in suggest_duplicates(frame)[
+            ["request_id", "duplicate_of", "similarity"]].itertuples(index=False):
+        out.setdefault(int(rid), []).append((int(dup), float(sim)))
     return out
 
 
