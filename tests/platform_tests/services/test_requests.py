@@ -244,13 +244,13 @@ def test_api(world: World, cal: None, today: Any, client: Client) -> None:
     assert again.json()["id"] == r.json()["id"] and ServiceRequest.objects.count() == 1
     bad = client.post("/api/services/requests", '{"category": "nosuch", "text": "x"}',
                       content_type="application/json", **auth)
-    assert bad.status_code == 422 and "未知的诉求类别" in bad.json()["detail"]
+    assert bad.status_code == 422 and "category" in bad.json()["detail"]
     _, okey = ApiToken.issue(world.users["county_analyst"], "直通办")
     oauth = {"HTTP_AUTHORIZATION": f"Bearer {okey}"}
     unknown = client.post("/api/services/requests", '{"category": "tax", "text": "x", '
                           '"enterprise_uscc": "91331003MA00000000"}',
                           content_type="application/json", **oauth)
-    assert unknown.status_code == 422 and "企业名录中没有" in unknown.json()["detail"]
+    assert unknown.status_code == 404 and "企业名录中没有" in unknown.json()["detail"]
     rid = r.json()["id"]
     routed = client.post(f"/api/services/requests/{rid}/route",
                          '{"lead_code": "power"}', content_type="application/json", **oauth)
@@ -285,3 +285,23 @@ def test_demo_year(world: World, client: Client) -> None:
     client.force_login(world.users["county_analyst"])
     page = client.get("/services/kpi/?by=category&period=quarter").content.decode()
     assert "2025-Q4" in page and "首次交办准确率" in page
+
+
+def test_sweep_reminds_and_escalates_once(world: World, cal: None, today: Any) -> None:
+    from tiangong.platform.core.models import Notification
+    from tiangong.platform.services.sweep import sweep
+
+    req = _file(world)
+    actions.route(req, world.users["county_analyst"], world.departments["331003/tax"])  # 3-11
+    assert sweep(D("2026-03-06")) == {"reminders": 0, "escalations": 0,
+                                      "skipped_no_calendar": 0}  # 3 WD ahead
+    assert sweep(D("2026-03-09"))["reminders"] == 1  # 2 WD ahead
+    assert sweep(D("2026-03-09"))["reminders"] == 0  # the same day again: nothing
+    assert sweep(D("2026-03-12"))["escalations"] == 1  # 1 WD late → 督查室
+    assert sweep(D("2026-03-13"))["escalations"] == 0  # still level 1
+    assert sweep(D("2026-03-18"))["escalations"] == 1  # (3-11, 3-18] = 5 WD → 效能办
+    req.refresh_from_db()
+    assert req.escalation == 2
+    sup = Notification.objects.filter(user=world.users["supervisor"])
+    assert [n.title for n in sup] == ["诉求超期督办"] * 2
+    assert [e.action for e in events_for(req)][-3:] == ["remind", "escalate", "escalate"]

@@ -5,6 +5,7 @@ No `from __future__ import annotations`: django-ninja reads endpoint annotations
 """
 
 import datetime as dt
+from enum import Enum
 from typing import Any
 
 from django.http import HttpRequest
@@ -20,8 +21,16 @@ from tiangong.platform.core.workflow import events_for
 from tiangong.platform.services import actions
 from tiangong.platform.services.models import ServiceRequest
 from tiangong.services.config import ConfigError
+from tiangong.services.outcome import CLOSURE_CODES, RATINGS
+from tiangong.services.tables import CHANNELS
 
 router = Router(tags=["services"])
+
+# Closed vocabularies are enums in the schema, so a client (and schemathesis) knows them.
+Category = Enum("Category", {c: c for c in actions.config().categories}, type=str)  # type: ignore[misc]
+Channel = Enum("Channel", {c: c for c in CHANNELS}, type=str)  # type: ignore[misc]
+ClosureCode = Enum("ClosureCode", {c: c for c in CLOSURE_CODES}, type=str)  # type: ignore[misc]
+Rating = Enum("Rating", {c: c for c in RATINGS}, type=str)  # type: ignore[misc]
 
 
 class RequestOut(Schema):
@@ -66,11 +75,11 @@ class RequestDetailOut(RequestOut):
 
 
 class RequestIn(Schema):
-    category: str = Field(..., max_length=30, description="类别代码（如 policy、tax、permit）")
+    category: Category = Field(..., description="类别代码（如 policy、tax、permit）")
     text: str = Field(..., min_length=1, max_length=4000, description="诉求内容")
     enterprise_uscc: str | None = Field(None, max_length=18,
                                         description="直通办代企业提交时填写；企业用户省略")
-    channel: str = Field("api", max_length=30, description="渠道：api（企业码）、visit 等")
+    channel: Channel = Field(Channel("api"), description="渠道：api（企业码）、visit 等")
     external_id: str = Field("", max_length=64, description="来源系统编号（重复提交只受理一次）")
 
 
@@ -79,8 +88,8 @@ class ActionIn(Schema):
     lead_code: str | None = Field(None, max_length=40, description="交办/改派：主办单位代码")
     partner_codes: list[str] = Field(default_factory=list, description="交办：协办单位代码")
     new_due: dt.date | None = Field(None, description="申请延期到的日期")
-    closure_code: str | None = Field(None, max_length=20)
-    rating: str | None = Field(None, max_length=20)
+    closure_code: ClosureCode | None = None
+    rating: Rating | None = None
 
 
 @router.get("/requests", response=answers(list[RequestOut]), summary="诉求列表（按期限排序）")
@@ -106,18 +115,19 @@ def file(request: HttpRequest, body: RequestIn) -> ServiceRequest:
     elif user.role == Role.COUNTY_ANALYST and body.enterprise_uscc:
         enterprise = restrict(Enterprise, user).filter(uscc=body.enterprise_uscc).first()
         if enterprise is None:
-            raise HttpError(422, f"企业名录中没有统一社会信用代码为 {body.enterprise_uscc} 的企业"
+            raise HttpError(404, f"企业名录中没有统一社会信用代码为 {body.enterprise_uscc} 的企业"
                                  "（或不在您的辖区）。")
     else:
         raise HttpError(403, "只有企业用户或直通办（须指明企业）可以提交诉求。")
+    channel = body.channel.value
     if body.external_id:
-        known = ServiceRequest.objects.filter(channel=body.channel,
+        known = ServiceRequest.objects.filter(channel=channel,
                                               external_id=body.external_id).first()
         if known is not None:
             return get_scoped_or_404(ServiceRequest, user, pk=known.pk)
     try:
-        return actions.file_request(user, enterprise, body.category, body.text, body.channel,
-                                    body.external_id)
+        return actions.file_request(user, enterprise, body.category.value, body.text,
+                                    channel, body.external_id)
     except ConfigError as err:
         raise HttpError(422, str(err)) from None
 
@@ -129,12 +139,14 @@ def act(request: HttpRequest, request_id: int, action: str, body: ActionIn) -> S
 
     req = get_scoped_or_404(ServiceRequest, request.auth, pk=request_id)
     depts = actions.departments_of(req)
-    data: dict[str, Any] = {"note": body.note, "new_due": body.new_due,
-                            "closure_code": body.closure_code, "rating": body.rating}
+    data: dict[str, Any] = {
+        "note": body.note, "new_due": body.new_due,
+        "closure_code": body.closure_code.value if body.closure_code else None,
+        "rating": body.rating.value if body.rating else None}
     if body.lead_code:
         data["lead"] = depts.filter(code=body.lead_code).first()
         if data["lead"] is None:
-            raise HttpError(422, f"本县没有代码为 {body.lead_code} 的部门。")
+            raise HttpError(404, f"本县没有代码为 {body.lead_code} 的部门。")
     data["partners"] = list(depts.filter(code__in=body.partner_codes))
     _act(req, request.auth, action, data)
     req.refresh_from_db()

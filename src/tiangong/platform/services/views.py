@@ -67,6 +67,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
     qs = restrict(ServiceRequest, user).select_related("enterprise", "lead")
     today = timezone.localdate()
     view = request.GET.get("view", "")
+    firm = request.GET.get("enterprise", "")
+    if firm:  # one enterprise's request history (linked from the enterprise's page)
+        qs = qs.filter(enterprise__uscc=firm)
     pool, dupes = None, {}
     if user.role == Role.DEPARTMENT_USER:
         qs = qs.filter(state__in=(*RUNNING, "paused_enterprise", "paused_inspection")
