@@ -305,3 +305,32 @@ def test_sweep_reminds_and_escalates_once(world: World, cal: None, today: Any) -
     sup = Notification.objects.filter(user=world.users["supervisor"])
     assert [n.title for n in sup] == ["诉求超期督办"] * 2
     assert [e.action for e in events_for(req)][-3:] == ["remind", "escalate", "escalate"]
+
+
+def test_import_page(world: World, cal: None, today: Any, client: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    a = world.enterprises["A"]
+    text = "\r\n".join([
+        "12345热线工单导出",
+        "工单编号,受理时间,企业名称,统一社会信用代码,诉求类型,诉求内容,承办单位,办结时间,办理结果,满意度",
+        f"H1,2026/3/2 9:00,{a.name},{a.uscc},税费,发票额度不足,税务局,2026/3/5 10:00,已解决,满意",
+        f"H2,2026/3/3 9:00,{a.name},,用电,增容报装,,,,",
+        "H3,2026/3/3 9:00,不存在的公司,,政策,咨询,,,,",
+        f"H4,2027/1/5 9:00,{a.name},{a.uscc},政策,咨询,税务局,,,",
+        "合计,4,,,,,,,,"])
+    client.force_login(world.users["county_analyst"])
+    upload = SimpleUploadedFile("12345.csv", text.encode("gb18030"), "text/csv")
+    page = client.post("/services/import/", {"file": upload}, follow=True).content.decode()
+    assert "导入 2 件" in page and "企业不在名录中" in page and "2027 年" in page
+    h1 = ServiceRequest.objects.get(external_id="H1")
+    # routed on receipt 3-02 → 7 WD (tax) = 3-11; closed and rated green by the enterprise
+    assert (h1.channel, h1.state, h1.lead, h1.due_on, h1.colour, h1.colour_source) == (
+        "hotline", "rated", world.departments["331003/tax"], D("2026-03-11"), "green", "rating")
+    h2 = ServiceRequest.objects.get(external_id="H2")
+    assert h2.state == "received" and h2.needs_confirmation  # linked by name only
+    assert [e.action for e in events_for(h1)] == ["file", "route", "close", "rate"]
+    again = SimpleUploadedFile("12345.csv", text.encode("gb18030"), "text/csv")
+    page = client.post("/services/import/", {"file": again}, follow=True).content.decode()
+    assert "导入 0 件" in page and page.count("已导入过") == 2
+    assert ServiceRequest.objects.count() == 2

@@ -48,3 +48,17 @@ def table_calendar(county: Any, years: list[int]) -> TableCalendar:
                 exceptions[day] = work
             day += dt.timedelta(days=1)
     return TableCalendar(years, exceptions)
+
+
+class LibraryCalendar:
+    """The core's calendar answering with the library's CalendarMissing, for library code
+    that reports a missing year per row (the importer) instead of failing the whole file."""
+
+    def __init__(self, county: Any) -> None:
+        self._days = for_county(county)
+
+    def is_workday(self, day: dt.date) -> bool:
+        try:
+            return bool(self._days.is_workday(day))
+        except core_calendar.CalendarMissing as err:
+            raise LibraryCalendarMissing(err.year) from None

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tiangong.platform.services import views
+from tiangong.platform.services import importing, views
 
 app_name = "services"
 urlpatterns = [
     path("", views.request_list, name="request_list"),
     path("new/", views.request_new, name="request_new"),
+    path("import/", importing.import_page, name="import"),
     path("kpi/", views.kpi, name="kpi"),
     path("kpi.xlsx", views.kpi_xlsx, name="kpi_xlsx"),
     path("<int:pk>/", views.request_detail, name="request_detail"),
