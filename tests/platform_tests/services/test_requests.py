@@ -334,3 +334,31 @@ def test_import_page(world: World, cal: None, today: Any, client: Client) -> Non
     page = client.post("/services/import/", {"file": again}, follow=True).content.decode()
     assert "导入 0 件" in page and page.count("已导入过") == 2
     assert ServiceRequest.objects.count() == 2
+
+
+def test_approval_spawned_from_a_request(world: World, cal: None, today: Any,
+                                         client: Client) -> None:
+    from tiangong.platform.core.workflow import apply_transition
+    from tiangong.platform.services.approvals import APPROVAL_WORKFLOW, Approval
+
+    req = _file(world, "environment", "排污许可证变更")
+    tax = world.users["department_user"]
+    actions.route(req, world.users["county_analyst"], world.departments["331003/tax"])
+    apply_transition(req, "accept", tax)
+    client.force_login(tax)
+    r = client.post(f"/services/{req.pk}/approval/", {"kind": "eia_report_table"}, follow=True)
+    assert "审批事项已受理" in r.content.decode(), [str(m) for m in r.context["messages"]]
+    app = Approval.objects.get()
+    # received 3-02: promised 7 WD → 3-11; statutory 30 WD → 4-14 (清明 4-06 off)
+    assert (app.state, app.promised_due, app.statutory_due) == (
+        "accepted", D("2026-03-11"), D("2026-04-14"))
+    for action in ("review", "publicize", "approve"):
+        client.post(f"/services/approval/{app.pk}/{action}/", {"note": action})
+    app.refresh_from_db()
+    assert app.state == "approved" and app.visits == 0  # 一次不用跑
+    assert "环评报告表审批" in client.get(f"/services/{req.pk}/").content.decode()
+    for t in APPROVAL_WORKFLOW.transitions:  # the table walked for every role
+        for role in ALL_ROLES:
+            app.state = t.source
+            refusal = APPROVAL_WORKFLOW.refusal(app, t.action, world.users[role])
+            assert (refusal is None) == (role in t.roles), (t.action, role)

@@ -112,3 +112,8 @@ class PartnerTask(PlatformModel):
     def get_absolute_url(self) -> str:
         first = self.requests.first()
         return first.get_absolute_url() if first else reverse("services:request_list")
+
+
+from tiangong.platform.services.approvals import Approval  # noqa: E402  (the app's models)
+
+__all__ = ["Approval", "PartnerTask", "ServiceRequest"]

@@ -11,7 +11,9 @@ urlpatterns = [
     path("import/", importing.import_page, name="import"),
     path("kpi/", views.kpi, name="kpi"),
     path("kpi.xlsx", views.kpi_xlsx, name="kpi_xlsx"),
-    path("<int:pk>/", views.request_detail, name="request_detail"),
-    path("<int:pk>/<str:action>/", views.request_action, name="request_action"),
     path("partner/<int:pk>/answer/", views.partner_answer, name="partner_answer"),
+    path("approval/<int:pk>/<str:action>/", views.approval_action, name="approval_action"),
+    path("<int:pk>/", views.request_detail, name="request_detail"),
+    path("<int:pk>/approval/", views.approval_new, name="approval_new"),
+    path("<int:pk>/<str:action>/", views.request_action, name="request_action"),
 ]

@@ -131,9 +131,15 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tasks = list(req.partner_tasks.select_related("department"))
     my_tasks = [t for t in tasks if t.state == "open" and request.user.role ==
                 Role.DEPARTMENT_USER and t.department_id == request.user.department_id]
+    from tiangong.services.approvals import APPROVAL_KINDS
+
+    approvals = [(a, a.workflow.allowed(a, request.user)) for a in req.approvals.all()]
+    can_spawn = (request.user.role == Role.DEPARTMENT_USER and req.lead_id ==
+                 request.user.department_id and req.state == "handling")
     return render(request, "services/request_detail.html", {
         "req": req, "events": events_for(req), "forms": forms_, "proposal": prop,
-        "tasks": tasks, "my_tasks": my_tasks, "today": timezone.localdate()})
+        "tasks": tasks, "my_tasks": my_tasks, "today": timezone.localdate(),
+        "approvals": approvals, "can_spawn": can_spawn, "kinds": APPROVAL_KINDS.values()})
 
 
 @require_POST
@@ -248,3 +254,34 @@ def kpi_xlsx(request: HttpRequest) -> HttpResponse:
                                            "spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="liangshai-{as_of:%Y%m%d}.xlsx"'
     return resp
+
+
+@require_POST
+def approval_new(request: HttpRequest, pk: int) -> HttpResponse:
+    from tiangong.platform.services.approvals import spawn_approval
+
+    req = get_scoped_or_404(ServiceRequest, request.user, pk=pk)
+    try:
+        spawn_approval(req, request.user, request.POST.get("kind", ""))
+    except TransitionRefused as err:
+        messages.error(request, str(err))
+    else:
+        messages.success(request, "审批事项已受理。")
+    return redirect(req)
+
+
+@require_POST
+def approval_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    from tiangong.platform.services.approvals import Approval
+
+    app = get_scoped_or_404(Approval, request.user, pk=pk)
+    try:
+        if action == "visit":  # the enterprise came in person: the 跑 count
+            if request.user.role != Role.DEPARTMENT_USER or request.user.is_read_only:
+                raise TransitionRefused("只有受理部门可以登记企业跑动。")
+            Approval.objects.filter(pk=app.pk).update(visits=app.visits + 1)
+        else:
+            apply_transition(app, action, request.user, request.POST.get("note", ""))
+    except TransitionRefused as err:
+        messages.error(request, str(err))
+    return redirect(app)
