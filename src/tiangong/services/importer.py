@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -147,7 +148,7 @@ def read_export(path: str | Path) -> tuple[pd.DataFrame, str, int]:
     return frame, kind, len(table.excluded)
 
 
-def _cell(row: pd.Series, name: str) -> str | None:
+def _cell(row: Mapping[Any, Any], name: str) -> str | None:
     v = row.get(name)
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
@@ -173,10 +174,10 @@ def import_export(path: str | Path, roster: pd.DataFrame, config: ServiceConfig,
     known = set(known_ids)
     first_row: dict[str, int] = {}
     good: list[dict[str, object]] = []
-    for row_no, row in frame.iterrows():
-        rno = int(row_no)  # type: ignore[call-overload]
+    for rno, row in zip(frame.index.tolist(), frame.to_dict("records"), strict=True):
         ext = _cell(row, "external_id")
-        shown = " ".join(str(v) for v in row.tolist() if v is not None and str(v).strip())[:80]
+        shown = " ".join(str(v) for v in row.values()
+                         if v is not None and not pd.isna(v) and str(v).strip())[:80]
 
         def reject(reason: str, ext: str | None = ext, shown: str = shown,
                    rno: int = rno) -> None:
@@ -244,14 +245,15 @@ def _link_and_build(good: list[dict[str, object]], roster: pd.DataFrame, channel
         return REQUESTS.empty_table(), EVENTS.empty_table()
     recs = pd.DataFrame({"record_id": [g["request_id"] for g in good],
                          "name": [g["name"] for g in good], "uscc": [g["code"] for g in good]})
-    links = link(recs, roster[["uscc", "name"]]).set_index("record_id")
-    firms = roster.drop_duplicates("uscc", keep="last").assign(
-        uscc=lambda f: f["uscc"].map(normalize_uscc)).set_index("uscc")
+    links = {r["record_id"]: r for r in link(recs, roster[["uscc", "name"]]).to_dict("records")}
+    firm_rows = roster.drop_duplicates("uscc", keep="last").assign(
+        uscc=lambda f: f["uscc"].map(normalize_uscc))
+    firms = {r["uscc"]: r for r in firm_rows.to_dict("records")}
     req_rows: list[dict[str, object]] = []
     ev_rows: list[dict[str, object]] = []
     for g in good:
         rid, rno, ext = str(g["request_id"]), int(g["row"]), str(g["external_id"])  # type: ignore[call-overload]
-        hit = links.loc[rid]
+        hit = links[rid]
         if hit["method"] == "none" or pd.isna(hit["uscc"]):
             rejected.append((rno, ext, f"企业不在名录中：{g['name'] or ''} {g['code'] or ''}"
                              "（请先在企业名录中登记该企业，再重新导入）", str(g["text"])[:80]))
@@ -260,7 +262,7 @@ def _link_and_build(good: list[dict[str, object]], roster: pd.DataFrame, channel
         if code and not is_valid_uscc(normalize_uscc(code)):
             warnings.append((rno, ext, f"统一社会信用代码“{code}”校验不通过，已按企业名称匹配"))
         confirm = hit["method"] != "uscc" or not pd.isna(hit["flag"])
-        firm = firms.loc[str(hit["uscc"])]
+        firm = firms[str(hit["uscc"])]
         received = g["received_at"]
         assert isinstance(received, dt.datetime)
         category, lead = g["category"], g["lead"]
@@ -303,6 +305,6 @@ def _link_and_build(good: list[dict[str, object]], roster: pd.DataFrame, channel
             pa.Table.from_pylist(ev_rows, schema=EVENTS))
 
 
-def _get(firm: pd.Series, name: str) -> str | None:
+def _get(firm: Mapping[Any, Any], name: str) -> str | None:
     v = firm.get(name)
     return None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
