@@ -33,6 +33,22 @@ def _department(county: Region, name: str, cache: dict[str, Department | None],
     return cache[name]
 
 
+def _facts(ev: pd.DataFrame) -> pd.DataFrame:
+    """Per request: last closure (time, code), last rating, reroutes, reopenings — grouped
+    once over all events, not filtered request by request."""
+    closes = ev[ev.action == "close"].groupby("request_id").last()
+    rates = ev[ev.action == "rate"].groupby("request_id").last()
+    counts = pd.crosstab(ev.request_id, ev.action)
+    out = pd.DataFrame(index=pd.Index(ev.request_id.unique(), name="request_id"))
+    out["last_close"] = closes["at"]
+    out["last_code"] = closes["closure_code"]
+    out["last_rating"] = rates["rating"]
+    counts = counts.reindex(columns=["reroute", "settle_reroute", "reopen"], fill_value=0)
+    out["reroutes"] = (counts["reroute"] + counts["settle_reroute"]).reindex(out.index)
+    out["reopens"] = counts["reopen"].reindex(out.index)
+    return out.fillna({"reroutes": 0, "reopens": 0})
+
+
 def _tuples(frame: pd.DataFrame) -> Any:
     """Rows as named tuples (typed Any: the columns are the library's schema)."""
     return frame.itertuples()
@@ -47,16 +63,12 @@ def store(county: Region, firms: dict[str, Enterprise], req: pd.DataFrame, ev: p
     """Write the tables; external ids are `external` + the library's request id (or the
     source's own id when the table has one). Returns (requests, events) written."""
     depts: dict[str, Department | None] = {}
-    by_req = {k: g for k, g in ev.groupby("request_id", sort=False)}
+    facts = _facts(ev)
     rows = []
-    for r in _tuples(req):
-        e = by_req[r.request_id]
-        close = e[e.action == "close"]
-        rate = e[e.action == "rate"]
-        reroutes = int(e.action.isin(["reroute", "settle_reroute"]).sum())
+    for r in _tuples(req.join(facts, on="request_id")):
         closed = r.state in ("closed", "rated")
-        code = close.closure_code.iloc[-1] if closed and len(close) else ""
-        rating = rate.rating.iloc[-1] if r.state == "rated" and len(rate) else ""
+        code = r.last_code if closed and isinstance(r.last_code, str) else ""
+        rating = r.last_rating if r.state == "rated" and isinstance(r.last_rating, str) else ""
         colour, source = outcome_colour(code or None, rating or None)
         lead = (_department(county, r.lead_department, depts, create_departments)
                 if isinstance(r.lead_department, str) else None)
@@ -66,12 +78,13 @@ def store(county: Region, firms: dict[str, Enterprise], req: pd.DataFrame, ev: p
             external_id=r.external_id if isinstance(r.external_id, str) else
             external + r.request_id, needs_confirmation=bool(r.needs_confirmation),
             category=r.category, text=r.text, received_at=_aware(r.received_at),
-            state=state, lead=lead, first_lead=lead, reroutes=reroutes,
+            state=state, lead=lead, first_lead=lead, reroutes=int(r.reroutes),
             assigned_on=r.assigned_on if pd.notna(r.assigned_on) else None,
             due_on=r.due_on if pd.notna(r.due_on) else None,
-            closure_code=code or "", closed_on=close["at"].iloc[-1].date() if closed else None,
+            closure_code=code or "",
+            closed_on=r.last_close.date() if closed and pd.notna(r.last_close) else None,
             rating=rating or "", colour=colour or "", colour_source=source or "",
-            reopen_count=int((e.action == "reopen").sum())))
+            reopen_count=int(r.reopens)))
     made = ServiceRequest.objects.bulk_create(rows, batch_size=500)
     pk_of = {r.request_id: m.pk for r, m in zip(_tuples(req), made, strict=True)}
     ct = ContentType.objects.get_for_model(ServiceRequest)
@@ -108,6 +121,7 @@ def _partner_tasks(ev: pd.DataFrame, req: pd.DataFrame, pk_of: dict[str, int],
     assigned = ev[ev.action == "partner_assign"]
     answered = set(zip(ev.loc[ev.action == "partner_answer", "request_id"],
                        ev.loc[ev.action == "partner_answer", "department"], strict=True))
+    tasks, links = [], []
     for x in _tuples(assigned):
         category, lead_due = info.loc[x.request_id]
         try:
@@ -117,8 +131,12 @@ def _partner_tasks(ev: pd.DataFrame, req: pd.DataFrame, pk_of: dict[str, int],
         dept = _department(county, x.department, depts, create)
         if dept is None:
             continue
-        task = PartnerTask.objects.create(
-            department=dept, question="协办事项",
-            due_on=due, state="answered" if (x.request_id, x.department) in answered
-            else "open", answer="已答复" if (x.request_id, x.department) in answered else "")
-        task.requests.add(pk_of[x.request_id])
+        done = (x.request_id, x.department) in answered
+        tasks.append(PartnerTask(department=dept, question="协办事项", due_on=due,
+                                 state="answered" if done else "open",
+                                 answer="已答复" if done else ""))
+        links.append(pk_of[x.request_id])
+    made = PartnerTask.objects.bulk_create(tasks, batch_size=1000)
+    through = PartnerTask.requests.through
+    through.objects.bulk_create([through(partnertask_id=t.pk, servicerequest_id=r)
+                                 for t, r in zip(made, links, strict=True)], batch_size=2000)
