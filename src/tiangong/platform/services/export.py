@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from tiangong.platform.core.models import WorkflowEvent
@@ -23,51 +25,51 @@ from tiangong.services.kpi import KPIS, kpi_report
 from tiangong.services.tables import EVENTS, REQUESTS
 
 
-def _naive(t: dt.datetime) -> dt.datetime:
-    return timezone.localtime(t).replace(tzinfo=None) if timezone.is_aware(t) else t
-
-
 def tables(requests: Any) -> tuple[pa.Table, pa.Table]:
-    """(requests, events) of a queryset of ServiceRequest, in the library's schemas."""
-    rows = list(requests.select_related("enterprise__region", "lead").order_by("pk"))
-    req = pa.Table.from_pylist([{
-        "request_id": str(r.pk), "received_at": _naive(r.received_at), "channel": r.channel,
-        "external_id": r.external_id or None, "uscc": r.enterprise.uscc,
-        "enterprise_name": r.enterprise.name, "link_method": "platform",
-        "needs_confirmation": r.needs_confirmation, "town": r.enterprise.region.name,
-        "industry_chain": None, "enterprise_class": None, "category": r.category,
-        "text": r.text, "lead_department": r.lead.name if r.lead_id else None,
-        "assigned_on": r.assigned_on, "due_on": r.due_on, "state": r.state} for r in rows],
-        schema=REQUESTS)
+    """(requests, events) of a queryset of ServiceRequest, in the library's schemas; read with
+    two value queries and converted column-wise (a province is 140,000 requests)."""
+    fields = {"pk": "request_id", "received_at": "received_at", "channel": "channel",
+              "external_id": "external_id", "enterprise__uscc": "uscc",
+              "enterprise__name": "enterprise_name", "needs_confirmation": "needs_confirmation",
+              "enterprise__region__name": "town", "category": "category", "text": "text",
+              "lead__name": "lead_department", "assigned_on": "assigned_on",
+              "due_on": "due_on", "state": "state", "closure_code": "closure_code",
+              "rating": "rating"}
+    rq = pd.DataFrame.from_records(requests.order_by("pk").values_list(*fields),
+                                   columns=list(fields.values()))
+    rq["request_id"] = rq["request_id"].astype(str)
+    rq["received_at"] = _local(rq["received_at"])
+    rq["external_id"] = rq["external_id"].replace("", None)
+    rq = rq.assign(link_method="platform", industry_chain=None, enterprise_class=None)
+    req = pa.Table.from_pandas(rq[REQUESTS.names], schema=REQUESTS, preserve_index=False)
     ct = ContentType.objects.get_for_model(ServiceRequest)
-    ids = [str(r.pk) for r in rows]
-    evs = (WorkflowEvent.objects.filter(content_type=ct, object_id__in=ids)
-           .order_by("object_id", "time", "pk").values_list(
-               "object_id", "time", "action", "from_state", "to_state", "role", "note", "sla"))
-    seq: dict[str, int] = {}
-    out = []
-    for oid, time, action, src, dst, role, note, sla in evs:
-        seq[oid] = seq.get(oid, 0) + 1
-        due = (sla or {}).get("due_on")
-        out.append({"request_id": oid, "seq": seq[oid], "at": _naive(time), "action": action,
-                    "from_state": src or None, "to_state": dst, "department": None,
-                    "role": role, "closure_code": None, "rating": None,
-                    "due_on": dt.date.fromisoformat(due) if due else None, "note": note})
-    ev = pa.Table.from_pylist(out, schema=EVENTS)
+    cols = ["object_id", "time", "action", "from_state", "to_state", "role", "note", "sla"]
+    frame = pd.DataFrame.from_records(
+        WorkflowEvent.objects.filter(content_type=ct).filter(
+            object_id__in=requests.order_by().annotate(key=Cast("pk", CharField()))
+            .values("key"))
+        .order_by("object_id", "time", "pk").values_list(*cols), columns=cols)
+    frame["at"] = _local(frame["time"])
+    frame["seq"] = frame.groupby("object_id").cumcount().astype("int32") + 1
+    frame["due_on"] = [dt.date.fromisoformat(x["due_on"]) if isinstance(x, dict) and
+                       x.get("due_on") else None for x in frame["sla"]]
+    frame = frame.rename(columns={"object_id": "request_id"}).assign(
+        department=None, closure_code=None, rating=None)
+    frame["from_state"] = frame["from_state"].replace("", None)
     # closure codes and ratings are fields of the request; put them on their last event
-    return req, _outcomes(ev, rows)
-
-
-def _outcomes(ev: pa.Table, rows: list[ServiceRequest]) -> pa.Table:
-    frame = ev.to_pandas()
-    if frame.empty:
-        return ev
-    by = {str(r.pk): r for r in rows}
-    for action, field in (("close", "closure_code"), ("rate", "rating")):
+    outcome = rq.set_index("request_id")
+    for action, name in (("close", "closure_code"), ("rate", "rating")):
         last = frame[frame.action == action].groupby("request_id").tail(1).index
-        frame.loc[last, field] = [getattr(by[i], field) or None
-                                  for i in frame.loc[last, "request_id"]]
-    return pa.Table.from_pandas(frame, schema=EVENTS, preserve_index=False)
+        frame.loc[last, name] = (outcome.loc[frame.loc[last, "request_id"], name]
+                                 .replace("", None).to_numpy())
+    ev = pa.Table.from_pandas(frame[EVENTS.names], schema=EVENTS, preserve_index=False)
+    return req, ev
+
+
+def _local(times: pd.Series) -> pd.Series:
+    """Aware database times → naive local times (the library's timestamps)."""
+    at = pd.to_datetime(times, utc=True)
+    return at.dt.tz_convert(str(timezone.get_current_timezone())).dt.tz_localize(None)
 
 
 def report(county: Any, requests: Any, as_of: dt.date, by: str = "department",
