@@ -8,13 +8,14 @@ REQUEST_WORKFLOW (workflow.py); the event rows are the core's WorkflowEvent.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
 from tiangong.platform.core.models import Department, Enterprise, PlatformModel
+from tiangong.platform.core.roles import Role
 from tiangong.platform.core.scope import Scope
 from tiangong.platform.core.workflow import Workflow
 from tiangong.platform.services.workflow import PARTNER_WORKFLOW, REQUEST_WORKFLOW
@@ -61,9 +62,13 @@ class ServiceRequest(PlatformModel):
     duplicate_of = models.ForeignKey("self", verbose_name="重复于", null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
 
-    scope: ClassVar[Scope] = Scope(region="enterprise__region",
-                                   department=("lead", "partner_tasks__department"),
-                                   enterprise="enterprise", owner="filed_by")
+    # A department sees what it leads and what it assists. Written as a custom binding (the
+    # core's Scope option) with a subquery instead of department=("lead", "partner_tasks__…"),
+    # which joins and DISTINCTs the whole table and keeps the queue from using its index.
+    scope: ClassVar[Scope] = Scope(
+        region="enterprise__region", department="lead", enterprise="enterprise",
+        owner="filed_by", custom={Role.DEPARTMENT_USER: lambda qs, user: _department_rows(
+            qs, user)})
     workflow: ClassVar[Workflow] = REQUEST_WORKFLOW
 
     class Meta:
@@ -83,6 +88,14 @@ class ServiceRequest(PlatformModel):
     @property
     def state_label(self) -> str:
         return REQUEST_WORKFLOW.state_label(self.state)
+
+
+def _department_rows(qs: Any, user: Any) -> Any:
+    if not user.is_active or user.department_id is None:
+        return qs.none()
+    assisted = PartnerTask.requests.through.objects.filter(
+        partnertask__department_id=user.department_id).values("servicerequest_id")
+    return qs.filter(models.Q(lead_id=user.department_id) | models.Q(pk__in=assisted))
 
 
 class PartnerTask(PlatformModel):

@@ -83,7 +83,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     tasks = (restrict(PartnerTask, user).filter(state="open").select_related("department")
              if user.role == Role.DEPARTMENT_USER else PartnerTask.objects.none())
     return render(request, "services/request_list.html", {
-        "requests": qs[:300], "pool": pool, "dupes": dupes, "today": today, "view": view,
+        "requests": qs[:100], "pool": pool, "dupes": dupes, "today": today, "view": view,
         "tasks": tasks, "can_file": user.role in (Role.ENTERPRISE_USER, Role.COUNTY_ANALYST)})
 
 
