@@ -177,17 +177,18 @@ def kpi_report(requests: pa.Table, events: pa.Table, cal: TableCalendar, as_of: 
         raise ValueError(f"不支持的统计周期“{period}”，可用：{', '.join(PERIODS)}")
     con = _connect(requests, events, cal, as_of, code_colour, rating_colour, period)
     parts = []
+    total = ("'全部'" if by == "all" else "CASE WHEN grouping(g) = 1 THEN '全部' ELSE "
+             "coalesce(CAST(g AS VARCHAR), '（未填）') END")
     for k in KPIS:
         value = k.numerator if k.median else f"({k.numerator}) / nullif({k.denominator}, 0)"
         num = "NULL" if k.median else k.numerator
         parts.append(f"""
-        SELECT '{k.key}' AS kpi, CASE WHEN grouping(g) = 1 THEN '全部'
-               ELSE coalesce(CAST(g AS VARCHAR), '（未填）') END AS "group", p AS period,
+        SELECT '{k.key}' AS kpi, {total} AS "group", p AS period,
                CAST({num} AS BIGINT) AS numerator, CAST({k.denominator} AS BIGINT) AS denominator,
                CAST({value} AS DOUBLE) AS value
         FROM (SELECT *, {DIMENSIONS[by]} AS g, {k.period_of}_period AS p FROM kfacts
               WHERE {k.period_of} IS NOT NULL)
-        GROUP BY GROUPING SETS ((g, p), (p))""")
+        GROUP BY GROUPING SETS ({"(p), (g, p)" if by != "all" else "(p)"})""")
     out = con.sql(" UNION ALL ".join(parts)).df()
     con.close()
     labels = {k.key: k.label for k in KPIS}
