@@ -1,0 +1,209 @@
+"""Benchmark: the services app on the platform database (SQLite by default, PostgreSQL with
+TIANGONG_DB=postgres and the PG* variables), a province-year of requests.
+
+Targets (issue 12): import of 140,000 requests with their events (~1.3–1.5 M) ≤ 60 s; the KPI
+report for the province ≤ 2 s; a department's queue page p95 ≤ 200 ms under 50 concurrent users.
+Measured, each printed:
+1. setup (not timed as import): migrate a fresh database, seed the 2025–2026 calendar, the
+   province's regions and its 120,000 enterprises (demo generator);
+2. import: the generated year stored as platform rows through `services.store` (the path the
+   12345 importer and the demo use): requests, events, partner tasks, departments;
+3. KPI report: platform rows → library tables (`services.export.tables`) → `kpi_report`, for
+   the province by department and month;
+4. queue page: gunicorn (2 workers × 4 threads, as `tiangong serve`) on loopback, 50 client
+   threads each signed in as a different department user, GET /services/ (the department's
+   queue by deadline) `--rounds` times each; p50 / p95 / max and throughput.
+Run: uv run python benchmarks/bench_services_platform.py [--requests 140000] [--db FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+
+def _setup_django(db: Path) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiangong.platform.settings")
+    os.environ["TIANGONG_PLATFORM_DB"] = str(db)
+    import django
+
+    django.setup()
+
+
+def _regions_and_firms(seed: int) -> tuple[dict[str, object], dict[str, list[object]], object]:
+    import numpy as np
+
+    from tiangong.demo.generator import generate
+    from tiangong.platform.core.models import Enterprise, Region
+
+    ent = generate("province", seed, year=2025, years=1)["enterprises"].to_pandas()
+    prov = Region.objects.create(code="330000", name="浙江省", level="province")
+    regions: dict[str, Region] = {}
+    for county in sorted(ent.county_code.unique()):
+        city_code = county[:4] + "00"
+        if city_code not in regions:
+            regions[city_code] = Region.objects.create(code=city_code, name=f"{city_code}市",
+                                                       level="city", parent=prov)
+        regions[county] = Region.objects.create(code=county, name=f"{county}县", level="county",
+                                                parent=regions[city_code])
+    towns = ent.drop_duplicates("town_code")[["town_code", "town_name", "county_code"]]
+    rows = [Region(code=t.town_code, name=t.town_name, level="town",
+                   parent=regions[t.county_code],
+                   path=f"{regions[t.county_code].path}{t.town_code}/")
+            for t in towns.itertuples()]
+    for r in Region.objects.bulk_create(rows, batch_size=2000):
+        regions[r.code] = r
+    firms = [Enterprise(uscc=e.uscc, name=e.name, region=regions[e.town_code],
+                        industry_code=e.industry_code) for e in ent.itertuples()]
+    Enterprise.objects.bulk_create(firms, batch_size=2000)
+    by_county: dict[str, list[object]] = {}
+    for f in Enterprise.objects.select_related("region").iterator(chunk_size=5000):
+        by_county.setdefault(f.region.path.split("/")[3], []).append(f)
+    del np
+    return regions, by_county, prov
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=140_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--db", type=Path, default=None)
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--port", type=int, default=8765)
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="bench-services-")
+    db = args.db or Path(tmp) / "bench.sqlite3"
+    _setup_django(db)
+    import pandas as pd
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from tiangong.demo.requests import generate_requests
+    from tiangong.platform.core.calendar import seed_year
+    from tiangong.platform.core.context import acting_as
+    from tiangong.platform.services.actions import config, rules
+    from tiangong.platform.services.calendar import table_calendar
+    from tiangong.platform.services.export import report
+    from tiangong.platform.services.models import ServiceRequest
+    from tiangong.platform.services.store import store
+
+    t = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    seed_year(2025)
+    seed_year(2026)
+    with acting_as(None, "bench"):
+        regions, by_county, _province = _regions_and_firms(args.seed)
+    n_firms = sum(len(v) for v in by_county.values())
+    print(f"database: {connection.vendor}; setup {time.perf_counter() - t:.1f} s "
+          f"({n_firms:,} enterprises, {len(by_county)} counties)")
+    roster = pd.DataFrame([{"uscc": f.uscc, "name": f.name, "town_name": f.region.name,
+                            "industry_code": f.industry_code}
+                           for fs in by_county.values() for f in fs])
+    any_county = regions[sorted(by_county)[0]]
+    cal = table_calendar(any_county, [2025, 2026])
+    req, ev = generate_requests(roster, config(), rules(), cal, args.requests, seed=args.seed)
+    req_df, ev_df = req.to_pandas(), ev.to_pandas()
+    firm_of = {f.uscc: f for fs in by_county.values() for f in fs}
+    county_of = {f.uscc: code for code, fs in by_county.items() for f in fs}
+    req_df["county"] = req_df.uscc.map(county_of)
+    t = time.perf_counter()
+    written = [0, 0]
+    with acting_as(None, "bench-import"):
+        for code, part in req_df.groupby("county", sort=True):
+            ids = set(part.request_id)
+            with transaction.atomic():
+                n = store(regions[code], firm_of, part.drop(columns="county"),
+                          ev_df[ev_df.request_id.isin(ids)], "bench-", cal)
+            written[0] += n[0]
+            written[1] += n[1]
+    t_import = time.perf_counter() - t
+    print(f"import: {written[0]:,} requests, {written[1]:,} events in {t_import:.1f} s")
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        rep = report(any_county, ServiceRequest.objects.all(), pd.Timestamp("2025-12-31").date())
+        times.append(time.perf_counter() - t)
+    print(f"KPI report (province, by department × month, {len(rep):,} rows) from the database: "
+          f"median {statistics.median(times):.1f} s (min {min(times):.1f})")
+    _queue_load(args, db)
+
+
+def _queue_load(args: argparse.Namespace, db: Path) -> None:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db.models import Count
+
+    from tiangong.platform.core.models import Department, User
+    from tiangong.platform.core.roles import Role
+
+    busiest = (Department.objects.annotate(n=Count("led_requests")).order_by("-n")
+               [: args.users])
+    cookies = []
+    for i, dept in enumerate(busiest):
+        user = User.objects.create(username=f"bench{i}", role=Role.DEPARTMENT_USER,
+                                   department=dept)
+        s = SessionStore()
+        s[SESSION_KEY] = str(user.pk)
+        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        s.create()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={s.session_key}")
+    env = {**os.environ, "TIANGONG_PLATFORM_DB": str(db)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "tiangong.platform.wsgi:application", "-w", "2",
+         "--threads", "4", "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"], env=env)
+    try:
+        url = f"http://127.0.0.1:{args.port}/services/"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(urllib.request.Request(url, headers={
+                    "Cookie": cookies[0]}), timeout=5).read()
+                break
+            except Exception:
+                time.sleep(0.3)
+        lat: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+
+        def client(cookie: str) -> None:
+            for _ in range(args.rounds):
+                t = time.perf_counter()
+                try:
+                    with urllib.request.urlopen(urllib.request.Request(
+                            url, headers={"Cookie": cookie}), timeout=60) as r:
+                        r.read()
+                        ok = r.status == 200
+                except Exception:
+                    ok = False
+                with lock:
+                    lat.append(time.perf_counter() - t)
+                    errors[0] += not ok
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(c,)) for c in cookies]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        wall = time.perf_counter() - t0
+        lat.sort()
+        p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
+        print(f"queue page /services/, {len(cookies)} concurrent department users × "
+              f"{args.rounds}: p50 {p(0.5):.0f} ms, p95 {p(0.95):.0f} ms, max {lat[-1]*1000:.0f}"
+              f" ms, {len(lat) / wall:.1f} pages/s, errors {errors[0]}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""What each role does to a request: the workflow move plus the dates the library computes.
+
+Each function computes the new deadline fields with `tiangong.services.clock` over the core's
+calendar and hands them to `apply_transition` as `updates`, so the state and the dates change in
+one compare-and-set UPDATE (a double click or two users at once: exactly one move recorded).
+A deadline in a year without calendar data is refused with the calendar's Chinese message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from tiangong.platform.core.context import request_id
+from tiangong.platform.core.models import Department, WorkflowEvent
+from tiangong.platform.core.workflow import TransitionRefused, apply_transition
+from tiangong.platform.services.calendar import CALENDAR_ERRORS, county_of, for_county
+from tiangong.platform.services.models import PartnerTask, ServiceRequest
+from tiangong.platform.services.workflow import REQUEST_WORKFLOW
+from tiangong.services import clock
+from tiangong.services.config import Limits, ServiceConfig, load_categories
+from tiangong.services.outcome import outcome_colour
+from tiangong.services.routing import Proposal, Rule, load_rules, propose
+
+
+@lru_cache(maxsize=1)
+def config() -> ServiceConfig:
+    return load_categories()
+
+
+@lru_cache(maxsize=1)
+def rules() -> list[Rule]:
+    return load_rules(config())
+
+
+def limits(req: ServiceRequest) -> Limits:
+    return config().category(req.category).limits
+
+
+def _cal(req: ServiceRequest) -> Any:
+    return for_county(county_of(req.enterprise.region))
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _dates(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except CALENDAR_ERRORS as err:
+        raise TransitionRefused(str(err)) from None
+    except clock.ClockRefused as err:
+        raise TransitionRefused(str(err)) from None
+
+
+def file_request(user: Any, enterprise: Any, category: str, text: str, channel: str = "form",
+                 external_id: str = "", received_at: dt.datetime | None = None) -> ServiceRequest:
+    """A new request in the pool, with its 'file' event (the first row of its timeline)."""
+    config().category(category)  # unknown category → ConfigError (Chinese message)
+    if not text.strip():
+        raise TransitionRefused("请填写诉求内容。")
+    with transaction.atomic():
+        req = ServiceRequest.objects.create(
+            enterprise=enterprise, category=category, text=text.strip(), channel=channel,
+            external_id=external_id, filed_by=user if user and user.pk else None,
+            received_at=received_at or timezone.now())
+        WorkflowEvent.objects.create(
+            content_type=ContentType.objects.get_for_model(ServiceRequest),
+            object_id=str(req.pk), workflow=REQUEST_WORKFLOW.name, action="file",
+            action_label="提交诉求", from_state="", to_state="received", actor=user,
+            actor_name=(user.get_full_name() or user.username) if user else "",
+            role=getattr(user, "role", ""), note=text.strip()[:200], request_id=request_id())
+    return req
+
+
+def departments_of(req: ServiceRequest) -> Any:
+    county = county_of(req.enterprise.region)
+    return Department.objects.filter(county=county).order_by("name")
+
+
+def _department_named(name: str, req: ServiceRequest) -> Department | None:
+    """A rule's department name ("税务局") → the county's department ("黄岩区税务局")."""
+    for dept in departments_of(req):
+        if name in (dept.code, dept.name) or dept.name.endswith(name):
+            return dept
+    return None
+
+
+def proposal(req: ServiceRequest) -> tuple[Proposal | None, Department | None,
+                                           list[Department]]:
+    """The routing rules' proposal and the departments it names in this county."""
+    town = req.enterprise.region.name if req.enterprise.region.level == "town" else None
+    prop = propose(rules(), req.category, town, config().chain_of(req.enterprise.industry_code),
+                   getattr(req.enterprise, "evaluation_class", None))
+    if prop is None:
+        return None, None, []
+    partners = [d for p in prop.partners if (d := _department_named(p, req))]
+    return prop, _department_named(prop.lead, req), partners
+
+
+def route(req: ServiceRequest, user: Any, lead: Department,
+          partners: Sequence[Department] = (), note: str = "") -> Any:
+    today, lim, cal = _today(), limits(req), _cal(req)
+    due = _dates(clock.close_due, cal, today, lim)
+    window = _dates(clock.objection_until, cal, today, lim)
+    part_due = _dates(clock.partner_due, cal, today, due, lim) if partners else None
+    with transaction.atomic():
+        event = apply_transition(req, "route", user, note, updates={
+            "lead": lead, "first_lead": req.first_lead or lead, "assigned_on": today,
+            "due_on": due, "objection_until": window})
+        for dept in partners:
+            if dept.pk != lead.pk:
+                task = PartnerTask.objects.create(department=dept, question=req.text,
+                                                  due_on=part_due)
+                task.requests.add(req)
+    return event
+
+
+def reassign(req: ServiceRequest, user: Any, action: str, lead: Department, note: str) -> Any:
+    """settle_reroute / reroute: the new department gets a fresh deadline; after a settled
+    objection the assignment is final (no second objection window)."""
+    today, lim, cal = _today(), limits(req), _cal(req)
+    due = _dates(clock.close_due, cal, today, lim)
+    window = None if action == "settle_reroute" else _dates(clock.objection_until, cal, today,
+                                                            lim)
+    return apply_transition(req, action, user, note, updates={
+        "lead": lead, "assigned_on": today, "due_on": due, "objection_until": window,
+        "reroutes": req.reroutes + 1})
+
+
+def settle_keep(req: ServiceRequest, user: Any, note: str) -> Any:
+    return apply_transition(req, "settle_keep", user, note, updates={"objection_until": None})
+
+
+def pause(req: ServiceRequest, user: Any, note: str) -> Any:
+    return apply_transition(req, "pause", user, note, updates={"paused_on": _today()})
+
+
+def resume(req: ServiceRequest, user: Any, note: str = "") -> Any:
+    """The deadline moves by the working days paused (one pause however many paused states)."""
+    today, cal = _today(), _cal(req)
+    start = req.paused_on or today
+    stood = _dates(clock.paused_days, cal, [(start, today)], today)
+    due = _dates(clock.add_working_days, cal, req.due_on, stood) if req.due_on else None
+    return apply_transition(req, "resume", user, note or f"暂停 {stood} 个工作日，期限顺延",
+                            updates={"paused_on": None, "due_on": due})
+
+
+def ask_extension(req: ServiceRequest, user: Any, new_due: dt.date, note: str) -> Any:
+    if req.due_on is None:
+        raise TransitionRefused("该诉求尚无办理期限。")
+    refusal = _dates(clock.extension_refusal, _cal(req), req.due_on, _today(), new_due,
+                     limits(req))
+    if refusal:
+        raise TransitionRefused(refusal)
+    return apply_transition(req, "extension_ask", user, note, updates={"extension_to": new_due})
+
+
+def approve_extension(req: ServiceRequest, user: Any, note: str = "") -> Any:
+    return apply_transition(req, "extension_approve", user,
+                            note or f"期限延至 {req.extension_to:%Y-%m-%d}",
+                            updates={"due_on": req.extension_to, "extension_to": None})
+
+
+def close(req: ServiceRequest, user: Any, code: str, note: str = "") -> Any:
+    colour, source = outcome_colour(code, None)
+    return apply_transition(req, "close", user, note, updates={
+        "closure_code": code, "closed_on": _today(), "colour": colour, "colour_source": source})
+
+
+def rate(req: ServiceRequest, user: Any, rating: str, comment: str = "") -> Any:
+    colour, source = outcome_colour(req.closure_code or None, rating)
+    return apply_transition(req, "rate", user, comment, updates={
+        "rating": rating, "rating_comment": comment, "colour": colour, "colour_source": source})
+
+
+def reopen(req: ServiceRequest, user: Any, note: str) -> Any:
+    today, cal = _today(), _cal(req)
+    due = _dates(clock.close_due, cal, today, limits(req))
+    return apply_transition(req, "reopen", user, note, updates={
+        "reopen_count": req.reopen_count + 1, "closed_on": None, "due_on": due,
+        "assigned_on": today, "rating": "", "colour": "", "colour_source": ""})
+
+
+def answer_partner(task: PartnerTask, user: Any, note: str) -> Any:
+    return apply_transition(task, "answer", user, note, updates={"answer": note})

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tiangong.platform.services import importing, views
+
+app_name = "services"
+urlpatterns = [
+    path("", views.request_list, name="request_list"),
+    path("new/", views.request_new, name="request_new"),
+    path("import/", importing.import_page, name="import"),
+    path("kpi/", views.kpi, name="kpi"),
+    path("kpi.xlsx", views.kpi_xlsx, name="kpi_xlsx"),
+    path("partner/<int:pk>/answer/", views.partner_answer, name="partner_answer"),
+    path("approval/<int:pk>/<str:action>/", views.approval_action, name="approval_action"),
+    path("<int:pk>/", views.request_detail, name="request_detail"),
+    path("<int:pk>/approval/", views.approval_new, name="approval_new"),
+    path("<int:pk>/<str:action>/", views.request_action, name="request_action"),
+]
