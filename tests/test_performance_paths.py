@@ -76,11 +76,12 @@ def test_the_engine_keeps_the_sorted_order_through_the_text_columns(county) -> N
     """The plan sorts before `final` writes the text columns; DuckDB must keep that order by
     itself (evaluate would restore it, but by sorting 44 columns in Arrow: seconds at scale)."""
     for scheme in ("huangyan_2022", "huaian_2024", "template"):
-        plan = build_plan(load_scheme(scheme).scheme, 2022)
+        loaded = load_scheme(scheme).scheme
+        plan = build_plan(loaded, 2022)
         assert not plan.results_sql.rstrip().upper().endswith("ORDER BY USCC")
         eng = DuckDBEngine()
         try:
-            _load_inputs(eng, InputSet(tables=county[0]), [2021, 2022])
+            _load_inputs(eng, InputSet(tables=county[0]), [2021, 2022], loaded)
             for name, sql in plan.steps:
                 eng.create(name, sql)
             assert _ascending(eng.query(plan.results_sql).column("uscc")), scheme

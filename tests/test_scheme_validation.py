@@ -314,24 +314,26 @@ def test_two_stage_valid() -> None:
     parse_scheme(_two_stage(), "county.yaml")
 
 
-def test_two_stage_class_must_be_the_first_class() -> None:
+def test_two_stage_share_must_match_its_class_width() -> None:
+    """Any class may be chosen (issue 15.1); its share is the class's quota width: B is
+    60 − 20 = 40 %, not 20."""
     text = _two_stage(cls="B")
-    p = the_problem(text, "class must be 'A'", "not 'B'")
+    p = the_problem(text, "share 20 differs from the width of class B in quotas (40")
     assert p.line == line_of(text, "two_stage:")
 
 
-def test_two_stage_by_must_be_an_indicator() -> None:
+def test_two_stage_by_must_be_a_known_measure() -> None:
     text = _two_stage(by="tax_per_mou")
-    the_problem(text, "'tax_per_mou' is not an indicator", "did you mean 'tax_per_mu'")
+    the_problem(text, "unknown variable 'tax_per_mou'", "did you mean 'tax_per_mu'")
 
 
 def test_two_stage_share_must_match_the_first_quota() -> None:
-    the_problem(_two_stage(share="10"), "share 10 differs from quotas A 20")
+    the_problem(_two_stage(share="10"), "share 10 differs from the width of class A in quotas (20")
 
 
 def test_two_stage_block_absent() -> None:
     text = edit(BASE, "  method: quota\n", "  method: two_stage\n")
-    p = the_problem(text, "'two_stage:' block")
+    p = the_problem(text, "needs exactly one of 'two_stage:'", "'stages:'")
     assert p.line == line_of(text, "classification:")
 
 
