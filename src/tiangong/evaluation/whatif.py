@@ -183,7 +183,8 @@ def _floor(results: pa.Table, mine: dict[str, Any], target: str) -> float | None
 
 
 def _narrow(bad: float, good: float, reaches: Callable[[float], bool | None],
-            seen: dict[float, tuple[float | None, float | None]]) -> float:
+            seen: dict[float, tuple[float | None, float | None]], *,
+            per_unit: bool = False) -> float:
     """The value within `_RESOLUTION` of `bad` (class not reached) that reaches it, from a
     bracket [bad, good] (either order).
 
@@ -192,7 +193,8 @@ def _narrow(bad: float, good: float, reaches: Callable[[float], bool | None],
     class (quota boundaries move little when one firm moves), so the boundary is usually
     found, and confirmed one resolution step below, in two or three evaluations. Whatever
     the prediction, only evaluated points move the bracket, and bisection finishes the job:
-    the answer is exact to the resolution either way.
+    the answer is exact to the resolution either way. `per_unit`: the score is linear in
+    1 / value (land: every figure is per 亩), so the interpolation is made on 1 / value.
     """
     step = _RESOLUTION if good > bad else -_RESOLUTION
     for _ in range(3):
@@ -205,7 +207,10 @@ def _narrow(bad: float, good: float, reaches: Callable[[float], bool | None],
         frac = (floor - sb) / (sg - sb)
         if not 0 < frac < 1:
             break
-        guess = bad + frac * (good - bad) + step / 2
+        if per_unit and bad > 0 and good > 0:
+            guess = 1 / (1 / bad + frac * (1 / good - 1 / bad)) + step / 2
+        else:
+            guess = bad + frac * (good - bad) + step / 2
         if abs(good - guess) < _RESOLUTION or (guess - bad) * step <= 0:
             break
         ok = reaches(guess)
@@ -263,7 +268,7 @@ def _search_land(base: float, current: float | None, reaches: Callable[[float], 
         factor = factor * factor if factor > 0.01 else factor / 10
     if good is None:
         return answer(None, target, calls(), f"{label}无论减少多少都无法升至 {target} 类")
-    good = _narrow(bad, good, reaches, seen)
+    good = _narrow(bad, good, reaches, seen, per_unit=True)
     return answer(good, target, calls(), f"{label}从 {_n(base)} 减至 {_n(good)} {unit}"
                   f"（−{_n(base - good)}）即可升至 {target} 类，其他数据不变")
 
