@@ -173,6 +173,14 @@ def test_regions_aggregate_from_a_stored_run(tmp_path: Path, store: str) -> None
     first = towns.set_index("region_code").loc["331003001"]
     # 亩均税收 of the town from sums: (100+120+140+160+180+200) / (10+11+12+13+14+15)
     assert first["tax_per_mu"] == pytest.approx(900 / 75)
+    # the workbook for people: Chinese headers, group labels and level names (issue 15, 19)
+    code, text = run("regions", "aggregate", "--run", "latest", "--level", "town", "--store",
+                     store, "--out", str(tmp_path / "towns.xlsx"))
+    assert code == 0, text
+    book = pd.read_excel(tmp_path / "towns.xlsx", sheet_name="汇总表", header=None)
+    cells = {str(v) for v in book.to_numpy().ravel() if pd.notna(v)}
+    assert "参评企业数(规上工业企业)" in cells and "乡镇(街道)" in cells
+    assert not {c for c in cells if "(above)" in c or c == "town"}
 
 
 def test_demo_generate_writes_canonical_tables_and_exports(tmp_path: Path) -> None:

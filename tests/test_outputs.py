@@ -357,3 +357,27 @@ def test_the_gongshi_states_conditions_in_words_not_code(tmp_path) -> None:
     shown = [c for c in cells if c.startswith("特殊类别：免于评价")]
     assert shown == ["特殊类别：免于评价（条件：行业大类为44、45、46之一）"]
     assert not [c for c in cells if "industry_division" in c or "age_years" in c]
+
+
+def test_a_firm_outside_every_group_is_told_which_condition_it_failed(tmp_path) -> None:
+    # issue 15, point 20: such firms were only told "不符合任何评价组的纳入条件"
+    import openpyxl
+    from conftest import tables
+
+    from tiangong.evaluation.evaluate import evaluate
+    from tiangong.evaluation.publish import publish
+
+    rows = [dict(uscc=f"91331003MA0000{i:04d}", size_class="above", land_area=10 + i,
+                 eval_tax=100 + 20 * i, value_added=1000, energy_tce=300, emissions=1,
+                 employees=50, rd_expense=100, revenue=5000) for i in range(4)]
+    rows.append(dict(uscc="91331003MA00009999", size_class="below", land_area=2.1,
+                     eval_tax=10, electricity=50))
+    ev = evaluate("huangyan_2022", tables(rows), 2022)
+    # the 黄岩 groups: 规上 (size_class above); 规下 with at least 3 亩 (min_inclusive)
+    expected = ("不符合任何评价组的纳入条件：规上工业企业：规模为规下（要求为规上）；"
+                "规下工业企业：用地面积2.1亩（要求不低于3亩）")
+    assert ev.exclusions == {"91331003MA00009999": expected}
+    (path,) = publish(ev.results, ev.scheme.scheme, 2022, "R0001", tmp_path, ["xlsx"],
+                      exclusions=ev.exclusions)
+    sheet = openpyxl.load_workbook(path)["未纳入评价"]
+    assert expected in [c.value for row in sheet.iter_rows() for c in row]

@@ -72,7 +72,7 @@ def demo(
         record = st.save(ev, label=f"demo {scale} seed {seed}, intake {kept.id}")
         store_path = st.path
     paths = publish(ev.results, loaded.scheme, DEMO_YEAR, record.id, out_dir,
-                    ["parquet", "csv", "xlsx"])
+                    ["parquet", "csv", "xlsx"], exclusions=ev.exclusions)
     for w in ev.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")
     print_class_counts(ev.class_counts(), [c.code for c in loaded.scheme.classification.classes],

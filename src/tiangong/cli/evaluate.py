@@ -102,7 +102,7 @@ def evaluate(
             run_id = saved.record.id
         written = write_outputs(ev.results, loaded.scheme, the_year, run_id, folder.staging,
                                 fmts, hide_ranks=hide_ranks, staged_parquet=staged,
-                                progress=update)
+                                progress=update, exclusions=ev.exclusions)
         stable_line = ""
         if stability:
             update(f"{stability} stability replications", 0, 1)

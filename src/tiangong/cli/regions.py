@@ -85,8 +85,10 @@ def regions_aggregate(
     if output is not None:
         if report is not None or output.suffix.lower() != ".xlsx":
             write_table(table, output, describe_columns(table, report, run_id))
-        else:  # a workbook for people: Chinese headers, fixed creation stamp
-            write_table(table, output, labels=True)
+        else:  # a workbook for people: Chinese headers and group labels, fixed creation stamp
+            with open_store(store) as st:
+                groups = {g.id: g.label for g in st.scheme(run).scheme.groups}
+            write_table(table, output, labels=True, group_labels=groups)
         out.print(f"wrote {output} ({len(table)} regions)")
     shown = ["year", "region_code", "region_name", "n_evaluated", "land", "tax", "tax_per_mu",
              "tax_per_mu_rank", "share_A", "share_D",

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from tiangong.errors import DataError, Problem, raise_if_any
 from tiangong.evaluation.engines import Engine, get_engine
 from tiangong.evaluation.engines.base import Statement
+from tiangong.evaluation.exclusions import exclusions_sql
 from tiangong.evaluation.pipeline.plan import build_plan
 from tiangong.evaluation.pipeline.scores import needs_prior_year, scored_items
 from tiangong.evaluation.plausibility import check_values, enforce
@@ -45,6 +46,8 @@ class Evaluation:
     started_at: str = ""
     finished_at: str = ""
     warnings: list[str] = field(default_factory=list)
+    # uscc -> why the firm fell in no group, per group in words (`exclusions`), for the 公示
+    exclusions: dict[str, str] = field(default_factory=dict)
 
     def to_pandas(self) -> pd.DataFrame:
         return self.results.to_pandas()
@@ -216,6 +219,7 @@ def _run(loaded: LoadedScheme, inputs: InputSet, year: int, engine: str | Engine
             eng.create(name, sql)
         results = _in_credit_code_order(eng.query(plan.results_sql))
         benchmarks = _benchmarks(eng, loaded)
+        excluded = eng.query(exclusions_sql(loaded.scheme)).to_pylist()
         kept = {t: eng.query(f"SELECT * FROM {t}") for t in ("enterprises", "events",
                                                              "tenancies")} if keep_inputs else {}
         engine_name, statements = eng.name, list(eng.statements)
@@ -226,6 +230,7 @@ def _run(loaded: LoadedScheme, inputs: InputSet, year: int, engine: str | Engine
         scheme=loaded, year=year, engine=engine_name, results=results,
         benchmarks=benchmarks, statements=statements, fingerprints={}, inputs=kept,
         warnings=_year_warning(loaded, year) + _warnings(benchmarks),
+        exclusions={r["uscc"]: r["reason"] for r in excluded},
     )
 
 

@@ -7,7 +7,7 @@ exactly what was computed; this module is the one place that turns a scheme into
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -75,14 +75,16 @@ def named_for_year(scheme: Scheme, year: int) -> str:
 
 def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
             out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
-            hide_ranks: bool = False, staged_parquet: Path | None = None) -> list[Path]:
+            hide_ranks: bool = False, staged_parquet: Path | None = None,
+            exclusions: Mapping[str, str] | None = None) -> list[Path]:
     """Publish the chosen formats into `out_dir` together (`OutputFolder`): the previous
     run's files are replaced all at once, never mixed with these. Returns the paths, in
     `formats` order; `write_outputs` says what each format writes."""
     check_formats(formats)
     with OutputFolder(out_dir) as folder:
         staged = write_outputs(results, scheme, year, run_id, folder.staging, formats,
-                               hide_ranks=hide_ranks, staged_parquet=staged_parquet)
+                               hide_ranks=hide_ranks, staged_parquet=staged_parquet,
+                               exclusions=exclusions)
         folder.commit()
     return [out_dir / p.name for p in staged]
 
@@ -90,7 +92,8 @@ def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id:
 def write_outputs(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
                   out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
                   hide_ranks: bool = False, staged_parquet: Path | None = None,
-                  progress: Progress | None = None) -> list[Path]:
+                  progress: Progress | None = None,
+                  exclusions: Mapping[str, str] | None = None) -> list[Path]:
     """Write the chosen formats into `out_dir`; returns the paths written, in a stable order.
 
     `parquet`/`csv`: the analysts' results table; `xlsx`: the 公示 workbook; `sheets`: the
@@ -100,7 +103,9 @@ def write_outputs(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, r
     DataFrame is only made for the formats that need one. `staged_parquet`: results.parquet
     already encoded for these results (`RunStore.save(results_file=...)`), moved into place.
     `progress(step, done, total)` is told as the workbooks fill (rows of the 公示, sheets of
-    the 一企一单): at province scale they take many seconds.
+    the 一企一单): at province scale they take many seconds. `exclusions`
+    (`Evaluation.exclusions`): why each firm outside every group is, printed in the workbooks'
+    说明 in place of the general reason (the results tables keep the reason as computed).
     """
     check_formats(formats)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -112,8 +117,13 @@ def write_outputs(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, r
             progress("results " + ", ".join(tables), 0, 1)
         paths += write_results_tables(results, out_dir, tables,
                                        staged_parquet=staged_parquet)
-    if isinstance(results, pa.Table) and ("xlsx" in formats or "sheets" in formats):
-        results = results.to_pandas()
+    if "xlsx" in formats or "sheets" in formats:
+        if isinstance(results, pa.Table):
+            results = results.to_pandas()
+        if exclusions:
+            why = results["uscc"].map(exclusions)
+            results = results.assign(class_reason=why.where(why.notna(),
+                                                            results["class_reason"]))
     if "xlsx" in formats:
         paths.append(write_gongshi_workbook(
             results, layout, out_dir / GONGSHI_FILE, hide_ranks=hide_ranks,

@@ -126,9 +126,12 @@ def search_what_if(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
         return answer(None, None, 0, f"已是最高等级 {cls}")
     target = order[index - 1]
     calls = 0
+    seen: dict[float, tuple[float | None, float | None]] = {}
 
     def reaches(value: float) -> bool | None:
-        """True/False: better-or-equal to target or not; None: no longer in the evaluation."""
+        """True/False: better-or-equal to target or not; None: no longer in the evaluation.
+        Also notes the firm's score and the lowest score of the target class in its
+        partition (`seen`), from which `_narrow` predicts where the class changes."""
         nonlocal calls
         calls += 1
         ev = evaluate_fn(loaded, _with_value(inputs, uscc, year, variable, value), year,
@@ -141,11 +144,14 @@ def search_what_if(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
             res = ev.results.filter(pc.equal(ev.results["uscc"], uscc)).to_pylist()
         if not res or res[0]["group"] is None or res[0]["class"] not in order:
             return None
+        seen[value] = (res[0]["score"], _floor(ev.results, res[0], target))
         return order.index(res[0]["class"]) <= index - 1
 
     base = float(current) if current is not None else 0.0
+    seen[base] = (row.get("score"), None)  # the stored result at the current value
     if variable == "land_area":
-        return _search_land(base, current, reaches, answer, label, unit, target, lambda: calls)
+        return _search_land(base, current, reaches, answer, label, unit, target, lambda: calls,
+                            seen)
     # eval_tax (or any higher-is-better variable): widen upwards, then bisect
     step = max(abs(base) * 0.01, _RESOLUTION)
     limit = max(abs(base), 1.0) * _MAX_FACTOR
@@ -160,16 +166,82 @@ def search_what_if(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
     if hi is None:
         return answer(None, target, calls, f"{label}即使增至 {_n(base + limit)} {unit}也无法升至 "
                       f"{target} 类（等级由其他规则决定，如一票否决或降档）")
-    while hi - lo > _RESOLUTION:
-        mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if reaches(mid) else (mid, hi)
+    hi = _narrow(lo, hi, reaches, seen)
     return answer(hi, target, calls, f"{label}从 {_n(base)} 增至 {_n(hi)} {unit}"
                   f"（+{_n(hi - base)}）即可升至 {target} 类，其他数据不变")
 
 
+def _floor(results: pa.Table, mine: dict[str, Any], target: str) -> float | None:
+    """The lowest score of class `target` in the firm's partition, the firm itself left out."""
+    if mine.get("partition") is None:
+        return None
+    others = results.filter(pc.and_(pc.and_(
+        pc.equal(results["partition"], mine["partition"]), pc.equal(results["class"], target)),
+        pc.not_equal(results["uscc"], mine["uscc"])))
+    low = pc.min(others["score"]).as_py() if others.num_rows else None
+    return None if low is None else float(low)
+
+
+def _narrow(bad: float, good: float, reaches: Callable[[float], bool | None],
+            seen: dict[float, tuple[float | None, float | None]], *,
+            per_unit: bool = False) -> float:
+    """The value within `_RESOLUTION` of `bad` (class not reached) that reaches it, from a
+    bracket [bad, good] (either order).
+
+    First up to three interpolation steps: the score is nearly linear in the value between
+    two evaluations, and the class changes where it passes the lowest score of the better
+    class (quota boundaries move little when one firm moves), so the boundary is usually
+    found, and confirmed one resolution step below, in two or three evaluations. Whatever
+    the prediction, only evaluated points move the bracket, and bisection finishes the job:
+    the answer is exact to the resolution either way. `per_unit`: the score is linear in
+    1 / value (land: every figure is per 亩), so the interpolation is made on 1 / value.
+    """
+    step = _RESOLUTION if good > bad else -_RESOLUTION
+    for _ in range(3):
+        if abs(good - bad) <= _RESOLUTION:
+            return good
+        (sb, floor), (sg, above) = seen.get(bad, (None, None)), seen.get(good, (None, None))
+        floor = floor if floor is not None else above
+        if sb is None or sg is None or floor is None or sg == sb:
+            break
+        frac = (floor - sb) / (sg - sb)
+        if not 0 < frac < 1:
+            break
+        if per_unit and bad > 0 and good > 0:
+            guess = 1 / (1 / bad + frac * (1 / good - 1 / bad)) + step / 2
+        else:
+            guess = bad + frac * (good - bad) + step / 2
+        if abs(good - guess) < _RESOLUTION or (guess - bad) * step <= 0:
+            break
+        ok = reaches(guess)
+        if ok is None:
+            break
+        if not ok:
+            bad = guess
+            continue
+        good = guess
+        below = guess - step
+        if (below - bad) * step > 0:
+            ok = reaches(below)
+            if ok is None:
+                break
+            if ok:
+                good = below
+            else:
+                bad = below
+    while abs(good - bad) > _RESOLUTION:
+        mid = (good + bad) / 2
+        if reaches(mid):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
 def _search_land(base: float, current: float | None, reaches: Callable[[float], bool | None],
                  answer: Callable[..., WhatIf], label: str, unit: str, target: str,
-                 calls: Callable[[], int]) -> WhatIf:
+                 calls: Callable[[], int],
+                 seen: dict[float, tuple[float | None, float | None]]) -> WhatIf:
     if current is None or base <= 0:
         return answer(None, target, calls(), f"无{label}数据，无法计算")
     good, bad = None, base
@@ -196,13 +268,7 @@ def _search_land(base: float, current: float | None, reaches: Callable[[float], 
         factor = factor * factor if factor > 0.01 else factor / 10
     if good is None:
         return answer(None, target, calls(), f"{label}无论减少多少都无法升至 {target} 类")
-    while bad - good > _RESOLUTION:
-        mid = (good + bad) / 2
-        ok = reaches(mid)
-        if ok:
-            good = mid
-        else:
-            bad = mid
+    good = _narrow(bad, good, reaches, seen, per_unit=True)
     return answer(good, target, calls(), f"{label}从 {_n(base)} 减至 {_n(good)} {unit}"
                   f"（−{_n(base - good)}）即可升至 {target} 类，其他数据不变")
 

@@ -167,7 +167,7 @@ def describe_columns(frame: pd.DataFrame, report: JoinReport | None = None,
 
 
 def write_table(frame: pd.DataFrame, path: Path, columns: pd.DataFrame | None = None, *,
-                labels: bool = False) -> Path:
+                labels: bool = False, group_labels: dict[str, str] | None = None) -> Path:
     """Write .csv (UTF-8 with BOM), .parquet or .xlsx with the identifiers as the header row, so
     that `tiangong index build --data` reads it as is; the xlsx also gets a 列说明 sheet
     (`columns`). labels: Chinese headers instead (`with_labels`; sheet 汇总表), for people
@@ -177,7 +177,7 @@ def write_table(frame: pd.DataFrame, path: Path, columns: pd.DataFrame | None = 
         raise DataError([Problem(f"cannot write {suffix or 'a file without suffix'}; use .csv, "
                                  ".parquet or .xlsx", str(path))])
     path.parent.mkdir(parents=True, exist_ok=True)
-    shown = with_labels(frame) if labels else frame
+    shown = with_labels(frame, group_labels) if labels else frame
     if suffix == ".parquet":
         shown.to_parquet(path, index=False)
     elif suffix == ".csv":

@@ -105,6 +105,12 @@ def _label(col: str, groups: dict[str, str]) -> str:
     return col
 
 
+LEVEL_WORDS = {"town": "乡镇(街道)", "county": "县(市、区)", "city": "设区市", "province": "省"}
+
+
 def with_labels(frame: pd.DataFrame, group_labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """The same table with Chinese column headers (for workbooks; code keeps English names)."""
+    """The same table with Chinese column headers and level names (for workbooks; code keeps
+    English names); pass the scheme's `group_labels`, or per-group columns name group ids."""
+    if "level" in frame.columns:
+        frame = frame.assign(level=frame["level"].map(lambda v: LEVEL_WORDS.get(v, v)))
     return frame.rename(columns=column_labels(frame.columns, group_labels))
