@@ -218,7 +218,7 @@ def test_award_command_uses_the_mountain_list_in_force_each_year(tmp_path) -> No
     out = tmp_path / "awards.csv"
     result = CliRunner().invoke(app, [
         "award", "--scores", str(tmp_path / "scores.csv"), "--regions",
-        str(DATA / "zhejiang_divisions.csv"), "--output", str(out)])
+        str(DATA / "zhejiang_divisions.csv"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, dtype={"region_code": str})
     group = {(r.region_code, r.year): r.peer_group for r in table.itertuples()}
@@ -235,7 +235,7 @@ def test_award_without_the_mountain_list_says_what_is_missing(tmp_path, monkeypa
     (tmp_path / "scores.csv").write_text("region_code,year,score\n330802,2024,3\n",
                                          encoding="utf-8")
     monkeypatch.setattr("sys.argv", ["tiangong", "award", "--scores",
-                                     str(tmp_path / "scores.csv"), "--output",
+                                     str(tmp_path / "scores.csv"), "--out",
                                      str(tmp_path / "a.csv")])
     with pytest.raises(SystemExit) as exit_info:
         main()
