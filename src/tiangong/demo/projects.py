@@ -64,7 +64,11 @@ def generate_projects(enterprises: pa.Table | pd.DataFrame, seed: int, end_year:
     used: set[str] = set()
     first, early = dt.date(end_year - 3, 7, 1), dt.date(end_year - 4, 1, 1)
     span = (as_of - first).days - 30
-    projects, stages, plans, monthly, commitments = [], [], [], [], []
+    projects: list[dict[str, object]] = []
+    stages: list[dict[str, object]] = []
+    plans: list[dict[str, object]] = []
+    monthly: list[dict[str, object]] = []
+    commitments: list[dict[str, object]] = []
     for i in range(n):
         pid = f"XM{end_year % 100:02d}{i + 1:04d}"
         pace = rng.choice(list(PACE), p=[0.15, 0.6, 0.25])
@@ -163,9 +167,9 @@ def _money(rng: np.random.Generator, pid: str, fixed: float, total: float,
     months follow the real dates at the project's pace, with funds in place around them."""
     months = pd.period_range(planned["land"], planned["complete"], freq="M")
     per_month = fixed / len(months)
-    by_year = pd.Series(per_month, index=months.year).groupby(level=0).sum()
-    for year, plan in by_year.items():
-        plans.append({"project_id": pid, "year": int(year), "plan": round(float(plan), 1)})
+    years, counts = np.unique(np.asarray(months.year), return_counts=True)
+    for year, count in zip(years.tolist(), counts.tolist(), strict=True):
+        plans.append({"project_id": pid, "year": year, "plan": round(per_month * count, 1)})
     start = actual.get("land")
     if start is None:
         return
@@ -178,7 +182,8 @@ def _money(rng: np.random.Generator, pid: str, fixed: float, total: float,
     first = max(pd.Period(start, freq="M"), months[0])
     last = min(pd.Period(as_of, freq="M"), max(months[-1], pd.Period(end, freq="M")))
     done = 0.0
-    for period in pd.period_range(first, last, freq="M") if first <= last else []:
+    spans = list(pd.period_range(first, last, freq="M")) if first <= last else []
+    for period in spans:
         amount = min(per_month * speed * rng.uniform(0.8, 1.2), fixed * 1.05 - done)
         if amount <= 0:
             break
