@@ -175,7 +175,8 @@ def test_baseline_variance() -> None:
     assert base.digest == freeze(eight_projects(), 2025, dt.date(2025, 1, 2)).digest
     p.plans.loc[p.plans["project_id"] == "A", "plan"] = 1500.0
     moved = (p.stages["project_id"] == "G") & (p.stages["stage"] == "complete")
-    p.stages.loc[moved, "planned"] = pd.Timestamp("2025-06-30")
+    p.stages = p.stages.assign(planned=p.stages["planned"].mask(moved,
+                                                                pd.Timestamp("2025-06-30")))
     money = money_variance(base, p).set_index("project_id")
     assert money.at["A", "change"] == 300
     dates = date_variance(base, p, CONFIG, Q1).set_index(["project_id", "stage"])

@@ -58,10 +58,10 @@ def generate_projects(enterprises: pa.Table | pd.DataFrame, seed: int, end_year:
     plans for every year and monthly figures up to `as_of`."""
     rng = np.random.default_rng(seed)
     as_of = as_of or dt.date(end_year, 9, 30)
-    firms = _firms(enterprises, end_year)
+    firms = {k: v.iloc[rng.permutation(len(v))] for k, v in _firms(enterprises, end_year).items()}
+    taken = dict.fromkeys(firms, 0)
     towns = sorted(set(firms["below"]["town_name"].dropna()) | set(
         firms["above"]["town_name"].dropna()))
-    used: set[str] = set()
     first, early = dt.date(end_year - 3, 7, 1), dt.date(end_year - 4, 1, 1)
     span = (as_of - first).days - 30
     projects: list[dict[str, object]] = []
@@ -95,7 +95,7 @@ def generate_projects(enterprises: pa.Table | pd.DataFrame, seed: int, end_year:
         fixed = round(total * rng.uniform(0.6, 0.9), 1)
         intensity = rng.uniform(250, 620)
         land = round(fixed / intensity, 1)
-        firm = _link(rng, firms, actual, end_year, used)
+        firm = _link(rng, firms, actual, end_year, taken)
         if firm is not None:
             town, code, investor, uscc = (firm["town_name"], str(firm["industry_code"]),
                                           str(firm["name"]), str(firm.name))
@@ -135,10 +135,12 @@ def _total(rng: np.random.Generator) -> float:
 
 
 def _link(rng: np.random.Generator, firms: dict[str, pd.DataFrame],
-          actual: dict[str, dt.date], end_year: int, used: set[str]) -> pd.Series | None:
+          actual: dict[str, dt.date], end_year: int, taken: dict[str, int]) -> pd.Series | None:
     """The firm a project is linked to: in production before `end_year` → mostly a firm that
     turns 规上 in `end_year` (新升规) or is still 规下; in production later → a 规下 firm;
-    before production → half an existing 规上 investor (技改/扩产), half not yet known."""
+    before production → half an existing 规上 investor (技改/扩产), half not yet known.
+    `firms` pools are in a seeded random order and `taken` counts what each pool gave out, so
+    no firm gets two projects."""
     produced = actual.get("production")
     if produced is not None and produced.year < end_year:
         pool = str(rng.choice(["upgrade", "below", "above"], p=[0.6, 0.25, 0.15]))
@@ -149,14 +151,10 @@ def _link(rng: np.random.Generator, firms: dict[str, pd.DataFrame],
     else:
         return None
     for name in (pool, *(k for k in ("below", "above", "upgrade") if k != pool)):
-        free = firms[name][~firms[name].index.isin(list(used))]
-        if not free.empty:  # a small region runs out of one kind: take the next
-            break
-    else:
-        return None
-    firm = free.iloc[int(rng.integers(0, len(free)))]
-    used.add(str(firm.name))
-    return firm
+        if taken[name] < len(firms[name]):  # a small region runs out of one kind: next one
+            taken[name] += 1
+            return firms[name].iloc[taken[name] - 1]
+    return None
 
 
 def _money(rng: np.random.Generator, pid: str, fixed: float, total: float,

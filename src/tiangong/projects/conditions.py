@@ -61,6 +61,21 @@ def fmt(value: float, field: str, places: int = 2, big: bool | None = None) -> s
     return f"{value:,.{places}f} {unit}".rstrip()
 
 
+def holds(conditions: list[Condition], facts: pd.DataFrame) -> np.ndarray:
+    """Whether all conditions hold, per row of `facts` (no sentences: for filters)."""
+    out = np.ones(len(facts), dtype=bool)
+    for c in conditions:
+        x = facts[c.field].to_numpy(dtype="float64")
+        if c.value == "sector_floor":
+            limit = facts["sector_floor"].to_numpy(dtype="float64")
+            out &= np.where(np.isnan(x) | np.isnan(limit), False, _OPS[c.op](x, limit))
+        elif isinstance(c.value, list):
+            out &= (x >= c.value[0]) & (x <= c.value[1])
+        else:
+            out &= np.where(np.isnan(x), False, _OPS[c.op](x, float(c.value)))
+    return out
+
+
 def evaluate(conditions: list[Condition], facts: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """(holds, reason) per row of `facts`: all conditions hold; the reason lists every
     condition's outcome, failing ones first when the rule fails."""

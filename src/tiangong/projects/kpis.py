@@ -19,7 +19,7 @@ import pandas as pd
 
 from tiangong.projects.config import Kpi, ProjectsConfig
 from tiangong.projects.portfolio import Portfolio
-from tiangong.projects.stages import contract_breaches, reached_by
+from tiangong.projects.stages import contract_misses, reached_by
 
 
 def kpi_masks(p: Portfolio, config: ProjectsConfig, kpi: Kpi, as_of: dt.date
@@ -42,9 +42,10 @@ def kpi_masks(p: Portfolio, config: ProjectsConfig, kpi: Kpi, as_of: dt.date
         num = den & reached[kpi.stage].to_numpy()
         return (den, num, f"截至 {as_of} 已{given}且已{label}的项目数",
                 f"截至 {as_of} 已{given}的项目数")
-    breaches = contract_breaches(p, config, as_of, kpi.grace_days)
     den = reached["sign"].to_numpy()
-    ok = ~p.projects["project_id"].isin(list(breaches)).to_numpy()
+    ok = np.ones(len(den), dtype=bool)
+    for missed in contract_misses(p, config, as_of, kpi.grace_days).values():
+        ok &= ~missed
     return (den, den & ok, f"截至 {as_of} 已签约且各约定节点均按期(宽限 {kpi.grace_days} 天)"
             "完成的项目数", f"截至 {as_of} 已签约的项目数")
 
@@ -54,13 +55,13 @@ def kpi_table(p: Portfolio, config: ProjectsConfig, as_of: dt.date,
     """One row per KPI (and per unit when `unit` names a projects column such as town_name or
     team): kpi, label, numerator, denominator, value (NaN when nothing is due), formula."""
     rows = []
-    groups = (p.projects[unit].fillna("(未填)").to_numpy() if unit else
-              np.full(len(p.projects), "全部", dtype=object))
+    groups = (p.projects[unit].fillna("(未填)").astype(str) if unit else
+              pd.Series("全部", index=p.projects.index))
     for kpi in config.kpis:
         den, num, num_text, den_text = kpi_masks(p, config, kpi, as_of)
-        for g in sorted(set(groups)):
-            sel = groups == g
-            n, d = int((num & sel).sum()), int((den & sel).sum())
+        sums = pd.DataFrame({"g": groups.to_numpy(), "n": num, "d": den}).groupby("g").sum()
+        for g, n, d in zip(sums.index, sums["n"], sums["d"], strict=True):
+            n, d = int(n), int(d)
             value = n / d if d else float("nan")
             shown = f"{value:.1%}" if d else "无应计项目"
             rows.append({"unit": g, "kpi": kpi.id, "label": kpi.label, "numerator": n,

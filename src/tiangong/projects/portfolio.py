@@ -104,11 +104,20 @@ class Portfolio:
 
     def stage_dates(self, which: str, stage_ids: list[str]) -> pd.DataFrame:
         """Planned or actual dates wide: one row per project (in `projects` order), one column
-        per stage of the chain (NaT where not planned or not reached)."""
-        rows = self.stages.drop_duplicates(["project_id", "stage"], keep="last")
-        wide = rows.pivot(index="project_id", columns="stage", values=which)
-        wide = wide.reindex(index=self.projects["project_id"], columns=stage_ids)
-        return wide.astype("datetime64[s]")
+        per stage of the chain (NaT where not planned or not reached). Kept for the next call
+        while the stages and projects tables are the same objects of the same shape (the
+        quarter's computations read it a dozen times); replace a table to change it."""
+        key = (which, tuple(stage_ids), id(self.stages), self.stages.shape, id(self.projects),
+               len(self.projects))
+        cache: dict[tuple[object, ...], pd.DataFrame] = self.__dict__.setdefault("_wide", {})
+        if key not in cache:
+            rows = self.stages.drop_duplicates(["project_id", "stage"], keep="last")
+            wide = rows.pivot(index="project_id", columns="stage", values=which)
+            wide = wide.reindex(index=self.projects["project_id"], columns=stage_ids)
+            if len(cache) > 8:
+                cache.clear()
+            cache[key] = wide.astype("datetime64[s]")
+        return cache[key]
 
 
 def day(value: object) -> str | None:

@@ -18,7 +18,7 @@ from tiangong.projects.conditions import evaluate, fmt
 from tiangong.projects.config import ProjectsConfig
 from tiangong.projects.facts import project_facts
 from tiangong.projects.money import elapsed_share
-from tiangong.projects.portfolio import Portfolio, day
+from tiangong.projects.portfolio import Portfolio
 from tiangong.projects.stages import contract_breaches, overdue, reached_by
 
 YELLOW, RED = "黄牌", "红旗"
@@ -67,41 +67,37 @@ def showing(p: Portfolio, config: ProjectsConfig, year: int, quarter: int,
         reasons.setdefault(pid, []).append(text)
         rules.setdefault(pid, []).append(rule)
 
+    plan, target, ytd, ratio = (facts[c].to_numpy(dtype="float64") for c in (
+        "year_plan", "schedule_target", "ytd_invest", "schedule_ratio"))
+    scope_ids = set(ids[in_scope])
     for r in config.racing.yellow:
         if r.kind == "below_schedule":
-            behind = ((facts["schedule_target"] > 0)
-                      & (facts["ytd_invest"] < facts["schedule_target"] * (1 - r.margin)))
-            for i in np.flatnonzero(behind.to_numpy() & in_scope):
-                f = facts.iloc[i]
-                add(ids[i], r.id, f"{r.label}：年度计划 {fmt(f.year_plan, 'year_plan')}，序时目标 "
-                    f"{fmt(f.schedule_target, 'year_plan')}（{share_text}），累计完成 "
-                    f"{fmt(f.ytd_invest, 'year_plan')}，为目标的 {f.schedule_ratio:.0%}"
+            behind = (target > 0) & (ytd < target * (1 - r.margin)) & in_scope
+            for i in np.flatnonzero(behind):
+                add(ids[i], r.id, f"{r.label}：年度计划 {fmt(plan[i], 'year_plan')}，序时目标 "
+                    f"{fmt(target[i], 'year_plan')}（{share_text}），累计完成 "
+                    f"{fmt(ytd[i], 'year_plan')}，为目标的 {ratio[i]:.0%}"
                     f"（低于 {1 - r.margin:.0%} 即亮牌）")
         elif r.kind == "overdue_stage":
             label = config.stage(r.stage).label
             late = overdue(p, config, r.stage, as_of)
-            scope_ids = set(ids[in_scope])
-            for row in late.itertuples():
-                if row.project_id in scope_ids:
-                    add(str(row.project_id), r.id, f"{r.label}：计划{label} "
-                        f"{day(row.planned)}，截至 {as_of} 未{label}"
-                        f"（逾期 {row.days_late} 天）")
+            when = np.datetime_as_string(late["planned"].to_numpy(dtype="datetime64[D]"))
+            for pid, day, days in zip(late["project_id"], when, late["days_late"], strict=True):
+                if pid in scope_ids:
+                    add(str(pid), r.id, f"{r.label}：计划{label} {day}，截至 {as_of} 未{label}"
+                        f"（逾期 {days} 天）")
         else:
-            scope_ids = set(ids[in_scope])
             for pid, texts in contract_breaches(p, config, as_of, r.grace_days).items():
                 if pid in scope_ids:
                     add(pid, r.id, f"{r.label}：" + "；".join(texts))
     flag = np.where([pid in reasons for pid in ids], YELLOW, "").astype(object)
     red = config.racing.red
-    ratio = facts["schedule_ratio"].to_numpy(dtype="float64")
     good = in_scope & (flag == "") & (np.nan_to_num(ratio, nan=-1.0) >= red.min_schedule_ratio)
-    ytd = facts["ytd_invest"].to_numpy(dtype="float64")
     order = sorted(np.flatnonzero(good), key=lambda i: (-ratio[i], -ytd[i], ids[i]))[:red.top]
     for rank, i in enumerate(order, 1):
         flag[i] = RED
-        f = facts.iloc[i]
-        add(ids[i], "red", f"{red.label}：累计完成 {fmt(f.ytd_invest, 'year_plan')}，为序时目标的 "
-            f"{f.schedule_ratio:.0%}（≥ {red.min_schedule_ratio:.0%}），列第 {rank}")
+        add(ids[i], "red", f"{red.label}：累计完成 {fmt(ytd[i], 'year_plan')}，为序时目标的 "
+            f"{ratio[i]:.0%}（≥ {red.min_schedule_ratio:.0%}），列第 {rank}")
     pr = p.projects
     table = pd.DataFrame({
         "project_id": ids, "name": pr["name"].to_numpy(), "town_name": pr["town_name"].to_numpy(),
@@ -116,18 +112,11 @@ def look_back(previous: Showing, current: Showing) -> pd.DataFrame:
     """回头看: every 黄牌 of the previous quarter with its state now — 已摘牌 (no 黄牌 now),
     仍为黄牌 (with this quarter's reasons) or 已出晾晒范围."""
     before = previous.listed(YELLOW)
-    now = current.flags.set_index("project_id")
-    states, texts = [], []
-    for pid in before["project_id"]:
-        if pid not in now.index:
-            states.append("已出晾晒范围")
-            texts.append("")
-        elif now.at[pid, "flag"] == YELLOW:
-            states.append("仍为黄牌")
-            texts.append(str(now.at[pid, "reasons"]))
-        else:
-            states.append("已摘牌")
-            texts.append(str(now.at[pid, "reasons"]))
-    return pd.DataFrame({"project_id": before["project_id"], "name": before["name"],
-                         "last_reasons": before["reasons"], "state": states,
-                         "reasons_now": texts})
+    now = current.flags[["project_id", "flag", "reasons"]].rename(
+        columns={"flag": "flag_now", "reasons": "reasons_now"})
+    merged = before[["project_id", "name", "reasons"]].merge(now, on="project_id", how="left")
+    state = np.where(merged["flag_now"].isna(), "已出晾晒范围",
+                     np.where(merged["flag_now"] == YELLOW, "仍为黄牌", "已摘牌"))
+    return pd.DataFrame({"project_id": merged["project_id"], "name": merged["name"],
+                         "last_reasons": merged["reasons"], "state": state,
+                         "reasons_now": merged["reasons_now"].fillna("")})

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tiangong.projects.config import ProjectsConfig
-from tiangong.projects.portfolio import Portfolio, day
+from tiangong.projects.portfolio import Portfolio
 
 
 @dataclass(frozen=True)
@@ -76,27 +76,45 @@ def overdue(p: Portfolio, config: ProjectsConfig, stage_id: str, as_of: dt.date)
                          "days_late": (cut - rows).dt.days.to_numpy()})
 
 
-def contract_breaches(p: Portfolio, config: ProjectsConfig, as_of: dt.date,
-                      grace_days: int) -> dict[str, list[str]]:
-    """project_id → sentences, one per contractual milestone missed by more than
+def contract_misses(p: Portfolio, config: ProjectsConfig, as_of: dt.date, grace_days: int
+                    ) -> dict[str, np.ndarray]:
+    """stage id → per-project mask of contractual milestones missed by more than
     `grace_days` (reached later than planned + grace, or not reached with planned + grace
     before `as_of`). Projects not signed by `as_of` have no agreement to breach."""
     ids = config.stage_ids()
     planned = p.stage_dates("planned", ids)
     actual = p.stage_dates("actual", ids)
-    cut = pd.Timestamp(as_of)
-    signed = actual["sign"].le(cut).fillna(False).astype(bool)
-    grace = pd.Timedelta(days=grace_days)
-    out: dict[str, list[str]] = {}
+    cut = np.datetime64(as_of, "s")
+    grace = np.timedelta64(grace_days, "D")
+    signed = actual["sign"].to_numpy(dtype="datetime64[s]") <= cut
+    out = {}
     for stage in config.stages:
         if not stage.contractual:
             continue
-        due = planned[stage.id] + grace
-        done = actual[stage.id].where(actual[stage.id] <= cut)
-        missed = signed & due.lt(cut).fillna(False).astype(bool) & (done.isna() | (done > due))
-        for pid in planned.index[missed.to_numpy()]:
-            when, got = day(planned.at[pid, stage.id]), day(done.at[pid])
-            text = (f"{stage.label}约定 {when}，实际 {got}" if got
-                    else f"{stage.label}约定 {when}，截至 {as_of} 未完成")
-            out.setdefault(str(pid), []).append(text + f"（宽限 {grace_days} 天）")
+        due = planned[stage.id].to_numpy(dtype="datetime64[s]") + grace
+        done = actual[stage.id].to_numpy(dtype="datetime64[s]")
+        done = np.where(done <= cut, done, np.datetime64("NaT"))
+        out[stage.id] = signed & (due < cut) & (np.isnat(done) | (done > due))
+    return out
+
+
+def contract_breaches(p: Portfolio, config: ProjectsConfig, as_of: dt.date,
+                      grace_days: int) -> dict[str, list[str]]:
+    """project_id → sentences, one per contractual milestone missed (see `contract_misses`)."""
+    ids = config.stage_ids()
+    planned = p.stage_dates("planned", ids)
+    actual = p.stage_dates("actual", ids)
+    cut = np.datetime64(as_of, "s")
+    pids = planned.index.to_numpy()
+    out: dict[str, list[str]] = {}
+    for sid, missed in contract_misses(p, config, as_of, grace_days).items():
+        label = config.stage(sid).label
+        rows = np.flatnonzero(missed)
+        when = np.datetime_as_string(planned[sid].to_numpy(dtype="datetime64[D]")[rows])
+        got = actual[sid].to_numpy(dtype="datetime64[s]")[rows]
+        shown = np.datetime_as_string(got.astype("datetime64[D]"))
+        for k, i in enumerate(rows):
+            text = (f"{label}约定 {when[k]}，实际 {shown[k]}" if got[k] <= cut
+                    else f"{label}约定 {when[k]}，截至 {as_of} 未完成")
+            out.setdefault(str(pids[i]), []).append(text + f"（宽限 {grace_days} 天）")
     return out
