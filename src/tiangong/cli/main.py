@@ -16,6 +16,7 @@ from tiangong.cli.intake import register as register_intake
 from tiangong.cli.regions import award_command, regions_app
 from tiangong.cli.runs import intakes_app, runs_app
 from tiangong.cli.scheme import scheme_app
+from tiangong.cli.serve import register as register_serve
 from tiangong.errors import TiangongError
 
 app.add_typer(scheme_app, name="scheme")
@@ -26,6 +27,7 @@ app.add_typer(regions_app, name="regions")
 app.command("award")(award_command)
 app.add_typer(index_app, name="index")
 register_intake(app)
+register_serve(app)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Core views: sign-in, password change, home, enterprises, change log, notifications, tasks."""

@@ -1,0 +1,154 @@
+"""Administrator imports: divisions (the user's table), enterprises from a stored run, roster."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from tiangong.evaluation.evaluate import evaluate
+from tiangong.evaluation.sources import empty_table
+from tiangong.platform.core.models import Enterprise, ObjectChange, Region, User
+from tiangong.platform.core.testing import World, valid_uscc
+from tiangong.runs import RunStore
+
+DIVISIONS = Path("/work/shared/data/zhejiang_divisions.csv")
+
+
+@pytest.mark.skipif(not DIVISIONS.exists(), reason="shared divisions table not on this machine")
+def test_import_zhejiang_divisions(db: None) -> None:
+    call_command("import_divisions", str(DIVISIONS))
+    # 101 rows in the file (11 cities, 90 counties) + the province, created from the codes.
+    assert Region.objects.count() == 102
+    assert Region.objects.filter(level="city").count() == 11
+    assert Region.objects.filter(level="county").count() == 90
+    zj = Region.objects.get(code="330000")
+    assert zj.name == "浙江省" and zj.level == "province"
+    xihu = Region.objects.get(code="330106")
+    assert xihu.path == "/330000/330100/330106/" and xihu.name == "西湖区"
+    call_command("import_divisions", str(DIVISIONS))  # again: nothing changes
+    assert Region.objects.count() == 102
+    assert ObjectChange.objects.filter(action="update").count() == 0
+
+
+def _rows() -> list[dict]:
+    base = {"year": 2022, "county_code": "331003", "town_name": "东城街道",
+            "industry_code": "3311", "size_class": "above", "land_area": 10.0,
+            "eval_tax": 100.0, "value_added": 1000.0, "energy_tce": 300.0, "emissions": 1.0,
+            "employees": 50, "rd_expense": 100.0, "revenue": 5000.0}
+    rows = [{**base, "uscc": valid_uscc("331003", 100 + i), "name": f"导入企业{i}",
+             "town_code": "331003001" if i < 3 else "331003200",
+             "town_name": "东城街道" if i < 3 else "新前街道", "eval_tax": 100.0 + 10 * i}
+            for i in range(5)]
+    rows.append({**base, "uscc": "91331003MA00000000", "name": "校验位错误",
+                 "town_code": "331003001"})
+    return rows
+
+
+def _tables(rows: list[dict]) -> dict[str, pa.Table]:
+    out = {}
+    for name in ("enterprises", "events", "tenancies"):
+        schema = empty_table(name).schema
+        data = rows if name == "enterprises" else []
+        out[name] = pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema}
+                                          for r in data], schema=schema)
+    return out
+
+
+def test_import_enterprises_from_a_stored_run(world: World, tmp_path: Path) -> None:
+    store_path = tmp_path / "runs.duckdb"
+    with RunStore(store_path) as store:
+        run = store.save(evaluate("huangyan_2022", _tables(_rows()), 2022))
+    with pytest.raises(CommandError, match="R9999"):
+        call_command("import_enterprises", "--run", "R9999", "--store", str(store_path))
+    call_command("import_enterprises", "--run", run.id, "--store", str(store_path))
+    imported = Enterprise.objects.filter(name__startswith="导入企业")
+    assert imported.count() == 5
+    assert not Enterprise.objects.filter(name="校验位错误").exists()
+    new_town = Region.objects.get(code="331003200")  # created under its county
+    assert new_town.name == "新前街道" and new_town.parent == world.regions["331003"]
+    assert imported.filter(region=new_town).count() == 2
+    assert Enterprise.objects.restrict(world.users["town_official"]).filter(
+        name__startswith="导入企业").count() == 3
+
+
+def _roster(path: Path, rows: list[list[str]]) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["用户名", "姓名", "角色", "区划代码", "部门代码", "统一社会信用代码", "邮箱"])
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_roster_creates_accounts_with_forced_password_change(world: World,
+                                                              tmp_path: Path) -> None:
+    a = world.enterprises["A"]
+    roster = _roster(tmp_path / "花名册.xlsx", [
+        ["hy_tax_2", "王五", "部门用户", "331003", "tax", "", "w@example.cn"],
+        ["hy_ent_a", "赵六", "企业用户", "", "", a.uscc, ""],
+        ["dc_town", "钱七", "town_official", "331003001", "", "", ""],
+    ])
+    out = tmp_path / "accounts.csv"
+    call_command("import_roster", str(roster), "--out", str(out))
+    with out.open(encoding="utf-8-sig") as fh:
+        accounts = list(csv.DictReader(fh))
+    assert [r["用户名"] for r in accounts] == ["hy_tax_2", "hy_ent_a", "dc_town"]
+    tax = User.objects.get(username="hy_tax_2")
+    assert tax.department == world.departments["331003/tax"] and tax.must_change_password
+    assert tax.check_password(accounts[0]["初始密码"])
+    assert User.objects.get(username="hy_ent_a").enterprise == a
+
+
+def test_bad_roster_creates_nothing_and_lists_every_problem(world: World,
+                                                             tmp_path: Path) -> None:
+    roster = _roster(tmp_path / "bad.xlsx", [
+        ["ok_user", "甲", "县级分析员", "331003", "", "", ""],
+        ["bad_role", "乙", "局长", "331003", "", "", ""],
+        ["bad_level", "丙", "县级分析员", "331003001", "", "", ""],
+        ["county_analyst", "丁", "县级分析员", "331003", "", "", ""],
+        ["no_dept", "戊", "部门用户", "331003", "nosuch", "", ""],
+    ])
+    before = User.objects.count()
+    with pytest.raises(CommandError) as err:
+        call_command("import_roster", str(roster), "--out", str(tmp_path / "x.csv"))
+    text = str(err.value)
+    assert "未创建任何账号" in text
+    assert "第 3 行（bad_role）：角色“局长”无法识别" in text
+    assert "第 4 行（bad_level）" in text and "应绑定县级区划" in text
+    assert "第 5 行（county_analyst）：用户名已存在" in text
+    assert "第 6 行（no_dept）：部门代码 nosuch 在该县不存在" in text
+    assert User.objects.count() == before
+
+
+def test_demo_platform_from_a_stored_run(db: None, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from tiangong.platform.core.demo import DEMO_PASSWORD, DEPARTMENTS
+
+    store_path = tmp_path / "runs.duckdb"
+    with RunStore(store_path) as store:
+        run = store.save(evaluate("huangyan_2022", _tables(_rows()), 2022))
+    out = StringIO()
+    call_command("platform_demo", "--store", str(store_path), stdout=out)
+    assert f"评价 {run.id}" in out.getvalue()
+    # 331003 is 黄岩区 in the demo vocabulary; its city and province come from the codes.
+    county = Region.objects.get(code="331003")
+    assert county.name == "黄岩区" and county.path == "/330000/331000/331003/"
+    assert Region.objects.get(code="331000").name == "台州市"
+    assert Region.objects.get(code="331003200").name == "新前街道"
+    assert county.departments.count() == len(DEPARTMENTS)
+    assert Enterprise.objects.count() == 5  # the row with a bad check digit is reported
+    town = User.objects.get(username="demo_town")
+    assert town.region.code == "331003001"  # the town with the most firms (3 of 5)
+    ent = User.objects.get(username="demo_enterprise")
+    assert ent.enterprise is not None and ent.enterprise.region == town.region
+    assert ent.check_password(DEMO_PASSWORD) and not ent.must_change_password
+    call_command("platform_demo", "--store", str(store_path), stdout=StringIO())  # again
+    assert User.objects.filter(username__startswith="demo_").count() == 10
+    assert Enterprise.objects.count() == 5
