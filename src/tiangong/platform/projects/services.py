@@ -38,7 +38,7 @@ def portfolio(projects: Any) -> Portfolio:
         "pk", "code", "name", "region__code", "region__name", "region__level", "team",
         "industry_code", "investor", "enterprise__uscc", "total_investment", "fixed_investment",
         "land_mu", "origin"))
-    ids = [r["pk"] for r in rows]
+    ids = projects.values("pk")  # a subquery, not a list of thousands of parameters
     frame = pd.DataFrame([{
         "project_id": str(r["pk"]), "name": r["name"],
         "county_code": r["region__code"][:6], "town_code": r["region__code"],
@@ -52,7 +52,8 @@ def portfolio(projects: Any) -> Portfolio:
                  "land_mu", "origin"])
 
     def table(model: Any, fields: list[str], names: list[str]) -> pd.DataFrame:
-        values = model.objects.filter(project_id__in=ids).values_list("project_id", *fields)
+        values = model.objects.filter(project_id__in=ids).order_by().values_list(
+            "project_id", *fields)
         out = pd.DataFrame(list(values), columns=["project_id", *names])
         out["project_id"] = out["project_id"].astype(str)
         return out
