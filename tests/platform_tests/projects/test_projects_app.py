@@ -183,3 +183,27 @@ def test_pages_show_the_librarys_figures(world: World, demo: int, client: Client
     assert sum(f["flag"] == "黄牌" for f in api["flags"]) == len(expected.listed("黄牌"))
     client.force_login(world.users["enterprise_user"])
     assert client.get("/projects/showing/").status_code == 403
+
+
+def test_ledger_command_imports_and_lists_what_it_could_not_take(world: World,
+                                                                  tmp_path) -> None:
+    import sys
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[2]))
+    from test_projects_ledger import _write
+
+    path = tmp_path / "台账.xlsx"
+    _write(path)
+    out = StringIO()
+    call_command("import_project_ledger", str(path), "--county", "331003", stdout=out)
+    text = out.getvalue()
+    assert "读取 6 行，导入 2 个项目" in text
+    assert "重大项目 第 4 行 [开工时间|实际] 已开工：不是日期，未导入" in text
+    xm1 = Project.objects.get(code="XM001")
+    assert xm1.region == world.regions["331003"]  # 甲镇 is not a town of the test world
+    assert xm1.months.get(month="2025-03").invest == 1500
+    with pytest.raises(Exception, match="项目编号已存在"):
+        call_command("import_project_ledger", str(path), "--county", "331003", stdout=out)

@@ -30,8 +30,8 @@ class ProjectOut(Schema):
     name: str
     region_code: str
     team: str
-    total_investment: float
-    fixed_investment: float
+    total_investment: float | None
+    fixed_investment: float | None
     land_mu: float
     state: str
     enterprise_uscc: str | None

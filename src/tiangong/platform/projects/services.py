@@ -150,8 +150,8 @@ def store_portfolio(p: Portfolio, regions: Mapping[str, Any], enterprises: Mappi
             region=regions.get(r["town_name"], default_region),
             enterprise=enterprises.get(uscc) if isinstance(uscc, str) else None,
             investor=r["investor"] or "", team=r["team"] or "",
-            industry_code=r["industry_code"] or "", total_investment=r["total_investment"],
-            fixed_investment=r["fixed_investment"], land_mu=land if land == land else 0,
+            industry_code=r["industry_code"] or "", total_investment=_num(r["total_investment"]),
+            fixed_investment=_num(r["fixed_investment"]), land_mu=land if land == land else 0,
             origin=r["origin"] or "", state=done[-1] if done else "registered")
 
     def day(v: Any) -> dt.date | None:
@@ -170,3 +170,8 @@ def store_portfolio(p: Portfolio, regions: Mapping[str, Any], enterprises: Mappi
         ProjectCommitment(project=by_id[str(x.project_id)], indicator=x.indicator,
                           value=x.value) for x in p.commitments.itertuples()])
     return len(by_id)
+
+
+def _num(value: Any) -> float | None:
+    """NaN (a cell the importer could not read) is stored as NULL."""
+    return None if value is None or value != value else float(value)
