@@ -38,7 +38,8 @@ def _team(code: str) -> str:
 def _firms(enterprises: pa.Table | pd.DataFrame, end_year: int) -> dict[str, pd.DataFrame]:
     """Candidate firms by what their roster history will show."""
     df = enterprises if isinstance(enterprises, pd.DataFrame) else enterprises.select(
-        ["uscc", "name", "year", "town_name", "industry_code", "size_class"]).to_pandas()
+        ["uscc", "name", "year", "town_name", "industry_code", "size_class", "eval_tax",
+         "land_area"]).to_pandas()
     now = df[df["year"] == end_year].set_index("uscc")
     before = df[df["year"] == end_year - 1].set_index("uscc")["size_class"]
     was = before.reindex(now.index)
@@ -118,9 +119,11 @@ def generate_projects(enterprises: pa.Table | pd.DataFrame, seed: int, end_year:
         if uscc is not None and "production" in actual:
             commitments.append({"project_id": pid, "indicator": "investment_intensity",
                                 "value": round(intensity * rng.uniform(0.85, 1.1), 1)})
-            if firm is not None:
+            if firm is not None and firm["land_area"] > 0:
+                # committed near what the firm pays, some above (fails the 达产复核), some below
+                actual_tax = max(float(firm["eval_tax"]) / float(firm["land_area"]), 0.5)
                 commitments.append({"project_id": pid, "indicator": "tax_per_mu",
-                                    "value": round(float(rng.uniform(8, 40)), 1)})
+                                    "value": round(actual_tax * rng.uniform(0.8, 1.3), 1)})
     return Portfolio(pd.DataFrame(projects), pd.DataFrame(stages), pd.DataFrame(plans),
                      pd.DataFrame(monthly), pd.DataFrame(commitments,
                                                          columns=["project_id", "indicator",
