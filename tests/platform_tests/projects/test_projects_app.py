@@ -207,3 +207,28 @@ def test_ledger_command_imports_and_lists_what_it_could_not_take(world: World,
     assert xm1.months.get(month="2025-03").invest == 1500
     with pytest.raises(Exception, match="项目编号已存在"):
         call_command("import_project_ledger", str(path), "--county", "331003", stdout=out)
+
+
+def test_baseline_freeze_and_variance(world: World, client: Client) -> None:
+    from tiangong.platform.projects.models import Baseline, ProjectPlan
+
+    project = _project(world, "BL1")
+    ProjectPlan.objects.create(project=project, year=TODAY.year, plan=1200)
+    client.force_login(world.users["town_official"])
+    assert client.post("/projects/baselines/freeze/").status_code == 403
+    client.force_login(world.users["county_analyst"])
+    r = client.post("/projects/baselines/freeze/")
+    base = Baseline.objects.get()
+    assert r.status_code == 302 and base.plans == [{"project_id": str(project.pk),
+                                                    "plan": 1200.0}]
+    ProjectPlan.objects.filter(project=project).update(plan=1500)
+    # 供地 planned 2025-04-01 at the freeze, moved 30 days later and still not reached
+    ProjectStage.objects.filter(project=project, stage="land").update(
+        planned=dt.date(2025, 5, 1))
+    page = client.get(f"/projects/baselines/{base.pk}/").content.decode()
+    assert "<td>1200.0</td><td>1500.0</td><td>300.0</td>" in page
+    # not reached and overdue: slip counted to today from the baseline date
+    slip = (TODAY - dt.date(2025, 4, 1)).days
+    assert f"<td>2025-04-01</td><td>2025-05-01</td><td>—</td><td>{slip}</td>" in page
+    client.force_login(world.users["other_county_analyst"])
+    assert client.get(f"/projects/baselines/{base.pk}/").status_code == 404

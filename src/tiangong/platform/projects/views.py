@@ -24,6 +24,7 @@ from tiangong.projects.classes import classes_of, classify_facts
 from tiangong.projects.facts import project_facts
 from tiangong.projects.kpis import kpi_table
 from tiangong.projects.money import unit_money
+from tiangong.projects.portfolio import day
 from tiangong.projects.racing import look_back, previous_quarter, showing
 from tiangong.projects.ranking import unit_scores
 from tiangong.projects.stages import current_stage
@@ -77,7 +78,10 @@ def portfolio(request: HttpRequest) -> HttpResponse:
              "ytd": money.at[str(pr.pk), "ytd_invest"] if str(pr.pk) in money.index else 0,
              "ratio": money.at[str(pr.pk), "schedule_ratio"] if str(pr.pk) in money.index
              else None} for pr in qs.order_by("code")[:500]]
+    from tiangong.platform.projects.models import Baseline
+
     return render(request, "projects/portfolio.html", {
+        "baselines": restrict(Baseline, request.user).order_by("-pk")[:5],
         "rows": rows, "count": qs.count(), "options": options,
         "stages": [(s.id, s.label) for s in config.stages],
         "class_labels": [c.label for c in config.classes],
@@ -248,3 +252,52 @@ def showing_workbook(request: HttpRequest) -> HttpResponse:
     name = f"projects-{c['year']}Q{c['quarter']}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@require_POST
+def baseline_freeze(request: HttpRequest) -> HttpResponse:
+    """Freeze this year's plans and planned dates of the county's projects (county only)."""
+    from tiangong.platform.projects.models import Baseline
+    from tiangong.projects.baseline import freeze
+
+    user = request.user
+    if user.role != "county_analyst" or user.is_read_only:
+        raise PermissionDenied("只有县级分析员可以冻结年度计划。")
+    today = _today()
+    base = freeze(services.portfolio(restrict(Project, user)), today.year, today)
+    stages = base.stages.assign(planned=base.stages["planned"].dt.strftime("%Y-%m-%d"))
+    row = Baseline.objects.create(region=user.region, year=base.year, frozen_on=today,
+                                  digest=base.digest, plans=base.plans.to_dict("records"),
+                                  stages=stages.to_dict("records"))
+    messages.success(request, f"{base.year} 年计划已冻结（摘要 {base.digest[:12]}）。")
+    return redirect("projects:baseline_detail", row.pk)
+
+
+def baseline_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Variance of money and dates of the live portfolio against a frozen baseline."""
+    import pandas as pd
+
+    from tiangong.platform.projects.models import Baseline
+    from tiangong.projects.baseline import Baseline as Frozen
+    from tiangong.projects.baseline import date_variance, money_variance
+
+    row = get_scoped_or_404(Baseline, request.user, pk=pk)
+    stages = pd.DataFrame(row.stages, columns=["project_id", "stage", "planned"])
+    stages["planned"] = pd.to_datetime(stages["planned"])
+    base = Frozen(row.year, row.frozen_on,
+                  pd.DataFrame(row.plans, columns=["project_id", "plan"]), stages, row.digest)
+    p = services.portfolio(restrict(Project, request.user))
+    names = dict(zip(p.projects["project_id"], p.projects["name"], strict=True))
+    money = money_variance(base, p)
+    money = money[money["change"].fillna(1) != 0]
+    dates = date_variance(base, p, project_config(), _today())
+    dates = dates[dates["slip_days"].fillna(0) != 0]
+    labels = {s.id: s.label for s in project_config().stages}
+    return render(request, "projects/baseline.html", {
+        "baseline": row, "names": names,
+        "money": [{**r, "name": names.get(r["project_id"], r["project_id"])}
+                  for r in money.to_dict("records")],
+        "dates": [{**r, "name": names.get(r["project_id"], r["project_id"]),
+                   "stage_label": labels.get(r["stage"], r["stage"]),
+                   **{k: day(r[k]) for k in ("baseline_planned", "current_planned", "actual")}}
+                  for r in dates.to_dict("records")]})
