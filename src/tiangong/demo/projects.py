@@ -119,9 +119,11 @@ def generate_projects(enterprises: pa.Table | pd.DataFrame, seed: int, end_year:
         if uscc is not None and "production" in actual:
             commitments.append({"project_id": pid, "indicator": "investment_intensity",
                                 "value": round(intensity * rng.uniform(0.85, 1.1), 1)})
-            if firm is not None and firm["land_area"] > 0:
+            tax, area = ((float(firm["eval_tax"]), float(firm["land_area"]))
+                         if firm is not None else (np.nan, np.nan))
+            if tax == tax and area > 0:  # the firm's data are there
                 # committed near what the firm pays, some above (fails the 达产复核), some below
-                actual_tax = max(float(firm["eval_tax"]) / float(firm["land_area"]), 0.5)
+                actual_tax = max(tax / area, 0.5)
                 commitments.append({"project_id": pid, "indicator": "tax_per_mu",
                                     "value": round(actual_tax * rng.uniform(0.8, 1.3), 1)})
     return Portfolio(pd.DataFrame(projects), pd.DataFrame(stages), pd.DataFrame(plans),
