@@ -1,0 +1,143 @@
+"""Projects, their stage dates, plans, monthly figures, commitments and frozen baselines.
+
+The tables mirror the library's Portfolio (tiangong.projects.portfolio) so every computation
+(classes, 序时进度, 晾晒, KPIs, hand-over) is the library's, fed by `services.portfolio`.
+Scope: a project belongs to a town (or county) region and, once known, to an enterprise; its
+rows follow it. Department users see no projects (a project's problems reach them as requests).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from tiangong.platform.core.models import Enterprise, ImmutableModel, PlatformModel, Region
+from tiangong.platform.core.scope import Scope
+from tiangong.platform.core.workflow import Workflow
+from tiangong.platform.projects.workflow import REGISTERED, gate_workflow
+
+
+class _GateWorkflow:
+    """Resolved on first use, so the configuration is read after settings are ready."""
+
+    def __get__(self, obj: Any, owner: Any) -> Workflow:
+        return gate_workflow()
+
+
+class Project(PlatformModel):
+    code = models.CharField("项目编号", max_length=40, unique=True)
+    name = models.CharField("项目名称", max_length=200)
+    region = models.ForeignKey(Region, verbose_name="所在乡镇（或县）", on_delete=models.PROTECT,
+                               related_name="projects")
+    enterprise = models.ForeignKey(Enterprise, verbose_name="项目企业", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="projects")
+    investor = models.CharField("投资主体", max_length=200, blank=True)
+    team = models.CharField("专班", max_length=100, blank=True)
+    industry_code = models.CharField("行业代码", max_length=10, blank=True)
+    total_investment = models.FloatField("总投资（万元）", null=True, blank=True)
+    fixed_investment = models.FloatField("固定资产投资（万元）", null=True, blank=True)
+    land_mu = models.FloatField("用地（亩）", default=0)
+    origin = models.CharField("来源", max_length=20, blank=True)
+    state = models.CharField("所处阶段", max_length=20, default=REGISTERED)
+
+    scope: ClassVar[Scope] = Scope(region="region", enterprise="enterprise")
+    workflow: ClassVar[Any] = _GateWorkflow()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "重大项目"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:project_detail", args=[self.pk])
+
+
+class ProjectStage(PlatformModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stages")
+    stage = models.CharField("阶段", max_length=20)
+    planned = models.DateField("计划日期", null=True, blank=True)
+    actual = models.DateField("实际日期", null=True, blank=True)
+
+    scope: ClassVar[Scope] = Scope(region="project__region", enterprise="project__enterprise")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "项目阶段"
+        constraints = [models.UniqueConstraint(fields=["project", "stage"],
+                                               name="one_row_per_project_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}/{self.stage}"
+
+
+class ProjectPlan(PlatformModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="plans")
+    year = models.IntegerField("年度")
+    plan = models.FloatField("年度计划投资（万元）")
+
+    scope: ClassVar[Scope] = Scope(region="project__region", enterprise="project__enterprise")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "年度投资计划"
+        constraints = [models.UniqueConstraint(fields=["project", "year"],
+                                               name="one_plan_per_project_year")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}/{self.year}"
+
+
+class ProjectMonth(PlatformModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="months")
+    month = models.CharField("月份", max_length=7, help_text="YYYY-MM")
+    invest = models.FloatField("当月完成投资（万元）", default=0)
+    funds = models.FloatField("当月到位资金（万元）", default=0)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    scope: ClassVar[Scope] = Scope(region="project__region", enterprise="project__enterprise")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度投资"
+        ordering = ["month"]
+        constraints = [models.UniqueConstraint(fields=["project", "month"],
+                                               name="one_row_per_project_month")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}/{self.month}"
+
+
+class ProjectCommitment(PlatformModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="commitments")
+    indicator = models.CharField("承诺指标", max_length=40)
+    value = models.FloatField("承诺值")
+
+    scope: ClassVar[Scope] = Scope(region="project__region", enterprise="project__enterprise")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "达产承诺"
+
+    def __str__(self) -> str:
+        return f"{self.project_id}/{self.indicator}"
+
+
+class Baseline(ImmutableModel):
+    """A year's plan frozen (library `baseline.freeze`): plans and planned dates as JSON."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    year = models.IntegerField("年度")
+    frozen_on = models.DateField("冻结日期")
+    digest = models.CharField("摘要", max_length=64)
+    plans = models.JSONField("计划")
+    stages = models.JSONField("计划日期")
+
+    scope: ClassVar[Scope] = Scope(region="region")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "计划基线"
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.year} {self.digest[:8]}"

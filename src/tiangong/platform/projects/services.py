@@ -1,0 +1,177 @@
+"""What the pages and the API do with projects, in one place: read the library's Portfolio from
+the rows a user may see, pass a gate with its evidence, report a month, store a portfolio.
+
+Every computation (classes, 序时进度, 晾晒, KPIs) is the library's; this module only moves rows
+between the database and the library's tables, and applies the gate rule of
+`tiangong.projects.stages.gate_problems` before the core's `apply_transition`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from tiangong.platform.core.workflow import TransitionRefused, apply_transition, events_for
+from tiangong.platform.projects.models import (
+    Project,
+    ProjectCommitment,
+    ProjectMonth,
+    ProjectPlan,
+    ProjectStage,
+)
+from tiangong.platform.projects.workflow import project_config
+from tiangong.projects.portfolio import Portfolio
+from tiangong.projects.stages import gate_problems
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def portfolio(projects: Any) -> Portfolio:
+    """The library's Portfolio of the given (already scoped) Project queryset."""
+    rows = list(projects.select_related("region").values(
+        "pk", "code", "name", "region__code", "region__name", "region__level", "team",
+        "industry_code", "investor", "enterprise__uscc", "total_investment", "fixed_investment",
+        "land_mu", "origin"))
+    ids = projects.values("pk")  # a subquery, not a list of thousands of parameters
+    frame = pd.DataFrame([{
+        "project_id": str(r["pk"]), "name": r["name"],
+        "county_code": r["region__code"][:6], "town_code": r["region__code"],
+        "town_name": r["region__name"], "team": r["team"] or "(未填)",
+        "industry_code": r["industry_code"], "investor": r["investor"],
+        "uscc": r["enterprise__uscc"], "total_investment": r["total_investment"],
+        "fixed_investment": r["fixed_investment"], "land_mu": r["land_mu"],
+        "origin": r["origin"]} for r in rows],
+        columns=["project_id", "name", "county_code", "town_code", "town_name", "team",
+                 "industry_code", "investor", "uscc", "total_investment", "fixed_investment",
+                 "land_mu", "origin"])
+
+    def table(model: Any, fields: list[str], names: list[str]) -> pd.DataFrame:
+        values = model.objects.filter(project_id__in=ids).order_by().values_list(
+            "project_id", *fields)
+        out = pd.DataFrame(list(values), columns=["project_id", *names])
+        out["project_id"] = out["project_id"].astype(str)
+        return out
+
+    return Portfolio(
+        frame,
+        table(ProjectStage, ["stage", "planned", "actual"], ["stage", "planned", "actual"]),
+        table(ProjectPlan, ["year", "plan"], ["year", "plan"]),
+        table(ProjectMonth, ["month", "invest", "funds"], ["month", "invest", "funds"]),
+        table(ProjectCommitment, ["indicator", "value"], ["indicator", "value"]),
+    ).normalised()
+
+
+def evidence_of(project: Project) -> dict[str, list[Any]]:
+    """Evidence kind → attachments, from the gate events (named '<kind>：<file>')."""
+    out: dict[str, list[Any]] = {}
+    for event in events_for(project):
+        for a in event.attachments.all():
+            kind = a.name.split("：", 1)[0]
+            out.setdefault(kind, []).append(a)
+    return out
+
+
+def pass_gate(project: Project, stage: str, user: Any, actual: dt.date,
+              files: Mapping[str, UploadedFile], note: str = "",
+              today: dt.date | None = None) -> Any:
+    """Pass the gate into `stage`: the library's rule (order, every required piece of
+    evidence given now, date not in the future), then the core's transition with the files as
+    attachments and the stage's actual date set in the same transaction."""
+    config = project_config()
+    chain = [s.id for s in config.stages]
+    if stage not in chain:
+        raise TransitionRefused(f"没有“{stage}”这一阶段。")
+    reached = set(chain[: chain.index(project.state) + 1]) if project.state in chain else set()
+    problems = gate_problems(config, stage, reached, {k for k, f in files.items() if f},
+                             actual, today or dt.date.today())
+    problems = [p for p in problems if p.code != "previous_stage"]  # the state machine says it
+    if problems:
+        raise TransitionRefused("；".join(p.message for p in problems) + "。")
+    uploads: Sequence[UploadedFile] = []
+    for kind, upload in files.items():
+        upload.name = f"{kind}：{upload.name}"
+        uploads = [*uploads, upload]
+    with transaction.atomic():
+        event = apply_transition(project, f"pass_{stage}", user, note, uploads)
+        row, _ = ProjectStage.objects.get_or_create(project=project, stage=stage)
+        row.actual = actual
+        row.save()
+    return event
+
+
+def go_back(project: Project, user: Any, note: str) -> Any:
+    """Return the project to the previous stage with a reason; the stage's actual date is
+    cleared (the event keeps what it was)."""
+    stage = project.state
+    with transaction.atomic():
+        event = apply_transition(project, f"back_{stage}", user, note)
+        ProjectStage.objects.filter(project=project, stage=stage).update(actual=None)
+    return event
+
+
+def report_month(project: Project, user: Any, month: str, invest: float,
+                 funds: float) -> ProjectMonth:
+    """Record (or correct) one month's figures; refuses a malformed or future month and
+    negative amounts with a sentence the user can act on."""
+    if not _MONTH.match(month):
+        raise ValueError(f"月份应写作 YYYY-MM，不是“{month}”。")
+    if month > dt.date.today().strftime("%Y-%m"):
+        raise ValueError(f"{month} 尚未到来，不能填报。")
+    if invest < 0 or funds < 0:
+        raise ValueError("完成投资和到位资金不能为负数。")
+    if getattr(user, "is_read_only", False):
+        raise ValueError("督查人员只读，不能填报。")
+    row, _ = ProjectMonth.objects.get_or_create(project=project, month=month)
+    row.invest, row.funds, row.reported_by = invest, funds, user
+    row.save()
+    return row
+
+
+def store_portfolio(p: Portfolio, regions: Mapping[str, Any], enterprises: Mapping[str, Any],
+                    default_region: Any) -> int:
+    """Write a library Portfolio (the demo's, an imported ledger) as platform rows; towns are
+    matched by name in `regions`, firms by USCC in `enterprises`. The state is the last stage
+    reached. Returns the number of projects written."""
+    chain = [s.id for s in project_config().stages]
+    reached_by = ~pd.isna(p.stage_dates("actual", chain).to_numpy())
+    by_id: dict[str, Project] = {}
+    records: list[dict[Any, Any]] = p.projects.to_dict("records")
+    for r, reached in zip(records, reached_by, strict=True):
+        done = [s for s, ok in zip(chain, reached, strict=True) if ok]
+        uscc, land = r["uscc"], r["land_mu"]
+        by_id[str(r["project_id"])] = Project.objects.create(
+            code=r["project_id"], name=r["name"],
+            region=regions.get(r["town_name"], default_region),
+            enterprise=enterprises.get(uscc) if isinstance(uscc, str) else None,
+            investor=r["investor"] or "", team=r["team"] or "",
+            industry_code=r["industry_code"] or "", total_investment=_num(r["total_investment"]),
+            fixed_investment=_num(r["fixed_investment"]), land_mu=land if land == land else 0,
+            origin=r["origin"] or "", state=done[-1] if done else "registered")
+
+    def day(v: Any) -> dt.date | None:
+        return None if pd.isna(v) else pd.Timestamp(v).date()
+
+    ProjectStage.objects.bulk_create([
+        ProjectStage(project=by_id[str(s.project_id)], stage=s.stage, planned=day(s.planned),
+                     actual=day(s.actual)) for s in p.stages.itertuples()])
+    ProjectPlan.objects.bulk_create([
+        ProjectPlan(project=by_id[str(x.project_id)], year=x.year, plan=x.plan)
+        for x in p.plans.itertuples()])
+    ProjectMonth.objects.bulk_create([
+        ProjectMonth(project=by_id[str(x.project_id)], month=x.month, invest=x.invest,
+                     funds=x.funds) for x in p.monthly.itertuples()])
+    ProjectCommitment.objects.bulk_create([
+        ProjectCommitment(project=by_id[str(x.project_id)], indicator=x.indicator,
+                          value=x.value) for x in p.commitments.itertuples()])
+    return len(by_id)
+
+
+def _num(value: Any) -> float | None:
+    """NaN (a cell the importer could not read) is stored as NULL."""
+    return None if value is None or value != value else float(value)

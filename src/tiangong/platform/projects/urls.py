@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tiangong.platform.projects import views
+
+app_name = "projects"
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("showing/", views.showing_page, name="showing"),
+    path("showing.xlsx", views.showing_workbook, name="showing_workbook"),
+    path("units/<str:unit>/", views.units, name="units"),
+    path("baselines/freeze/", views.baseline_freeze, name="baseline_freeze"),
+    path("baselines/<int:pk>/", views.baseline_detail, name="baseline_detail"),
+    path("<int:pk>/", views.project_detail, name="project_detail"),
+    path("<int:pk>/gate/<str:stage>/", views.gate, name="gate"),
+    path("<int:pk>/back/", views.back, name="back"),
+    path("<int:pk>/report/", views.report, name="report"),
+]

@@ -1,0 +1,234 @@
+"""The projects app on the core: gate rules walked per role, passing a gate with its evidence,
+going back with a reason, scope (404 outside it), enterprise users reporting their own figures,
+and the pages, API and workbook fed by the library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from openpyxl import load_workbook
+
+from tiangong.demo import generate
+from tiangong.demo.projects import generate_projects
+from tiangong.platform.core.models import ApiToken
+from tiangong.platform.core.roles import ALL_ROLES
+from tiangong.platform.core.testing import World
+from tiangong.platform.core.workflow import TransitionRefused, events_for
+from tiangong.platform.projects import services
+from tiangong.platform.projects.models import Project, ProjectMonth, ProjectStage
+from tiangong.platform.projects.workflow import gate_workflow, project_config
+from tiangong.projects.racing import showing
+
+TODAY = dt.date.today()
+
+
+def _project(world: World, code: str, town: str = "331003001", enterprise: str | None = "A",
+             state: str = "sign") -> Project:
+    p = Project.objects.create(code=code, name=f"项目{code}", region=world.regions[town],
+                               enterprise=world.enterprises[enterprise] if enterprise else None,
+                               team="装备制造专班", industry_code="3421",
+                               total_investment=60000, fixed_investment=48000, land_mu=100,
+                               state=state)
+    ProjectStage.objects.create(project=p, stage="sign", planned=dt.date(2025, 1, 10),
+                                actual=dt.date(2025, 1, 10))
+    ProjectStage.objects.create(project=p, stage="land", planned=dt.date(2025, 4, 1))
+    return p
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4 evidence", "application/pdf")
+
+
+def test_gate_table_walk_every_role(world: World) -> None:
+    """Every gate and every step back: officers of county and town pass gates, only the county
+    passes 达产 and sends a project back; every other role (and the read-only supervisor) is
+    refused with the role named."""
+    wf = gate_workflow()
+    project = _project(world, "W1")
+    county_only = {"county_analyst"}
+    for t in wf.transitions:
+        expected = (county_only if t.action.startswith(("back_", "detect_")) or
+                    t.action == "pass_capacity" else {"county_analyst", "town_official"})
+        for role in ALL_ROLES:
+            project.state = t.source
+            refusal = wf.refusal(project, t.action, world.users[role])
+            if role in expected:
+                assert refusal is None, (t.action, role)
+            else:
+                assert refusal is not None and "无权" in refusal, (t.action, role)
+    # the chain is the configuration's: one gate per non-automatic stage
+    gates = [t.target for t in wf.transitions if t.action.startswith("pass_")]
+    assert gates == [s.id for s in project_config().stages if not s.automatic]
+
+
+def test_passing_a_gate_needs_every_piece_of_evidence(world: World) -> None:
+    project = _project(world, "G1")
+    officer = world.users["town_official"]
+    day = TODAY - dt.timedelta(days=3)
+    with pytest.raises(TransitionRefused, match="缺少证明材料：不动产权证书"):
+        services.pass_gate(project, "land", officer, day, {"土地出让合同": _pdf("合同.pdf")})
+    with pytest.raises(TransitionRefused, match="晚于今天"):
+        services.pass_gate(project, "land", officer, TODAY + dt.timedelta(days=1),
+                           {"土地出让合同": _pdf("a.pdf"), "不动产权证书": _pdf("b.pdf")})
+    with pytest.raises(TransitionRefused, match="当前状态"):  # skipping 供地 to 开工
+        services.pass_gate(project, "start", officer, day, {"施工许可证": _pdf("c.pdf")})
+    project.refresh_from_db()
+    assert project.state == "sign" and not events_for(project).exists()
+    services.pass_gate(project, "land", officer, day,
+                       {"土地出让合同": _pdf("合同.pdf"), "不动产权证书": _pdf("证书.pdf")})
+    project.refresh_from_db()
+    assert project.state == "land"
+    assert ProjectStage.objects.get(project=project, stage="land").actual == day
+    evidence = services.evidence_of(project)
+    assert sorted(evidence) == ["不动产权证书", "土地出让合同"]
+    assert all(len(a.sha256) == 64 for files in evidence.values() for a in files)
+
+
+def test_going_back_needs_the_county_and_a_reason(world: World) -> None:
+    project = _project(world, "B1")
+    services.pass_gate(project, "land", world.users["county_analyst"], TODAY,
+                       {"土地出让合同": _pdf("a.pdf"), "不动产权证书": _pdf("b.pdf")})
+    with pytest.raises(TransitionRefused, match="无权"):
+        services.go_back(project, world.users["town_official"], "证书有误")
+    with pytest.raises(TransitionRefused, match="须填写理由"):
+        services.go_back(project, world.users["county_analyst"], "")
+    services.go_back(project, world.users["county_analyst"], "不动产权证书与地块不符")
+    project.refresh_from_db()
+    assert project.state == "sign"
+    assert ProjectStage.objects.get(project=project, stage="land").actual is None
+    assert [e.action for e in events_for(project)] == ["pass_land", "back_land"]
+
+
+def test_scope_pages_answer_404_outside(world: World, client: Client) -> None:
+    own = _project(world, "S1", enterprise="A")
+    other = _project(world, "S2", town="331003100", enterprise="B")
+    far = _project(world, "S3", town="331004001", enterprise="C")
+    expect = {  # role → project codes it may open
+        "county_analyst": {"S1", "S2"}, "town_official": {"S1"}, "enterprise_user": {"S1"},
+        "supervisor": {"S1", "S2"}, "department_user": set(), "other_county_analyst": {"S3"},
+        "other_enterprise_user": {"S3"}, "province_analyst": {"S1", "S2", "S3"},
+    }
+    for who, codes in expect.items():
+        client.force_login(world.users[who])
+        for p in (own, other, far):
+            status = client.get(f"/projects/{p.pk}/").status_code
+            assert status == (200 if p.code in codes else 404), (who, p.code, status)
+
+
+def test_enterprise_user_reports_its_own_figures(world: World, client: Client) -> None:
+    own = _project(world, "E1", enterprise="A")
+    other = _project(world, "E2", enterprise="B", town="331003100")
+    month = (TODAY.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    client.force_login(world.users["enterprise_user"])
+    r = client.post(f"/projects/{own.pk}/report/", {"month": month, "invest": "120.5",
+                                                    "funds": "100"})
+    assert r.status_code == 302
+    row = ProjectMonth.objects.get(project=own, month=month)
+    assert (row.invest, row.funds, row.reported_by) == (120.5, 100.0,
+                                                        world.users["enterprise_user"])
+    assert client.post(f"/projects/{other.pk}/report/", {"month": month, "invest": "1",
+                                                         "funds": "1"}).status_code == 404
+    client.post(f"/projects/{own.pk}/report/", {"month": "2099-01", "invest": "1", "funds": "1"})
+    assert not ProjectMonth.objects.filter(month="2099-01").exists()
+    client.force_login(world.users["supervisor"])
+    assert client.post(f"/projects/{own.pk}/report/", {"month": month, "invest": "1",
+                                                       "funds": "1"}).status_code == 403
+    # the API: the enterprise's token reports, negative figures are refused with 422
+    _, key = ApiToken.issue(world.users["enterprise_user"], "企业码")
+    headers = {"Authorization": f"Bearer {key}"}
+    r = client.post(f"/api/projects/projects/{own.pk}/months", {"month": month, "invest": 99,
+                                                                 "funds": 50},
+                    content_type="application/json", headers=headers)
+    assert r.status_code == 200 and r.json()["invest"] == 99
+    r = client.post(f"/api/projects/projects/{own.pk}/months", {"month": month, "invest": -1,
+                                                                 "funds": 0},
+                    content_type="application/json", headers=headers)
+    assert r.status_code == 422
+    listed = client.get("/api/projects/projects", headers=headers).json()
+    assert [p["code"] for p in listed["items"]] == ["E1"]
+
+
+@pytest.fixture
+def demo(world: World) -> int:
+    """The demo generator's portfolio stored in 东城街道 (its towns are not in the test world)."""
+    firms = generate(300, 5, year=2024, years=2)["enterprises"]
+    p = generate_projects(firms, 5, 2024, n=40, as_of=dt.date(2024, 9, 30))
+    return services.store_portfolio(p, {}, {}, world.regions["331003001"])
+
+
+def test_pages_show_the_librarys_figures(world: World, demo: int, client: Client) -> None:
+    client.force_login(world.users["county_analyst"])
+    page = client.get("/projects/").content.decode()
+    assert f"重大项目（{demo} 个）" in page
+    filtered = client.get("/projects/", {"stage": "production"}).content.decode()
+    assert filtered.count("<td>已投产</td>") == Project.objects.filter(state="production").count()
+    expected = showing(services.portfolio(Project.objects.all()), project_config(), 2024, 3)
+    page = client.get("/projects/showing/", {"year": 2024, "quarter": 3}).content.decode()
+    assert (f"红旗 {len(expected.listed('红旗'))} 个，黄牌 {len(expected.listed('黄牌'))} 个"
+            in page)
+    assert "开工率 = 计划2024-01-01 至 2024-09-30开工且已开工的项目数" in page
+    detail = client.get(f"/projects/{Project.objects.first().pk}/").content.decode()
+    assert "project-chart-data" in detail and "类别（按配置规则计算）" in detail
+    for unit in ("town", "team", "industry"):
+        assert client.get(f"/projects/units/{unit}/").status_code == 200
+    book = client.get("/projects/showing.xlsx", {"year": 2024, "quarter": 3})
+    wb = load_workbook(io.BytesIO(book.content))
+    assert wb.sheetnames == ["黄牌", "红旗", "回头看", "指标", "乡镇排名", "专班排名"]
+    assert wb["黄牌"].max_row == len(expected.listed("黄牌")) + 1
+    api = client.get("/api/projects/showing", {"year": 2024, "quarter": 3}).json()
+    assert sum(f["flag"] == "黄牌" for f in api["flags"]) == len(expected.listed("黄牌"))
+    client.force_login(world.users["enterprise_user"])
+    assert client.get("/projects/showing/").status_code == 403
+
+
+def test_ledger_command_imports_and_lists_what_it_could_not_take(world: World,
+                                                                  tmp_path) -> None:
+    import sys
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[2]))
+    from test_projects_ledger import _write
+
+    path = tmp_path / "台账.xlsx"
+    _write(path)
+    out = StringIO()
+    call_command("import_project_ledger", str(path), "--county", "331003", stdout=out)
+    text = out.getvalue()
+    assert "读取 6 行，导入 2 个项目" in text
+    assert "重大项目 第 4 行 [开工时间|实际] 已开工：不是日期，未导入" in text
+    xm1 = Project.objects.get(code="XM001")
+    assert xm1.region == world.regions["331003"]  # 甲镇 is not a town of the test world
+    assert xm1.months.get(month="2025-03").invest == 1500
+    with pytest.raises(Exception, match="项目编号已存在"):
+        call_command("import_project_ledger", str(path), "--county", "331003", stdout=out)
+
+
+def test_baseline_freeze_and_variance(world: World, client: Client) -> None:
+    from tiangong.platform.projects.models import Baseline, ProjectPlan
+
+    project = _project(world, "BL1")
+    ProjectPlan.objects.create(project=project, year=TODAY.year, plan=1200)
+    client.force_login(world.users["town_official"])
+    assert client.post("/projects/baselines/freeze/").status_code == 403
+    client.force_login(world.users["county_analyst"])
+    r = client.post("/projects/baselines/freeze/")
+    base = Baseline.objects.get()
+    assert r.status_code == 302 and base.plans == [{"project_id": str(project.pk),
+                                                    "plan": 1200.0}]
+    ProjectPlan.objects.filter(project=project).update(plan=1500)
+    # 供地 planned 2025-04-01 at the freeze, moved 30 days later and still not reached
+    ProjectStage.objects.filter(project=project, stage="land").update(
+        planned=dt.date(2025, 5, 1))
+    page = client.get(f"/projects/baselines/{base.pk}/").content.decode()
+    assert "<td>1200.0</td><td>1500.0</td><td>300.0</td>" in page
+    # not reached and overdue: slip counted to today from the baseline date
+    slip = (TODAY - dt.date(2025, 4, 1)).days
+    assert f"<td>2025-04-01</td><td>2025-05-01</td><td>—</td><td>{slip}</td>" in page
+    client.force_login(world.users["other_county_analyst"])
+    assert client.get(f"/projects/baselines/{base.pk}/").status_code == 404
