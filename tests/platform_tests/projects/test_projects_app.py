@@ -232,3 +232,32 @@ def test_baseline_freeze_and_variance(world: World, client: Client) -> None:
     assert f"<td>2025-04-01</td><td>2025-05-01</td><td>—</td><td>{slip}</td>" in page
     client.force_login(world.users["other_county_analyst"])
     assert client.get(f"/projects/baselines/{base.pk}/").status_code == 404
+
+
+def test_a_project_problem_becomes_a_routed_request(world: World, client: Client) -> None:
+    """Issue 13 point 6: the problem enters the direct service's pool (channel 重大项目问题) for
+    the project's firm, the project page lists it with its state, and the enterprise of another
+    project, a supervisor and a project without a firm are refused with a reason."""
+    from tiangong.platform.projects.models import ProjectProblem
+    from tiangong.platform.services.models import ServiceRequest
+
+    own = _project(world, "P1", enterprise="A")
+    other = _project(world, "P2", town="331003100", enterprise="B")
+    no_firm = _project(world, "P3", enterprise=None)
+    client.force_login(world.users["town_official"])
+    form = {"category": "permit", "text": "施工许可卡在消防审查"}
+    client.post(f"/projects/{own.pk}/problem/", form)
+    req = ServiceRequest.objects.get()
+    assert (req.channel, req.state, req.enterprise) == ("project", "received",
+                                                        world.enterprises["A"])
+    assert req.text.startswith("【重大项目 P1") and req.text.endswith("施工许可卡在消防审查")
+    assert ProjectProblem.objects.get().project == own
+    page = client.get(f"/projects/{own.pk}/").content.decode()
+    assert "施工许可卡在消防审查" in page and "待交办" in page
+    response = client.post(f"/projects/{no_firm.pk}/problem/", form, follow=True)
+    assert "尚未关联企业" in response.content.decode()
+    client.force_login(world.users["enterprise_user"])  # firm A: not project P2's firm
+    assert client.post(f"/projects/{other.pk}/problem/", form).status_code == 404
+    client.force_login(world.users["supervisor"])
+    assert client.post(f"/projects/{own.pk}/problem/", form).status_code == 403
+    assert ServiceRequest.objects.count() == 1

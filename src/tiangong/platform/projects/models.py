@@ -141,3 +141,25 @@ class Baseline(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.year} {self.digest[:8]}"
+
+
+class ProjectProblem(PlatformModel):
+    """A blocking problem on a project, handed to the direct service as a routed request.
+
+    The request (services app) carries the clock, the routing and the answer; this row only
+    ties it to the project so the project page lists its problems and their state."""
+
+    project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.PROTECT,
+                                related_name="problems")
+    request = models.OneToOneField("services.ServiceRequest", verbose_name="诉求",
+                                   on_delete=models.PROTECT, related_name="project_problem")
+
+    scope: ClassVar[Scope] = Scope(region="project__region", enterprise="project__enterprise")
+
+    class Meta:
+        verbose_name = "项目问题"
+        verbose_name_plural = "项目问题"
+        ordering = ("-id",)
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.request_id}"

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/gate/<str:stage>/", views.gate, name="gate"),
     path("<int:pk>/back/", views.back, name="back"),
     path("<int:pk>/report/", views.report, name="report"),
+    path("<int:pk>/problem/", views.problem, name="problem"),
 ]

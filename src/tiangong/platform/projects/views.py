@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -18,8 +19,10 @@ from django.views.decorators.http import require_POST
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.core.workflow import TransitionRefused, events_for
 from tiangong.platform.projects import services
-from tiangong.platform.projects.models import Project
+from tiangong.platform.projects.models import Project, ProjectProblem
 from tiangong.platform.projects.workflow import project_config
+from tiangong.platform.services.actions import config as service_config
+from tiangong.platform.services.actions import file_request
 from tiangong.projects.classes import classes_of, classify_facts
 from tiangong.projects.facts import project_facts
 from tiangong.projects.kpis import kpi_table
@@ -28,6 +31,10 @@ from tiangong.projects.portfolio import day
 from tiangong.projects.racing import look_back, previous_quarter, showing
 from tiangong.projects.ranking import unit_scores
 from tiangong.projects.stages import current_stage
+from tiangong.services.config import ConfigError
+
+# who may register a project's problem: the officers who follow it, and the firm itself
+PROBLEM_ROLES = ("county_analyst", "town_official", "enterprise_user")
 
 
 class MonthForm(forms.Form):
@@ -107,15 +114,44 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     back = next((t for t in actions if t.action.startswith("back_")), None)
     months = list(project.months.order_by("month").values("month", "invest", "funds"))
     plans = list(project.plans.order_by("year").values("year", "plan"))
-    may_report = not request.user.is_read_only and request.user.role in (
-        "county_analyst", "town_official", "enterprise_user")
+    may_report = not request.user.is_read_only and request.user.role in PROBLEM_ROLES
+    problems = restrict(ProjectProblem, request.user).filter(project=project).select_related(
+        "request__lead")
     return render(request, "projects/project_detail.html", {
+        "problems": problems, "categories": service_config().categories.values(),
         "project": project, "timeline": timeline, "events": events_for(project),
         "classes": classes.to_dict("records"), "facts": facts.iloc[0].to_dict(),
         "state_label": Project.workflow.state_label(project.state),
         "gate": gate, "gate_stage": config.stage(gate.target) if gate else None, "back": back,
         "chart": {"months": months, "plans": plans}, "month_form": MonthForm(),
         "may_report": may_report, "today": today})
+
+
+@require_POST
+def problem(request: HttpRequest, pk: int) -> HttpResponse:
+    """A blocking problem becomes a request in the direct service's pool (channel 重大项目问题),
+    routed and timed there like any other; the project page lists it."""
+    project = get_scoped_or_404(Project.objects.select_related("enterprise"), request.user, pk=pk)
+    if request.user.is_read_only or request.user.role not in PROBLEM_ROLES:
+        raise PermissionDenied("您的角色不能为项目登记问题。")
+    if project.enterprise is None:
+        messages.error(request, "该项目尚未关联企业（统一社会信用代码），问题无法转为企业服务诉求。"
+                                "请先在项目信息中关联项目企业。")
+        return redirect(project)
+    try:
+        with transaction.atomic():
+            req = file_request(request.user, project.enterprise,
+                               request.POST.get("category", ""),
+                               f"【重大项目 {project.code} {project.name}】"
+                               f"{request.POST.get('text', '').strip()}"
+                               if request.POST.get("text", "").strip() else "",
+                               channel="project")
+            ProjectProblem.objects.create(project=project, request=req)
+    except (TransitionRefused, ConfigError) as err:
+        messages.error(request, str(err))
+        return redirect(project)
+    messages.success(request, "问题已登记为企业服务诉求，进入直通办诉求池等待交办。")
+    return redirect(project)
 
 
 @require_POST
