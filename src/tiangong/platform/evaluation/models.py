@@ -34,8 +34,9 @@ class Publication(PlatformModel):
     scheme_id = models.CharField("评价办法编号", max_length=100)
     scheme_title = models.CharField("评价办法", max_length=200)
     year = models.PositiveIntegerField("评价年度", db_index=True)
-    county = models.ForeignKey(Region, verbose_name="县（市、区）", on_delete=models.PROTECT,
-                               related_name="publications")
+    # The publishing region: a county, or a city / province publishing a combined run.
+    county = models.ForeignKey(Region, verbose_name="发布区域（县级或以上）",
+                               on_delete=models.PROTECT, related_name="publications")
     start = models.DateField("公示开始日期")
     end = models.DateField("公示结束日期")
     state = models.CharField("状态", max_length=20, choices=STATES, default=PUBLISHING)
