@@ -51,4 +51,12 @@ class UploadForm(forms.Form):
         "required": "请填写数据年度。", "invalid": "数据年度请填写四位数字。",
         "min_value": "数据年度不能早于 2000 年。", "max_value": "数据年度不能晚于 2100 年。"})
     files = AttachmentsField(label="部门导出文件（xlsx、xls、csv，或打包为 zip）")
-    scheme = forms.CharField(label="评价办法", max_length=100, initial="huangyan_2022")
+
+
+def form_errors(form: forms.Form) -> str:
+    """Every error of `form` as one Chinese sentence, each prefixed with its field's label."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.extend(f"{label}：{e}" if label else str(e) for e in errors)
+    return "；".join(parts)

@@ -16,7 +16,7 @@ from tiangong.platform.core.models import TaskProgress
 from tiangong.platform.core.progress import enqueue_with_progress
 from tiangong.platform.core.roles import Role
 from tiangong.platform.core.scope import restrict
-from tiangong.platform.evaluation.forms import PublishForm, UploadForm
+from tiangong.platform.evaluation.forms import PublishForm, UploadForm, form_errors
 from tiangong.platform.evaluation.models import Publication
 from tiangong.platform.evaluation.publishing import PublishRefused, prepare
 from tiangong.platform.evaluation.tasks import evaluate_task, intake_task, publish_run_task
@@ -36,8 +36,6 @@ def _analyst(request: HttpRequest) -> Any:
     return user
 
 
-def _errors(form: Any) -> str:
-    return "；".join(str(e) for errs in form.errors.values() for e in errs)
 
 
 def _store_listing() -> tuple[list[Any], list[Any], str]:
@@ -68,7 +66,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     user = _analyst(request)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return redirect("evaluation:analyst_home")
     try:
         folder = save_exports(form.cleaned_data["files"])
@@ -99,7 +97,7 @@ def publish(request: HttpRequest) -> HttpResponse:
     user = _analyst(request)
     form = PublishForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return redirect("evaluation:analyst_home")
     data = form.cleaned_data
     previous = None

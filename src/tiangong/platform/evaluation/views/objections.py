@@ -29,7 +29,7 @@ from tiangong.platform.core.workflow import (
     record_event,
 )
 from tiangong.platform.evaluation import queries
-from tiangong.platform.evaluation.forms import ActionForm, ObjectionForm
+from tiangong.platform.evaluation.forms import ActionForm, ObjectionForm, form_errors
 from tiangong.platform.evaluation.models import Objection, Publication, PublishedResult
 from tiangong.platform.evaluation.objection_flow import (
     ANSWER_WORKING_DAYS,
@@ -39,8 +39,6 @@ from tiangong.platform.evaluation.objection_flow import (
 PAGE = 50
 
 
-def _errors(form: object) -> str:
-    return "；".join(str(e) for errs in form.errors.values() for e in errs)  # type: ignore[attr-defined]
 
 
 @require_POST
@@ -56,7 +54,7 @@ def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(row)
     form = ObjectionForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return redirect(row)
     with transaction.atomic():
         obj = Objection.objects.create(result=row, enterprise_id=row.enterprise_id,
@@ -102,7 +100,7 @@ def objection_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
                             request.user, pk=pk)
     form = ActionForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return redirect(obj)
     note = form.cleaned_data["note"] or ""
     updates: dict[str, object] = {}
