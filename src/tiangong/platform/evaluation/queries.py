@@ -5,14 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from tiangong.platform.core.scope import restrict
 from tiangong.platform.evaluation.models import Publication, PublishedResult
 
 
 def publications(user: Any) -> QuerySet[Publication]:
-    return restrict(Publication, user).select_related("county")
+    """Publications of the user's region (county and above), and those holding a result the user
+    may see (a town's or an enterprise's publication lies above its own region)."""
+    own = restrict(Publication, user).values("pk")
+    through_results = restrict(PublishedResult, user).values("publication_id")
+    return (Publication.objects.filter(Q(pk__in=own) | Q(pk__in=through_results))
+            .select_related("county"))
+
+
+def publication_or_404(user: Any, pk: int) -> Publication:
+    pub = publications(user).filter(pk=pk).first()
+    if pub is None:
+        raise Http404("未找到该对象，或您无权查看。")
+    return pub
 
 
 def in_period(pub: Publication, day: dt.date | None = None) -> bool:
