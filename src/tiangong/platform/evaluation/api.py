@@ -9,19 +9,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.security import django_auth
 
+from tiangong.platform.core.api_routes import answers
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.evaluation import queries
 from tiangong.platform.evaluation.models import Objection, Publication, PublishedResult
 
-
-def _user_auth(request: HttpRequest) -> Any:
-    user = getattr(request, "api_user", None)
-    return user if user is not None else None
-
-
-router = Router(tags=["亩均评价"], auth=[_user_auth, django_auth])
+router = Router(tags=["亩均评价"])  # the core API's auth: Bearer token or session
 
 
 class PublicationOut(Schema):
@@ -91,16 +85,16 @@ def _objection(o: Objection) -> dict[str, Any]:
             "uscc": o.enterprise.uscc}
 
 
-@router.get("/publications", response=list[PublicationOut])
+@router.get("/publications", response=answers(list[PublicationOut]))
 def list_publications(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_pub(p) for p in queries.publications(request.user)[:500]]
+    return [_pub(p) for p in queries.publications(request.auth)[:500]]
 
 
-@router.get("/publications/{pk}/results", response=list[ResultOut])
+@router.get("/publications/{pk}/results", response=answers(list[ResultOut]))
 def list_results(request: HttpRequest, pk: int, class_code: str = "", offset: int = 0,
                  limit: int = 100) -> list[dict[str, Any]]:
-    pub = queries.publication_or_404(request.user, pk)
-    qs = restrict(PublishedResult, request.user).filter(publication=pub).select_related(
+    pub = queries.publication_or_404(request.auth, pk)
+    qs = restrict(PublishedResult, request.auth).filter(publication=pub).select_related(
         "region").order_by("uscc")
     if class_code:
         qs = qs.filter(class_code=class_code)
@@ -108,24 +102,24 @@ def list_results(request: HttpRequest, pk: int, class_code: str = "", offset: in
     return [_result(r) for r in qs[offset:offset + limit]]
 
 
-@router.get("/results/{pk}", response=ResultDetailOut)
+@router.get("/results/{pk}", response=answers(ResultDetailOut))
 def get_result(request: HttpRequest, pk: int) -> dict[str, Any]:
     row = get_scoped_or_404(PublishedResult.objects.select_related("publication", "region"),
-                            request.user, pk=pk)
+                            request.auth, pk=pk)
     view = queries.result_view(row)
     return {**_result(row), "items": view["items"], "points": view["points"],
             "what_if": view["what_if"], "explanation": view["explanation"]}
 
 
-@router.get("/objections", response=list[ObjectionOut])
+@router.get("/objections", response=answers(list[ObjectionOut]))
 def list_objections(request: HttpRequest, state: str = "") -> list[dict[str, Any]]:
-    qs = restrict(Objection, request.user).select_related("enterprise")
+    qs = restrict(Objection, request.auth).select_related("enterprise")
     if state:
         qs = qs.filter(state=state)
     return [_objection(o) for o in qs[:500]]
 
 
-@router.get("/objections/{pk}", response=ObjectionOut)
+@router.get("/objections/{pk}", response=answers(ObjectionOut))
 def get_objection(request: HttpRequest, pk: int) -> dict[str, Any]:
     return _objection(get_scoped_or_404(Objection.objects.select_related("enterprise"),
-                                        request.user, pk=pk))
+                                        request.auth, pk=pk))
