@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlparse
 # picked up by tiangong.platform.urls / core.api (see docs/platform-internals.md).
 PLATFORM_APPS = [
     "tiangong.platform.core",
+    "tiangong.platform.evaluation",
 ]
 
 

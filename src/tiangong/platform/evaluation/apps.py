@@ -1,0 +1,25 @@
+"""App config of the evaluation app (label `evaluation`, pages at /evaluation/, API at
+/api/evaluation/)."""
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class EvaluationConfig(AppConfig):
+    name = "tiangong.platform.evaluation"
+    label = "evaluation"
+    verbose_name = "亩均评价"
+    url_prefix = "evaluation"
+
+    def ready(self) -> None:
+        from tiangong.platform.core.navigation import NavItem, register
+        from tiangong.platform.core.roles import ALL_ROLES, Role
+
+        register(NavItem("评价结果", "evaluation:home", roles=set(ALL_ROLES) - {Role.EXPERT},
+                         order=20))
+        register(NavItem("异议", "evaluation:objection_list",
+                         roles={Role.COUNTY_ANALYST, Role.TOWN_OFFICIAL, Role.ENTERPRISE_USER,
+                                Role.SUPERVISOR, Role.CITY_ANALYST, Role.PROVINCE_ANALYST},
+                         order=30))
+        register(NavItem("评价与发布", "evaluation:analyst_home",
+                         roles={Role.COUNTY_ANALYST}, order=25))

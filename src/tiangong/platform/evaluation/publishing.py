@@ -1,0 +1,217 @@
+"""Publishing a stored run: checks, then one transaction that copies every result row.
+
+`prepare` checks what an analyst can get wrong (unknown run, digest changed since the page was
+shown, run already published here, firms outside the region, dates) and creates the Publication in
+state `publishing`; the background task (tasks.publish_run_task) then calls `write_results`, which
+writes all rows in one transaction with `bulk_create` in batches and moves the state by
+compare-and-set: a failure leaves no row behind and the publication `failed` with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.db import transaction
+from django.utils import timezone
+
+from tiangong.evaluation.explain_bulk import explain_all, next_class
+from tiangong.identity.uscc import is_valid_uscc
+from tiangong.platform.core.changelog import record_change, snapshot
+from tiangong.platform.core.models import Enterprise, Region
+from tiangong.platform.evaluation.models import Publication, PublishedResult
+from tiangong.runs import RunStore
+
+BATCH = 2000
+_INPUTS = ("land_area", "eval_tax", "value_added", "revenue", "energy_tce", "electricity",
+           "employees")
+Report = Callable[[int, int, str], None]
+
+
+class PublishRefused(Exception):
+    """The run cannot be published as asked; the message is for the analyst (Chinese)."""
+
+
+def prepare(store_path: str, run_id: str, region: Region, start: dt.date, end: dt.date, *,
+            hide_ranks: bool, user: Any, digest: str | None = None,
+            previous: Publication | None = None) -> Publication:
+    if end < start:
+        raise PublishRefused("公示结束日期不能早于开始日期。")
+    if (end - start).days > 366:
+        raise PublishRefused("公示期不能超过一年，请检查日期。")
+    try:
+        with RunStore(store_path, read_only=True) as store:
+            record = store.get(run_id)
+    except Exception as err:  # RunNotFound, missing or foreign file
+        raise PublishRefused(f"找不到评价运行 {run_id}：{err}") from err
+    if digest is not None and digest != record.results_sha256:
+        raise PublishRefused(f"评价运行 {run_id} 的结果摘要与页面显示的不一致，请刷新后重试。")
+    if Publication.objects.filter(county=region, run_id=record.id).exists():
+        raise PublishRefused(f"评价运行 {record.id} 已在{region.name}发布过，不能重复发布。")
+    if previous is not None and previous.county_id != region.pk:
+        raise PublishRefused("更正发布必须与原发布属于同一区域。")
+    pub = Publication(run_id=record.id, digest=record.results_sha256, store_path=str(store_path),
+                      scheme_id=record.scheme_id, scheme_title=record.scheme_name,
+                      year=record.year, county=region, start=start, end=end,
+                      hide_ranks=hide_ranks, previous=previous, published_by=user,
+                      n_results=record.n_results)
+    pub.full_clean(exclude=["published_by", "previous"])
+    pub.save()
+    return pub
+
+
+def write_results(pub: Publication, report: Report) -> dict[str, Any]:
+    """Copy the run's rows into PublishedResult; returns counts for the task result."""
+    try:
+        with transaction.atomic():
+            out = _write(pub, report)
+    except Exception as err:
+        message = str(err) if isinstance(err, PublishRefused) else f"发布失败：{err}"
+        Publication.objects.filter(pk=pub.pk, state=Publication.PUBLISHING).update(
+            state=Publication.FAILED, error=message[:2000])
+        raise
+    return out
+
+
+def _write(pub: Publication, report: Report) -> dict[str, Any]:
+    with RunStore(pub.store_path, read_only=True) as store:
+        record = store.get(pub.run_id)
+        if record.results_sha256 != pub.digest:
+            raise PublishRefused(f"评价运行 {pub.run_id} 的结果摘要已变化，不能发布。")
+        results = store.results(record.id)
+        benchmarks = store.benchmarks(record.id)
+        loaded = store.scheme(record.id)
+        inputs = store.inputs(record.id)["enterprises"]
+        changes = _changes(store, pub) if pub.previous_id else []
+    report(0, results.num_rows, "读取评价结果")
+    towns = _regions(pub.county, results)
+    enterprises = _enterprises(results, towns)
+    figures = _figures(inputs, record.year)
+    order = [c.code for c in loaded.scheme.classification.classes]
+    total, written = results.num_rows, 0
+    batch: list[PublishedResult] = []
+    for ex, gaps in explain_all(loaded, record.id, record.year, results, benchmarks):
+        batch.append(_row(pub, ex, gaps, order, enterprises, towns, figures))
+        if len(batch) == BATCH:
+            written += _flush(batch, report, written, total)
+    written += _flush(batch, report, written, total)
+    before = snapshot(pub)
+    done = Publication.objects.filter(pk=pub.pk, state=Publication.PUBLISHING).update(
+        state=Publication.PUBLISHED, published_at=timezone.now(), n_results=written,
+        class_counts=record.class_counts, class_order=order, changes=changes)
+    if done != 1:
+        raise PublishRefused("该发布已被他人处理，本次写入未生效。")
+    pub.refresh_from_db()
+    record_change(pub, "update", before, snapshot(pub))
+    return {"published": written, "publication": pub.pk}
+
+
+def _flush(batch: list[PublishedResult], report: Report, written: int, total: int) -> int:
+    n = len(batch)
+    if n:
+        PublishedResult.objects.bulk_create(batch)
+        batch.clear()
+        report(written + n, total, f"已写入 {written + n} / {total} 家企业")
+    return n
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return _num(value) if isinstance(value, float) else value
+
+
+def _row(pub: Publication, ex: Any, gaps: list[Any], order: list[str],
+         enterprises: dict[str, int], towns: dict[str, Region],
+         figures: dict[str, dict[str, Any]]) -> PublishedResult:
+    r = ex.row
+    town = towns.get(r.get("town_code") or "") or towns[r.get("county_code") or ""]
+    f = figures.get(r["uscc"], {})
+    return PublishedResult(
+        publication=pub, enterprise_id=enterprises[r["uscc"]], region=town, uscc=r["uscc"],
+        name=r.get("name") or r["uscc"], year=r["year"], industry_code=r.get("industry_code") or "",
+        group=r.get("group") or "", group_label=r.get("group_label") or "",
+        class_code=r.get("class") or "", class_label=r.get("class_label") or "",
+        policy_class=r.get("policy_class") or "", special_class=r.get("special_class") or "",
+        class_reason=r.get("class_reason") or "", score=_num(r.get("score")),
+        items_score=_num(r.get("items_score")), bonus=_num(r.get("bonus")),
+        penalty=_num(r.get("penalty")), rank=r.get("rank"),
+        partition_size=r.get("partition_size") if r.get("rank") is not None else None,
+        percentile=_num(r.get("percentile")),
+        items=_clean([asdict(i) for i in ex.items]), points=_clean([asdict(p) for p in ex.points]),
+        class_floors=_clean(ex.class_floors), explanation=ex.lines(),
+        what_if=_clean([asdict(g) for g in gaps]), next_class=next_class(r, order) or "",
+        **{k: _num(f.get(k)) for k in _INPUTS})
+
+
+def _regions(region: Region, results: pa.Table) -> dict[str, Region]:
+    """Counties and towns of the rows by code; towns missing from the tree are created."""
+    cols = results.select(["county_code", "town_code", "town_name"]).to_pydict()
+    counties = set(cols["county_code"]) - {None}
+    inside = {r.code: r for r in Region.objects.filter(path__startswith=region.path)}
+    outside = sorted(c for c in counties if c not in inside)
+    if outside:
+        raise PublishRefused(f"评价结果中有企业所在县 {', '.join(outside[:5])} 不属于"
+                             f"{region.name}或尚未导入区划，请先导入区划或选择正确的发布区域。")
+    new_towns = {}
+    for county, town, name in zip(cols["county_code"], cols["town_code"], cols["town_name"],
+                                  strict=True):
+        if town and town not in inside and town not in new_towns:
+            new_towns[town] = (county, name or f"乡镇{town}")
+    for town, (county, name) in sorted(new_towns.items()):
+        inside[town] = Region.objects.create(code=town, name=name, level="town",
+                                             parent=inside[county])
+    return inside
+
+
+def _enterprises(results: pa.Table, towns: dict[str, Region]) -> dict[str, int]:
+    """Enterprise ids by USCC; enterprises new to the platform are created (bulk, one summary
+    change-log row per publication instead of one per firm)."""
+    cols = results.select(["uscc", "name", "county_code", "town_code", "industry_code"])
+    rows = {r["uscc"]: r for r in cols.to_pylist()}
+    bad = [u for u in rows if not is_valid_uscc(u)]
+    if bad:
+        raise PublishRefused(f"评价结果中有 {len(bad)} 个统一社会信用代码校验不通过"
+                             f"（如 {bad[0]}），"
+                             "不能发布。")
+    known: dict[str, int] = {}
+    for chunk in _chunks(sorted(rows), 5000):
+        known.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", "id"))
+    missing = [Enterprise(uscc=u, name=r["name"] or u,
+                          region=towns.get(r["town_code"] or "") or towns[r["county_code"]],
+                          industry_code=r["industry_code"] or "")
+               for u, r in rows.items() if u not in known]
+    if missing:
+        Enterprise.objects.bulk_create(missing, batch_size=BATCH)
+        for chunk in _chunks([e.uscc for e in missing], 5000):
+            known.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", "id"))
+    return known
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _figures(inputs: pa.Table, year: int) -> dict[str, dict[str, Any]]:
+    this = inputs.filter(pc.equal(inputs["year"], year)).select(["uscc", *_INPUTS])
+    return {r["uscc"]: r for r in this.to_pylist()}
+
+
+def _changes(store: RunStore, pub: Publication) -> list[dict[str, Any]]:
+    from tiangong.runs import diff_runs
+
+    assert pub.previous is not None
+    diff = diff_runs(store, pub.previous.run_id, pub.run_id)
+    return _clean([asdict(c) for c in diff.changes])
