@@ -8,7 +8,9 @@
   function make(id) {
     var el = document.getElementById(id);
     if (!el) { return null; }
-    var chart = echarts.init(el, null, { renderer: "canvas" });
+    var big = document.body.classList.contains("bigscreen");
+    var chart = echarts.init(el, big ? "dark" : null, { renderer: "canvas" });
+    if (big) { chart.setOption({ backgroundColor: "transparent" }); }
     charts.push(chart);
     return chart;
   }
@@ -30,8 +32,8 @@
     var rows = data.ranking.slice().reverse();
     chart.setOption({
       color: palette, animation: false, tooltip: { trigger: "axis" },
-      legend: { data: ["亩均税收", "亩均增加值"] },
-      grid: { left: 110, right: 20, top: 30, bottom: 30 },
+      legend: { top: 0, data: ["亩均税收", "亩均增加值"] },
+      grid: { left: 110, right: 20, top: 36, bottom: 30 },
       dataZoom: rows.length > 25 ? [{ type: "slider", yAxisIndex: 0, start: 100 - 2500 / rows.length, end: 100 }] : [],
       yAxis: { type: "category", data: rows.map(function (r) { return r.name; }) },
       xAxis: { type: "value", name: "万元/亩" },
@@ -47,7 +49,7 @@
     if (!chart) { return; }
     chart.setOption({
       color: palette, animation: false, tooltip: { trigger: "axis" },
-      legend: { data: ["亩均税收", "亩均增加值"] }, grid: { left: 50, right: 20, top: 30, bottom: 30 },
+      legend: { top: 0, data: ["亩均税收", "亩均增加值"] }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: data.trend.map(function (t) { return String(t.year); }) },
       yAxis: { type: "value", name: "万元/亩" },
       series: [
