@@ -24,7 +24,7 @@ pytestmark = [
 ]
 # Records CSP violations before any page script runs.
 CSP_PROBE = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
-             "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+             "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber + ' ' + e.sample));")
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +63,13 @@ def canvases(page: Any) -> dict[str, tuple[float, float]]:
     return dict(page.eval_on_selector_all(
         ".chart", "els => els.map(e => { const c = e.querySelector('canvas');"
         " const r = c ? c.getBoundingClientRect() : {width: 0, height: 0};"
-        " return [e.id, [r.width, r.height]]; })"))
+        " return [e.dataset.chart, [r.width, r.height]]; })"))
 
 
 def pixel_alpha(page: Any, lon: float, lat: float) -> int:
     """Alpha of the map canvas at (lon, lat): 0 where nothing is painted."""
     return int(page.evaluate(
-        """([lon, lat]) => { const el = document.getElementById('chart-map');
+        """([lon, lat]) => { const el = document.querySelector('[data-chart=map]');
         const chart = echarts.getInstanceByDom(el);
         const [x, y] = chart.convertToPixel({seriesIndex: 0}, [lon, lat]);
         const c = el.querySelector('canvas'); const k = c.width / c.getBoundingClientRect().width;
@@ -90,9 +90,9 @@ def test_charts_and_map_drawn(transactional_db: None, world: World, published: A
         "file": SimpleUploadedFile("t.geojson", as_bytes(rfc7946), "application/geo+json")})
     assert r.status_code == 302
     page, errors = open_as(browser, live_server, client, analyst, "/dashboard/")
-    page.wait_for_selector("#chart-map[data-drawn='1'] canvas", timeout=20000)
+    page.wait_for_selector("[data-chart=map][data-drawn='1'] canvas", timeout=20000)
     sizes = canvases(page)
-    assert set(sizes) == {"chart-classes", "chart-ranking", "chart-trend", "chart-map"}
+    assert set(sizes) == {"classes", "ranking", "trend", "map"}
     assert all(w > 100 and h > 100 for w, h in sizes.values()), sizes
     # Inside 东城街道's ring: painted; inside its hole (maps.py): empty; 院桥镇: painted.
     assert pixel_alpha(page, 121.02, 28.52) > 0
@@ -102,7 +102,7 @@ def test_charts_and_map_drawn(transactional_db: None, world: World, published: A
     page.select_option("select[name=town]", "331003001")
     page.wait_for_url("**town=331003001**")
     page.wait_for_function("document.querySelector('.kpis strong').textContent.trim() === '3'")
-    page.wait_for_selector("#chart-ranking canvas")
+    page.wait_for_selector("[data-chart=ranking] canvas")
     assert page.evaluate("window.__csp") == []
     assert errors == []
     page.context.close()
@@ -112,7 +112,7 @@ def test_big_screen(transactional_db: None, world: World, published: Any, browse
                     live_server: Any, client: Any, tmp_path: Path) -> None:
     page, errors = open_as(browser, live_server, client, world.users["city_analyst"],
                            "/dashboard/?screen=big", viewport=(1920, 1080))
-    page.wait_for_selector("#chart-trend canvas")
+    page.wait_for_selector("[data-chart=trend] canvas")
     assert "bigscreen" in page.evaluate("document.body.className")
     sizes = canvases(page)
     assert all(w > 300 and h > 300 for w, h in sizes.values()), sizes

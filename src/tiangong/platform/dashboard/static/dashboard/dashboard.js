@@ -5,8 +5,10 @@
   var charts = [];
   var palette = ["#b4232a", "#1d4ed8", "#059669", "#d97706", "#6b7280", "#7c3aed"];
 
-  function make(id) {
-    var el = document.getElementById(id);
+  function byName(name) { return document.querySelector('#panels [data-chart="' + name + '"]'); }
+
+  function make(name) {
+    var el = byName(name);
     if (!el) { return null; }
     var big = document.body.classList.contains("bigscreen");
     var chart = echarts.init(el, big ? "dark" : null, { renderer: "canvas" });
@@ -16,7 +18,7 @@
   }
 
   function drawClasses(data) {
-    var chart = make("chart-classes");
+    var chart = make("classes");
     if (!chart) { return; }
     chart.setOption({
       color: palette, animation: false, tooltip: {}, grid: { left: 50, right: 20, top: 20, bottom: 30 },
@@ -27,7 +29,7 @@
   }
 
   function drawRanking(data) {
-    var chart = make("chart-ranking");
+    var chart = make("ranking");
     if (!chart) { return; }
     var rows = data.ranking.slice().reverse();
     chart.setOption({
@@ -45,7 +47,7 @@
   }
 
   function drawTrend(data) {
-    var chart = make("chart-trend");
+    var chart = make("trend");
     if (!chart) { return; }
     chart.setOption({
       color: palette, animation: false, tooltip: { trigger: "axis" },
@@ -60,12 +62,12 @@
   }
 
   function drawMap(data) {
-    if (!data.map || !document.getElementById("chart-map")) { return; }
+    if (!data.map || !byName("map")) { return; }
     fetch(data.map.url, { credentials: "same-origin" }).then(function (r) {
       if (!r.ok) { throw new Error("边界文件读取失败 " + r.status); }
       return r.json();
     }).then(function (geo) {
-      var chart = make("chart-map");
+      var chart = make("map");
       if (!chart) { return; }
       var name = "tiangong-" + data.map.url;
       echarts.registerMap(name, geo);
@@ -80,9 +82,9 @@
                    itemStyle: { areaColor: "#e5e7eb", borderColor: "#ffffff" },
                    data: values.map(function (r) { return { name: r.code, value: r.tax_per_mu, label: r.name }; }) }]
       });
-      document.getElementById("chart-map").setAttribute("data-drawn", "1");
+      byName("map").setAttribute("data-drawn", "1");
     }).catch(function (err) {
-      var el = document.getElementById("chart-map");
+      var el = byName("map");
       if (el) { el.textContent = String(err.message || err); }
     });
   }
@@ -100,6 +102,13 @@
   }
 
   document.addEventListener("DOMContentLoaded", drawAll);
+  // Chart containers carry no id: htmx "settles" the style attribute of elements whose id
+  // survives a swap with setAttribute, which CSP (no inline style) refuses.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    if (!evt.detail.target || evt.detail.target.id !== "panels") { return; }
+    charts.forEach(function (c) { c.dispose(); });
+    charts = [];
+  });
   document.addEventListener("htmx:afterSettle", function (evt) {
     if (evt.target && evt.target.id === "panels") { drawAll(); }
   });
