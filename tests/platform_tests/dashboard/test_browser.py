@@ -24,7 +24,8 @@ pytestmark = [
 ]
 # Records CSP violations before any page script runs.
 CSP_PROBE = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
-             "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber + ' ' + e.sample));")
+             "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + "
+             "e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber));")
 
 
 @pytest.fixture(scope="module")
