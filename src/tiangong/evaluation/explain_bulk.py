@@ -2,17 +2,23 @@
 
 `explain.explain` answers one enterprise and its what-if re-runs the whole evaluation per
 variable (seconds per firm): fine at a terminal, far too slow to publish 120,000 firms. Here
-everything is computed from the stored results and benchmarks in one pass:
+everything comes from the stored results and benchmarks in one pass over column lists, in a
+compact form a platform stores per row:
 
-- item lines, bonus/penalty lines and the class floors of each partition (lowest score per
-  class), the same `Explanation` objects `explain` builds, so `lines()` gives the same text;
-- the *item gap* what-if: the points missing to the lowest score of the next better class in the
-  firm's partition, and for each `ratio` item with a constant benchmark the value of that one
-  indicator that would close the gap (points = weight × value / benchmark, so Δvalue =
-  gap × benchmark / weight), refused when the item's cap would be exceeded.
+- per group, once: the item constants (label, unit, method, weight, benchmark, cap) and the
+  bonus / penalty labels (`groups`), and per partition the lowest score of each class
+  (`floors`);
+- per firm: `[value, points, imputed]` per item of its group, `[value, points]` per bonus /
+  penalty line, and the *item gap* what-if: the points missing to the lowest score of the next
+  better class in its partition and, for each `ratio` item with a constant benchmark, the value
+  of that one indicator that closes the gap (points = weight × value / benchmark, so Δvalue =
+  gap × benchmark / weight; none when the item's cap would be passed).
 
-What this estimate leaves out, said in every message: a group-mean benchmark moves with the
-firm's own value, the firm overtaking the boundary firm shifts the quota boundary by one, and
+`explanation()` turns a compact row back into the library's `Explanation`, so `lines()` prints
+the same text as `tiangong explain`; `gap_message()` words one what-if entry.
+
+What the item-gap estimate leaves out, said in every message: a group-mean benchmark moves with
+the firm's own value, overtaking the boundary firm shifts the quota boundary by one place, and
 class adjustments (vetoes, downgrades) may cap the class whatever the score. The exact answer is
 `explain(..., what_if=True)` on the stored inputs.
 """
@@ -21,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -31,15 +37,36 @@ from tiangong.evaluation.scheme.loader import LoadedScheme
 
 
 @dataclass
-class ItemGap:
-    indicator: str
-    label: str
-    unit: str
-    current: float | None
-    needed: float | None
-    gap_points: float
-    target: str
-    message: str
+class CompactRow:
+    items: list[list[Any]] = field(default_factory=list)  # [value, points, imputed] per item
+    points: list[list[Any]] = field(default_factory=list)  # [value, points] per bonus/penalty
+    what_if: list[dict[str, Any]] = field(default_factory=list)  # {indicator, needed, gap}
+    next_class: str | None = None
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def group_constants(loaded: LoadedScheme, benchmarks: pa.Table) -> dict[str, dict[str, Any]]:
+    scheme = loaded.scheme
+    bench = {(b["group"], b["indicator"]): b for b in benchmarks.to_pylist()}
+    out: dict[str, dict[str, Any]] = {}
+    for g in scheme.groups:
+        items = []
+        for item in g.items:
+            ind = scheme.indicators[item.indicator]
+            b = bench.get((g.id, item.indicator), {})
+            items.append({"indicator": item.indicator, "label": ind.label, "unit": ind.unit,
+                          "method": item.method,
+                          "weight": None if item.method == "rank_only" else item.weight,
+                          "benchmark": _num(b.get("benchmark")),
+                          "benchmark_kind": b.get("benchmark_kind") or "", "cap": item.cap})
+        points = [{"id": p.id, "label": p.label, "kind": kind}
+                  for kind, extra in (("bonus", g.bonus), ("penalty", g.penalties))
+                  for p in extra]
+        out[g.id] = {"label": g.label, "items": items, "points": points}
+    return out
 
 
 def class_floors(results: pa.Table, order: list[str]) -> dict[str, dict[str, float]]:
@@ -48,83 +75,97 @@ def class_floors(results: pa.Table, order: list[str]) -> dict[str, dict[str, flo
     cols = results.select(["partition", "class", "score", "group"]).to_pydict()
     for part, cls, score, group in zip(cols["partition"], cols["class"], cols["score"],
                                        cols["group"], strict=True):
-        if part is None or group is None or cls is None or score is None or math.isnan(score):
+        if part is None or group is None or cls is None or _num(score) is None:
             continue
         f = floors.setdefault(part, {})
         f[cls] = min(f.get(cls, math.inf), score)
     return {p: {c: f[c] for c in order if c in f} for p, f in floors.items()}
 
 
-def explain_all(loaded: LoadedScheme, run_id: str, year: int, results: pa.Table,
-                benchmarks: pa.Table) -> Iterator[tuple[Explanation, list[ItemGap]]]:
-    """(explanation without re-run what-if, item gaps) for every row of `results`, in order."""
-    scheme = loaded.scheme
-    order = [c.code for c in scheme.classification.classes]
-    floors = class_floors(results, order)
-    bench: dict[tuple[str, str], dict[str, Any]] = {
-        (b["group"], b["indicator"]): b for b in benchmarks.to_pylist()}
-    groups = {g.id: g for g in scheme.groups}
-    for row in results.to_pylist():
-        ex = Explanation(run_id, scheme.id, year, row)
-        group = groups.get(row.get("group") or "")
-        gaps: list[ItemGap] = []
-        if group is not None:
-            for item in group.items:
-                ind = scheme.indicators[item.indicator]
-                b = bench.get((group.id, item.indicator), {})
-                ex.items.append(ItemLine(
-                    indicator=item.indicator, label=ind.label, unit=ind.unit,
-                    method=item.method,
-                    weight=None if item.method == "rank_only" else item.weight,
-                    value=row.get(f"value_{item.indicator}"),
-                    benchmark_kind=b.get("benchmark_kind") or "", benchmark=b.get("benchmark"),
-                    points=row.get(f"points_{item.indicator}"),
-                    imputed=row.get(f"imputed_{item.indicator}")))
-            for kind, extra in (("bonus", group.bonus), ("penalty", group.penalties)):
-                for p in extra:
-                    ex.points.append(PointsLine(p.id, p.label, kind, row.get(f"value_{p.id}"),
-                                                row.get(f"points_{p.id}")))
-            ex.class_floors = floors.get(row.get("partition") or "", {})
-            gaps = _gaps(ex, group, order)
-        yield ex, gaps
-
-
-def next_class(row: dict[str, Any], order: list[str]) -> str | None:
-    cls = row.get("class")
-    if cls not in order or order.index(cls) == 0:
-        return None
-    return order[order.index(cls) - 1]
-
-
-def _gaps(ex: Explanation, group: Any, order: list[str]) -> list[ItemGap]:
-    row = ex.row
-    target = next_class(row, order)
-    score = row.get("score")
-    if target is None or score is None or target not in ex.class_floors:
-        return []
-    gap = ex.class_floors[target] - score
-    if gap <= 0:
-        return [ItemGap("", "等级调整", "", None, None, 0.0, target,
-                        f"得分已达到{target}类最低分，等级由调整规则决定："
-                        f"{row.get('class_reason') or ''}")]
-    out = []
-    for line, item in zip(ex.items, group.items, strict=True):
-        if item.method != "ratio" or line.benchmark_kind != "constant" or not line.benchmark \
-                or not item.weight or line.benchmark <= 0:
+def compact_rows(loaded: LoadedScheme, results: pa.Table, groups: dict[str, dict[str, Any]],
+                 floors: dict[str, dict[str, float]]) -> Iterator[CompactRow]:
+    """One CompactRow per row of `results`, in order."""
+    order = [c.code for c in loaded.scheme.classification.classes]
+    better = {c: order[i - 1] for i, c in enumerate(order) if i > 0}
+    names = set(results.column_names)
+    wanted = {"group", "class", "score", "partition"}
+    for grp in groups.values():
+        for it in grp["items"]:
+            wanted |= {f"value_{it['indicator']}", f"points_{it['indicator']}",
+                       f"imputed_{it['indicator']}"}
+        for p in grp["points"]:
+            wanted |= {f"value_{p['id']}", f"points_{p['id']}"}
+    cols = results.select(sorted(wanted & names)).to_pydict()
+    n = results.num_rows
+    none = [None] * n
+    col = {k: cols.get(k, none) for k in wanted}
+    for i in range(n):
+        g: dict[str, Any] | None = groups.get(col["group"][i] or "")
+        out = CompactRow()
+        if g is None:
+            yield out
             continue
-        current = line.value if line.value is not None else 0.0
-        points = line.points or 0.0
-        if item.cap is not None and points + gap > item.cap:
-            out.append(ItemGap(line.indicator, line.label, line.unit, line.value, None, gap,
-                               target, f"仅靠{line.label}无法升至{target}类（本项最高"
-                               f"{item.cap:g}分）。"))
+        for it in g["items"]:
+            ind = it["indicator"]
+            out.items.append([_num(col[f"value_{ind}"][i]), _num(col[f"points_{ind}"][i]),
+                              col[f"imputed_{ind}"][i]])
+        for p in g["points"]:
+            out.points.append([_num(col[f"value_{p['id']}"][i]),
+                               _num(col[f"points_{p['id']}"][i])])
+        cls, score = col["class"][i], _num(col["score"][i])
+        target = better.get(cls or "")
+        out.next_class = target
+        floor = floors.get(col["partition"][i] or "", {}).get(target or "")
+        if target is None or score is None or floor is None:
+            yield out
             continue
-        needed = current + gap * line.benchmark / item.weight
-        out.append(ItemGap(line.indicator, line.label, line.unit, line.value, needed, gap,
-                           target, f"{line.label}由 {current:,.2f} 提高到 {needed:,.2f} "
-                           f"{line.unit}（其余不变），可多得 {gap:.2f} 分，达到{target}类最低分"
-                           "（估算：未计基准值和分档线随之移动及调整规则）。"))
-    return out
+        gap = floor - score
+        if gap <= 0:
+            out.what_if.append({"indicator": "", "needed": None, "gap": 0.0})
+            yield out
+            continue
+        for it, (value, points, _) in zip(g["items"], out.items, strict=True):
+            bench, weight = it["benchmark"], it["weight"]
+            if it["method"] != "ratio" or it["benchmark_kind"] != "constant" or not bench \
+                    or bench <= 0 or not weight:
+                continue
+            if it["cap"] is not None and (points or 0.0) + gap > it["cap"]:
+                out.what_if.append({"indicator": it["indicator"], "needed": None, "gap": gap})
+                continue
+            out.what_if.append({"indicator": it["indicator"], "gap": gap,
+                                "needed": (value or 0.0) + gap * bench / weight})
+        yield out
 
 
-__all__ = ["ItemGap", "class_floors", "explain_all", "next_class"]
+def gap_message(entry: dict[str, Any], group: dict[str, Any], current: float | None,
+                target: str, reason: str = "") -> str:
+    """One what-if entry in Chinese."""
+    if not entry.get("indicator"):
+        return f"得分已达到{target}类最低分，等级由调整规则决定：{reason}"
+    it = next(i for i in group["items"] if i["indicator"] == entry["indicator"])
+    if entry.get("needed") is None:
+        return f"仅靠{it['label']}无法升至{target}类（本项最高 {it['cap']:g} 分）。"
+    return (f"{it['label']}由 {current or 0.0:,.2f} 提高到 {entry['needed']:,.2f} {it['unit']}"
+            f"（其余不变），可多得 {entry['gap']:.2f} 分，达到{target}类最低分"
+            "（估算：未计基准值和分档线随之移动及调整规则）。")
+
+
+def explanation(run_id: str, scheme_id: str, year: int, row: dict[str, Any],
+                group: dict[str, Any] | None, items: list[list[Any]],
+                points: list[list[Any]], floors: dict[str, float]) -> Explanation:
+    """The library's Explanation rebuilt from a compact row (for `lines()`)."""
+    ex = Explanation(run_id, scheme_id, year, row)
+    if group is None:
+        return ex
+    for it, (value, pts, imputed) in zip(group["items"], items, strict=True):
+        ex.items.append(ItemLine(it["indicator"], it["label"], it["unit"], it["method"],
+                                 it["weight"], value, it["benchmark_kind"], it["benchmark"],
+                                 pts, imputed))
+    for p, (value, pts) in zip(group["points"], points, strict=True):
+        ex.points.append(PointsLine(p["id"], p["label"], p["kind"], value, pts))
+    ex.class_floors = floors
+    return ex
+
+
+__all__ = ["CompactRow", "class_floors", "compact_rows", "explanation", "gap_message",
+           "group_constants"]

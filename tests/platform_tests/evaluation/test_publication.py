@@ -30,24 +30,33 @@ def test_publication_copies_every_row_of_the_run(runs, published):
         assert row.rank == src["rank"]
         assert row.score == pytest.approx(src["score"]) if src["score"] is not None \
             else row.score is None
-        for item in row.items:
-            assert item["value"] == src[f"value_{item['indicator']}"] or (
-                item["value"] is None and src[f"value_{item['indicator']}"] is None)
-            assert item["points"] == src[f"points_{item['indicator']}"]
+        constants = published.groups[row.group]["items"] if row.group else []
+        assert len(row.items) == len(constants)
+        for const, (value, points, _) in zip(constants, row.items, strict=True):
+            assert value == src[f"value_{const['indicator']}"]
+            assert points == src[f"points_{const['indicator']}"]
 
 
-def test_item_gap_what_if_closes_the_gap_by_hand(published):
-    """規下 points = 50 × 亩均税收 / 11.5932 (黄岩 2022 scheme); the value that lifts a B firm
+def test_item_gap_what_if_by_hand(published):
+    """规下 points = 50 × 亩均税收 / 11.5932 (黄岩 2022 scheme); the value that lifts a B firm
     to the lowest A score is value + gap × 11.5932 / 50, checked here by hand from the row."""
+    from tiangong.platform.evaluation.queries import result_view
+
     row = PublishedResult.objects.filter(publication=published, group="below",
                                          class_code="B").order_by("uscc").first()
-    gap = row.class_floors["A"] - row.score
+    lowest_a = min(r.score for r in PublishedResult.objects.filter(
+        publication=published, partition=row.partition, class_code="A"))
+    gap = lowest_a - row.score
     tax = next(w for w in row.what_if if w["indicator"] == "tax_per_mu")
-    value = next(i["value"] for i in row.items if i["indicator"] == "tax_per_mu")
-    assert tax["gap_points"] == pytest.approx(gap)
+    index = [i["indicator"] for i in published.groups["below"]["items"]].index("tax_per_mu")
+    value = row.items[index][0]
+    assert tax["gap"] == pytest.approx(gap)
     assert tax["needed"] == pytest.approx(value + gap * 11.5932 / 50)
-    assert tax["target"] == "A" and row.next_class == "A"
-    assert any("亩均税收" in line for line in row.explanation)
+    assert row.next_class == "A"
+    view = result_view(row)
+    assert any(line.startswith("  亩均税收") for line in view["explanation"])
+    assert any(f"提高到 {value + gap * 11.5932 / 50:,.2f} 万元/亩" in w["message"]
+               for w in view["what_if"])
 
 
 def test_published_rows_refuse_edit_and_delete(published):

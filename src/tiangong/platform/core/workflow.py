@@ -185,3 +185,23 @@ def events_for(obj: models.Model) -> Any:
     return WorkflowEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
     ).select_related("actor").prefetch_related("attachments")
+
+
+def record_event(obj: models.Model, action: str, label: str, user: Any, note: str = "",
+                 attachments: Sequence[UploadedFile] = (), *,
+                 workflow: Workflow | None = None) -> Any:
+    """An event that moves no state (filing, a note, a reminder) on `obj`'s timeline, with
+    attachments hashed as in apply_transition. Call inside the transaction that creates `obj`."""
+    from tiangong.platform.core.models.events import EventAttachment, WorkflowEvent
+
+    wf = workflow or getattr(type(obj), "workflow", None)
+    state = getattr(obj, wf.state_field, "") if wf is not None else ""
+    event = WorkflowEvent.objects.create(
+        content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk),
+        workflow=wf.name if wf is not None else "", action=action, action_label=label,
+        from_state="", to_state=state, actor=user,
+        actor_name=user.get_full_name() or user.username, role=user.role, note=note,
+        request_id=request_id(), sla=wf.sla_snapshot(obj) if wf and wf.sla_snapshot else None)
+    for upload in attachments:
+        _attach(event, upload, EventAttachment)
+    return event

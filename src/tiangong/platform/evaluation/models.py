@@ -48,6 +48,11 @@ class Publication(PlatformModel):
     class_counts = models.JSONField("各组等级分布", default=dict, blank=True)
     class_order = models.JSONField("等级顺序", default=list, blank=True)
     changes = models.JSONField("与更正前相比的等级变化", default=list, blank=True)
+    # Per group, once: item constants (label, unit, method, weight, benchmark, cap) and the
+    # bonus / penalty labels; per partition: the lowest score of each class. Rows store only
+    # their own numbers aligned with these lists (see tiangong.evaluation.explain_bulk).
+    groups = models.JSONField("各评价组指标设置", default=dict, blank=True)
+    class_floors = models.JSONField("各分区各等级最低得分", default=dict, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", null=True,
                                      blank=True, on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField("发布完成时间", null=True, blank=True)
@@ -98,12 +103,12 @@ class PublishedResult(ImmutableModel):
     rank = models.PositiveIntegerField("组内名次", null=True)
     partition_size = models.PositiveIntegerField("组内参评企业数", null=True)
     percentile = models.FloatField("百分位", null=True)
-    # [{indicator, label, unit, method, weight, value, benchmark, benchmark_kind, points, imputed}]
+    partition = models.CharField("排名分区", max_length=100, blank=True)
+    # [value, points, imputed] per item of publication.groups[group]["items"] (value, benchmark
+    # and points of each item: the benchmark and labels are the group's, stored once).
     items = models.JSONField("指标明细", default=list)
-    points = models.JSONField("加减分明细", default=list)
-    class_floors = models.JSONField("本组各类最低得分", default=dict)
-    explanation = models.JSONField("得分说明", default=list)
-    # [{indicator, label, unit, current, needed, gap_points, target, message}]
+    points = models.JSONField("加减分明细", default=list)  # [value, points] per bonus/penalty
+    # Item-gap what-if: [{indicator, needed, gap}] toward next_class (explain_bulk).
     what_if = models.JSONField("升档测算", default=list)
     next_class = models.CharField("上一档", max_length=20, blank=True)
     # Inputs of the area sums the dashboard computes (亩均税收 = Σ评价税收 / Σ用地面积 …).
@@ -166,3 +171,7 @@ class Objection(PlatformModel):
 
     def get_absolute_url(self) -> str:
         return reverse("evaluation:objection_detail", args=[self.pk])
+
+    @property
+    def state_label(self) -> str:
+        return self.workflow.state_label(self.state)

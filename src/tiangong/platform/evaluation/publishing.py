@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
+from itertools import islice
 from typing import Any
 
 import pyarrow as pa
@@ -20,10 +21,16 @@ import pyarrow.compute as pc
 from django.db import transaction
 from django.utils import timezone
 
-from tiangong.evaluation.explain_bulk import explain_all, next_class
+from tiangong.evaluation.explain_bulk import (
+    CompactRow,
+    class_floors,
+    compact_rows,
+    group_constants,
+)
 from tiangong.identity.uscc import is_valid_uscc
 from tiangong.platform.core.changelog import record_change, snapshot
 from tiangong.platform.core.models import Enterprise, Region
+from tiangong.platform.evaluation.bulk import insert_rows, json_text
 from tiangong.platform.evaluation.models import Publication, PublishedResult
 from tiangong.runs import RunStore
 
@@ -88,22 +95,25 @@ def _write(pub: Publication, report: Report) -> dict[str, Any]:
         loaded = store.scheme(record.id)
         inputs = store.inputs(record.id)["enterprises"]
         changes = _changes(store, pub) if pub.previous_id else []
-    report(0, results.num_rows, "读取评价结果")
+    total = results.num_rows
+    report(0, total, "读取评价结果")
     towns = _regions(pub.county, results)
     enterprises = _enterprises(results, towns)
-    figures = _figures(inputs, record.year)
+    report(0, total, "写入企业结果")
     order = [c.code for c in loaded.scheme.classification.classes]
-    total, written = results.num_rows, 0
-    batch: list[PublishedResult] = []
-    for ex, gaps in explain_all(loaded, record.id, record.year, results, benchmarks):
-        batch.append(_row(pub, ex, gaps, order, enterprises, towns, figures))
-        if len(batch) == BATCH:
-            written += _flush(batch, report, written, total)
-    written += _flush(batch, report, written, total)
+    groups = group_constants(loaded, benchmarks)
+    floors = class_floors(results, order)
+    compact = compact_rows(loaded, results, groups, floors)
+    rows = _rows(pub, results, compact, enterprises, towns, _figures(inputs, record.year))
+    written = 0
+    for _ in range(0, total, BATCH):
+        written += insert_rows(PublishedResult, COLUMNS, islice(rows, BATCH))
+        report(written, total, f"已写入 {written} / {total} 家企业")
     before = snapshot(pub)
     done = Publication.objects.filter(pk=pub.pk, state=Publication.PUBLISHING).update(
         state=Publication.PUBLISHED, published_at=timezone.now(), n_results=written,
-        class_counts=record.class_counts, class_order=order, changes=changes)
+        class_counts=record.class_counts, class_order=order, changes=changes, groups=groups,
+        class_floors=floors)
     if done != 1:
         raise PublishRefused("该发布已被他人处理，本次写入未生效。")
     pub.refresh_from_db()
@@ -111,13 +121,34 @@ def _write(pub: Publication, report: Report) -> dict[str, Any]:
     return {"published": written, "publication": pub.pk}
 
 
-def _flush(batch: list[PublishedResult], report: Report, written: int, total: int) -> int:
-    n = len(batch)
-    if n:
-        PublishedResult.objects.bulk_create(batch)
-        batch.clear()
-        report(written + n, total, f"已写入 {written + n} / {total} 家企业")
-    return n
+_TEXT = ("uscc", "name", "industry_code", "group", "group_label", "class", "class_label",
+         "policy_class", "special_class", "class_reason", "partition")
+_FLOAT = ("score", "items_score", "bonus", "penalty", "percentile")
+COLUMNS = ("created", "publication_id", "enterprise_id", "region_id", "uscc", "name", "year",
+           "industry_code", "group", "group_label", "class_code", "class_label", "policy_class",
+           "special_class", "class_reason", "partition", "score", "items_score", "bonus",
+           "penalty", "rank", "partition_size", "percentile", "items", "points", "what_if",
+           "next_class", *_INPUTS)
+
+
+def _rows(pub: Publication, results: pa.Table, compact: Iterator[CompactRow],
+          enterprises: dict[str, int], towns: dict[str, Region],
+          figures: dict[str, dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    c = results.select([*_TEXT, *_FLOAT, "year", "rank", "partition_size", "county_code",
+                        "town_code"]).to_pydict()
+    now = timezone.now()
+    empty: dict[str, Any] = {}
+    for i, cr in enumerate(compact):
+        uscc = c["uscc"][i]
+        town = towns.get(c["town_code"][i] or "") or towns[c["county_code"][i] or ""]
+        f = figures.get(uscc, empty)
+        rank = c["rank"][i]
+        yield (now, pub.pk, enterprises[uscc], town.pk, uscc, c["name"][i] or uscc, c["year"][i],
+               *((c[k][i] or "") for k in _TEXT[2:]),
+               *(_num(c[k][i]) for k in _FLOAT[:4]), rank,
+               c["partition_size"][i] if rank is not None else None, _num(c["percentile"][i]),
+               json_text(cr.items), json_text(cr.points), json_text(cr.what_if),
+               cr.next_class or "", *(_num(f.get(k)) for k in _INPUTS))
 
 
 def _num(value: Any) -> float | None:
@@ -130,29 +161,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return _num(value) if isinstance(value, float) else value
-
-
-def _row(pub: Publication, ex: Any, gaps: list[Any], order: list[str],
-         enterprises: dict[str, int], towns: dict[str, Region],
-         figures: dict[str, dict[str, Any]]) -> PublishedResult:
-    r = ex.row
-    town = towns.get(r.get("town_code") or "") or towns[r.get("county_code") or ""]
-    f = figures.get(r["uscc"], {})
-    return PublishedResult(
-        publication=pub, enterprise_id=enterprises[r["uscc"]], region=town, uscc=r["uscc"],
-        name=r.get("name") or r["uscc"], year=r["year"], industry_code=r.get("industry_code") or "",
-        group=r.get("group") or "", group_label=r.get("group_label") or "",
-        class_code=r.get("class") or "", class_label=r.get("class_label") or "",
-        policy_class=r.get("policy_class") or "", special_class=r.get("special_class") or "",
-        class_reason=r.get("class_reason") or "", score=_num(r.get("score")),
-        items_score=_num(r.get("items_score")), bonus=_num(r.get("bonus")),
-        penalty=_num(r.get("penalty")), rank=r.get("rank"),
-        partition_size=r.get("partition_size") if r.get("rank") is not None else None,
-        percentile=_num(r.get("percentile")),
-        items=_clean([asdict(i) for i in ex.items]), points=_clean([asdict(p) for p in ex.points]),
-        class_floors=_clean(ex.class_floors), explanation=ex.lines(),
-        what_if=_clean([asdict(g) for g in gaps]), next_class=next_class(r, order) or "",
-        **{k: _num(f.get(k)) for k in _INPUTS})
 
 
 def _regions(region: Region, results: pa.Table) -> dict[str, Region]:
@@ -188,13 +196,14 @@ def _enterprises(results: pa.Table, towns: dict[str, Region]) -> dict[str, int]:
     known: dict[str, int] = {}
     for chunk in _chunks(sorted(rows), 5000):
         known.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", "id"))
-    missing = [Enterprise(uscc=u, name=r["name"] or u,
-                          region=towns.get(r["town_code"] or "") or towns[r["county_code"]],
-                          industry_code=r["industry_code"] or "")
-               for u, r in rows.items() if u not in known]
+    now = timezone.now()
+    missing = [(now, now, u, r["name"] or u,
+                (towns.get(r["town_code"] or "") or towns[r["county_code"]]).pk,
+                r["industry_code"] or "") for u, r in rows.items() if u not in known]
     if missing:
-        Enterprise.objects.bulk_create(missing, batch_size=BATCH)
-        for chunk in _chunks([e.uscc for e in missing], 5000):
+        insert_rows(Enterprise, ("created", "updated", "uscc", "name", "region_id",
+                                 "industry_code"), missing)
+        for chunk in _chunks([m[2] for m in missing], 5000):
             known.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", "id"))
     return known
 

@@ -26,3 +26,81 @@ def publish_run_task(context: Any, publication_id: int, user_id: int | None) -> 
     pub = Publication.objects.get(pk=publication_id)
     with acting_as(_user(user_id)):
         return write_results(pub, progress.update)
+
+
+def _store() -> str:
+    from django.conf import settings
+
+    from tiangong.runs import default_store_path
+
+    return str(settings.TIANGONG_RUN_STORE or default_store_path())
+
+
+def _chinese(err: Exception) -> str:
+    from tiangong.errors import TiangongError
+
+    if isinstance(err, TiangongError):
+        return "；".join(str(p) for p in getattr(err, "problems", [])) or str(err)
+    return str(err)
+
+
+class TaskRefused(Exception):
+    """A task that could not be done; the message (last line of the task's error) is shown."""
+
+
+@task(takes_context=True)
+def intake_task(context: Any, folder: str, year: int, user_id: int | None) -> dict[str, Any]:
+    """Intake of an uploaded folder (tiangong.intake.assemble), kept in the run store. A failed
+    intake leaves the store as it was (save_intake is one transaction) and its folder removed."""
+    import shutil
+    from pathlib import Path
+
+    from tiangong.intake.assemble import assemble
+    from tiangong.runs import RunStore
+    from tiangong.runs.intakes import save_intake
+
+    progress = Progress.of(context)
+    progress.update(0, 2, "读取、关联、核对部门导出文件")
+    try:
+        result = assemble(folder, year, Path(folder) / "canonical")
+        progress.update(1, 2, "保存数据归集结果")
+        with RunStore(_store()) as store:
+            record = save_intake(store, result)
+    except Exception as err:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise TaskRefused(f"数据归集失败：{_chinese(err)}") from err
+    rec = result.reconciliation
+    files = rec[rec["file"] != "合计"]
+    message = (f"归集 {record.id}：读取 {int(files['rows_read'].sum())} 行，采用 "
+               f"{int(files['rows_used'].sum())} 行，隔离 {int(files['rows_quarantined'].sum())}"
+               f" 行；{record.counts.get('enterprises', 0)} 家企业")
+    progress.update(2, 2, message)
+    return {"intake": record.id, "message": message}
+
+
+@task(takes_context=True)
+def evaluate_task(context: Any, intake_id: str, scheme: str,
+                  user_id: int | None) -> dict[str, Any]:
+    """Evaluate a stored intake with a scheme and keep the run (tiangong.evaluation.evaluate)."""
+    from tiangong.evaluation.evaluate import evaluate
+    from tiangong.evaluation.scheme.loader import load_scheme
+    from tiangong.runs import RunStore
+    from tiangong.runs.intakes import get_intake, intake_table
+
+    progress = Progress.of(context)
+    try:
+        loaded = load_scheme(scheme)
+        with RunStore(_store(), read_only=True) as store:
+            record = get_intake(store, intake_id)
+            tables = {t: intake_table(store, record, t)
+                      for t in ("enterprises", "events", "tenancies")}
+        ev = evaluate(loaded, tables, record.year,
+                      progress=lambda stage, done, total: progress.update(
+                          done, total, f"评价：{stage}"))
+        ev.fingerprints["intake"] = record.id
+        with RunStore(_store()) as store:
+            run = store.save(ev, label=f"intake {record.id}")
+    except Exception as err:
+        raise TaskRefused(f"评价失败：{_chinese(err)}") from err
+    progress.update(1, 1, f"评价运行 {run.id}：{run.n_results} 家企业")
+    return {"run": run.id, "digest": run.results_sha256}

@@ -1,0 +1,64 @@
+"""Signed-in pages of published results: publications in scope, one publication's results
+(county, town, city, province, supervisor), and the enterprise page."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from tiangong.platform.core.roles import Role
+from tiangong.platform.core.scope import get_scoped_or_404, restrict
+from tiangong.platform.evaluation import queries
+from tiangong.platform.evaluation.forms import ObjectionForm
+from tiangong.platform.evaluation.models import Objection, Publication, PublishedResult
+
+PAGE = 50
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Enterprise users go straight to their latest result; others see publications."""
+    user = request.user
+    if user.role == Role.ENTERPRISE_USER:
+        latest = (restrict(PublishedResult, user)
+                  .filter(publication__state=Publication.PUBLISHED)
+                  .order_by("-year", "-publication_id").first())
+        if latest is not None:
+            return redirect(latest)
+    pubs = queries.publications(user)
+    return render(request, "evaluation/home.html", {"publications": pubs[:100]})
+
+
+def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The publication's results in the user's scope (a town sees its firms), with filters."""
+    pub = get_scoped_or_404(queries.publications(request.user), request.user, pk=pk)
+    rows = restrict(PublishedResult, request.user).filter(publication=pub).select_related(
+        "region").only("uscc", "name", "class_code", "score", "rank", "partition_size",
+                       "group_label", "region__name", "publication_id")
+    cls, town = request.GET.get("class", ""), request.GET.get("town", "")
+    if cls:
+        rows = rows.filter(class_code=cls)
+    if town:
+        rows = rows.filter(region__code=town)
+    page = Paginator(rows.order_by("group", "rank", "uscc"), PAGE).get_page(
+        request.GET.get("page"))
+    towns = pub.county.children.order_by("code") if pub.county.level == "county" else []
+    return render(request, "evaluation/publication_detail.html", {
+        "pub": pub, "page": page, "cls": cls, "town": town, "towns": towns,
+        "classes": queries.gongshi_classes(pub), "in_period": queries.in_period(pub)})
+
+
+def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The enterprise page: class, score, items, rank, history, what-if, objections."""
+    user = request.user
+    row = get_scoped_or_404(PublishedResult.objects.select_related(
+        "publication", "publication__county", "region", "enterprise"), user, pk=pk)
+    pub = row.publication
+    can_file = (user.role == Role.ENTERPRISE_USER and queries.in_period(pub)
+                and row.class_code != "")
+    return render(request, "evaluation/result_detail.html", {
+        "row": row, "pub": pub, "view": queries.result_view(row),
+        "history": queries.history(user, row),
+        "objections": restrict(Objection, user).filter(result=row),
+        "later": queries.superseded_by(row), "in_period": queries.in_period(pub),
+        "can_file": can_file, "form": ObjectionForm() if can_file else None})
