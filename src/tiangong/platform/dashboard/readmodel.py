@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 
@@ -35,7 +35,7 @@ def _sums() -> dict[str, Any]:
 
 def fill(publication: Publication) -> int:
     """(Re)write the cells of `publication`; returns how many were written."""
-    rows = (PublishedResult.objects.filter(publication=publication)
+    rows = list(PublishedResult.objects.filter(publication=publication)
             .annotate(industry=Substr("industry_code", 1, 2))
             .values("region_id", "region__level", "region__parent_id", "group", "group_label",
                     "class_code", "industry")
@@ -48,11 +48,12 @@ def fill(publication: Publication) -> int:
         **{k: r[k] or 0.0 for k in ("tax_num", "tax_den", "va_num", "va_den")})
         for r in rows]
     with transaction.atomic():
+        DashboardFill.objects.filter(publication=publication).delete()
         TownCell.objects.filter(publication=publication).delete()
+        # The marker first: a concurrent filler waits on its unique key, then fails (below).
+        mark = DashboardFill.objects.create(publication=publication, n_cells=len(cells))
         TownCell.objects.bulk_create(cells, batch_size=2000)
-        DashboardFill.objects.update_or_create(publication=publication,
-                                               defaults={"n_cells": len(cells)})
-    return len(cells)
+    return mark.n_cells
 
 
 def ensure_filled(publications: Iterable[Publication]) -> None:
@@ -62,7 +63,10 @@ def ensure_filled(publications: Iterable[Publication]) -> None:
                .values_list("publication_id", flat=True))
     for pub in pubs:
         if pub.pk not in done:
-            fill(pub)
+            try:
+                fill(pub)
+            except IntegrityError:  # another request filled it at the same moment
+                pass
 
 
 def current_publications(year: int | None = None) -> QuerySet[Publication]:
