@@ -8,6 +8,7 @@ its cells on first view. The sums follow `tiangong.regions.measures.RATIOS`: for
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,10 +64,9 @@ def ensure_filled(publications: Iterable[Publication]) -> None:
                .values_list("publication_id", flat=True))
     for pub in pubs:
         if pub.pk not in done:
-            try:
+            # IntegrityError: another request filled it at the same moment.
+            with contextlib.suppress(IntegrityError):
                 fill(pub)
-            except IntegrityError:  # another request filled it at the same moment
-                pass
 
 
 def current_publications(year: int | None = None) -> QuerySet[Publication]:
