@@ -114,3 +114,23 @@ def test_december_calendar_warning(world: World, published: Any) -> None:
     WorkCalendarDay.objects.create(date=dt.date(2027, 1, 1), county=None, is_workday=False,
                                    source="manual")
     assert _calendar_warning(dt.date(2026, 12, 1)) == ""
+
+
+def test_award_for_province_users(client: Client, world: World, published: Any) -> None:
+    from tiangong.platform.dashboard.models import AwardSetting
+
+    AwardSetting.objects.create(region=world.regions["330000"], title="测试鼎", config={
+        "name": "测试鼎", "measure": "tax_per_mu", "streak": 2, "streak_award": "金鼎",
+        "groups": [{"id": "county", "k": 1, "label": "县（市、区）", "level": "county"}]})
+    r = get(client, world.users["province_analyst"], "/dashboard/")
+    rows = {x["region_code"]: x for x in r.context["awards"]["rows"]}
+    # 2022: 黄岩区 3.0714 (hand count above) beats 路桥区 1.0; it also won 2021 (the only county
+    # published then, 2.0), so 2022 is its second year in a row: 金鼎 with streak 2.
+    assert rows["331003"]["awarded"] and rows["331003"]["rank"] == 1
+    assert not rows["331004"]["awarded"] and rows["331004"]["rank"] == 2
+    assert rows["331003"]["streak"] == 2 and rows["331003"]["streak_award"] is True
+    assert r.context["awards"]["streak_name"] == "金鼎"
+    assert rows["331004"]["streak_award"] is False
+    assert "测试鼎" in r.content.decode()
+    # No setting above a county analyst: no award panel.
+    assert get(client, world.users["county_analyst"], "/dashboard/").context["awards"] is None

@@ -78,3 +78,23 @@ class Boundary(PlatformModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AwardSetting(PlatformModel):
+    """A regional award (天工鼎 …) configured for a province or city; see awards.py."""
+
+    region = models.OneToOneField(Region, verbose_name="评奖区域（省或设区市）",
+                                  on_delete=models.PROTECT, related_name="award_setting")
+    title = models.CharField("名称", max_length=100, default="浙江制造天工鼎")
+    # AwardConfig.from_dict data; empty = tiangong_ding() ranking 亩均税收.
+    config = models.JSONField("评奖规则", default=dict, blank=True)
+    # [{code, attribute, value, valid_from, valid_to}], e.g. 山区26县: mountain_county = 1.
+    attributes = models.JSONField("区域属性", default=list, blank=True)
+
+    scope: ClassVar[Scope] = Scope(region="region")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "区域评奖设置"
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.region.name}）"

@@ -18,6 +18,7 @@ from tiangong.platform.core.calendar import missing_years
 from tiangong.platform.core.roles import Role
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.dashboard import aggregates as agg
+from tiangong.platform.dashboard.awards import awards as awards_for
 from tiangong.platform.dashboard.boundaries import BoundaryRefused, match, read_upload
 from tiangong.platform.dashboard.models import Boundary
 from tiangong.platform.dashboard.readmodel import current_publications
@@ -84,7 +85,8 @@ def home(request: HttpRequest) -> HttpResponse:
     ctx = {"f": f, "years": years, "data": data, "totals": agg.totals(qs), "ranking": ranking,
            "choices": agg.choices(user, f), "mismatch": mismatch, "boundary": boundary,
            "warning": _calendar_warning(dt.date.today()),
-           "big": request.GET.get("screen") == "big", "level": level}
+           "big": request.GET.get("screen") == "big", "level": level,
+           "awards": awards_for(user, f.year) if level == "county" else None}
     if request.headers.get("HX-Request"):
         return render(request, "dashboard/_panels.html", ctx)
     return render(request, "dashboard/dashboard.html", ctx)
