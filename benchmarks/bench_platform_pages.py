@@ -181,6 +181,14 @@ class Session:
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        """One request; a keep-alive connection the server closed while idle is reopened once."""
+        try:
+            return self._request(method, path, body)
+        except (http.client.RemoteDisconnected, ConnectionError):
+            self.conn.close()
+            return self._request(method, path, body)
+
+    def _request(self, method: str, path: str, body: str | None) -> tuple[int, str]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
                    "Host": "127.0.0.1"}
         if body is not None:
@@ -223,7 +231,10 @@ def drive(sessions: list[tuple[BenchUser, Session]], paths: Any, seconds: float
         while time.perf_counter() < stop_at[0]:
             path = paths(user, rng)
             t = time.perf_counter()
-            status, _ = session.request("GET", path)
+            try:
+                status, _ = session.request("GET", path)
+            except (OSError, http.client.HTTPException):
+                status = 0
             mine.append(time.perf_counter() - t)
             if status != 200:
                 with lock:
