@@ -58,3 +58,11 @@ def published(world: World) -> dict[tuple[str, int], Any]:
                 group_label="规上", class_code=cls, eval_tax=tax, land_area=land,
                 value_added=va)
     return pubs
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Figures are cached by publication ids, which a rolled-back test database can reuse."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -65,6 +65,8 @@ def test_filters_and_htmx_partial(client: Client, world: World, published: Any) 
 
 
 def test_town_official_sees_only_its_town(client: Client, world: World, published: Any) -> None:
+    # The county's figures, cached first, must not be served to the town (cache keyed by scope).
+    assert get(client, world.users["county_analyst"], "/dashboard/").context["totals"]["n"] == 5
     user = world.users["town_official"]  # 东城街道
     r = get(client, user, "/dashboard/")
     assert [t["code"] for t in r.context["ranking"]] == ["331003001"]

@@ -7,17 +7,22 @@ both), so a town's 亩均税收 is its firms' total tax over their total land, a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 
+from tiangong.platform.core.roles import REGION_ROLES
 from tiangong.platform.core.scope import restrict
 from tiangong.platform.dashboard.models import TownCell
 from tiangong.platform.dashboard.readmodel import CELL_RATIOS, current_publications, ensure_filled
 
 SUM_FIELDS = ("n", "tax_num", "tax_den", "va_num", "va_den")
 UPPER_LEVELS = {"province", "city"}
+CACHE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -39,16 +44,39 @@ def with_ratios(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _key(user: Any, *parts: Any) -> str:
+    """Cache key of figures: the user's scope (region, or everything) and the current
+    publications; published rows never change, so a key stays valid until a publication or a
+    correction changes the set of current publications (or its cells are refilled)."""
+    pubs = list(current_publications().order_by("pk").values_list("pk", "dashboard_fill__pk"))
+    region = None if getattr(user, "role", "") not in REGION_ROLES else user.region_id
+    text = json.dumps([region, unit_level(user), pubs, *parts], default=str)
+    return "dashboard:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def years(user: Any) -> list[int]:
-    pubs = current_publications()
-    ensure_filled(pubs)
-    have = restrict(TownCell, user).filter(publication__in=pubs).values_list("year", flat=True)
-    return sorted(set(have), reverse=True)
+    def compute() -> list[int]:
+        pubs = current_publications()
+        ensure_filled(pubs)
+        have = (restrict(TownCell, user).filter(publication__in=pubs).order_by()
+                .values_list("year", flat=True).distinct())
+        return sorted(set(have), reverse=True)
+    ensure_filled(current_publications())
+    return cache.get_or_set(_key(user, "years"), compute, CACHE_SECONDS)
+
+
+def figures(user: Any, f: Filters) -> dict[str, Any]:
+    """Everything the panels show, computed once per scope, filters and publication set."""
+    def compute() -> dict[str, Any]:
+        qs = cells(user, f)
+        classes, total = class_distribution(qs)
+        return {"classes": classes, "totals": total, "ranking": ranking(qs, unit_level(user)),
+                "trend": trend(user, f), "choices": choices(user, f)}
+    return cache.get_or_set(_key(user, asdict(f)), compute, CACHE_SECONDS)
 
 
 def cells(user: Any, f: Filters, *, with_year: bool = True) -> QuerySet[TownCell]:
     pubs = current_publications(f.year if with_year else None)
-    ensure_filled(pubs)
     qs = restrict(TownCell, user).filter(publication__in=pubs)
     if f.group:
         qs = qs.filter(group=f.group)
@@ -66,15 +94,12 @@ def _sum(qs: QuerySet[TownCell], *keys: str) -> list[dict[str, Any]]:
     return [with_ratios(dict(r)) for r in rows]
 
 
-def totals(qs: QuerySet[TownCell]) -> dict[str, Any]:
-    agg = qs.aggregate(**{k: Sum(k) for k in SUM_FIELDS})
-    return with_ratios({k: agg[k] or 0 for k in SUM_FIELDS})
-
-
-def class_distribution(qs: QuerySet[TownCell]) -> list[dict[str, Any]]:
-    """Firms per class (blank class = not rated: 未参评), in the classes' alphabetical order."""
-    return [{"class_code": r["class_code"] or "未参评", "n": r["n"]}
-            for r in _sum(qs, "class_code")]
+def class_distribution(qs: QuerySet[TownCell]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Firms per class (blank class = not rated: 未参评), in the classes' alphabetical order,
+    and the selection's totals summed from the same rows (one query for both)."""
+    rows = _sum(qs, "class_code")
+    total = with_ratios({k: sum(r[k] or 0 for r in rows) for k in SUM_FIELDS})
+    return [{"class_code": r["class_code"] or "未参评", "n": r["n"]} for r in rows], total
 
 
 def ranking(qs: QuerySet[TownCell], unit_level: str) -> list[dict[str, Any]]:

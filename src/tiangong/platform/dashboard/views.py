@@ -67,13 +67,13 @@ def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     years = agg.years(user)
     f = _filters(request, years)
-    qs = agg.cells(user, f)
-    if f.town and not qs.exists():
+    if f.town and not agg.cells(user, agg.Filters(year=f.year, town=f.town)).exists():
         raise Http404("未找到该区域，或您无权查看。")
     level = agg.unit_level(user)
-    ranking = agg.ranking(qs, level)
+    fig = agg.figures(user, f)
+    ranking = fig["ranking"]
     data: dict[str, Any] = {
-        "classes": agg.class_distribution(qs), "ranking": ranking, "trend": agg.trend(user, f),
+        "classes": fig["classes"], "ranking": ranking, "trend": fig["trend"],
         "unit_label": "县（市、区）" if level == "county" else "乡镇（街道）"}
     boundary = _boundary(user)
     mismatch = None
@@ -82,8 +82,8 @@ def home(request: HttpRequest) -> HttpResponse:
                        "code_property": boundary.code_property}
         mismatch = match(boundary.geojson, ranking, boundary.code_property,
                          boundary.name_property)
-    ctx = {"f": f, "years": years, "data": data, "totals": agg.totals(qs), "ranking": ranking,
-           "choices": agg.choices(user, f), "mismatch": mismatch, "boundary": boundary,
+    ctx = {"f": f, "years": years, "data": data, "totals": fig["totals"], "ranking": ranking,
+           "choices": fig["choices"], "mismatch": mismatch, "boundary": boundary,
            "warning": _calendar_warning(dt.date.today()),
            "big": request.GET.get("screen") == "big", "level": level,
            "awards": awards_for(user, f.year) if level == "county" else None}
