@@ -7,17 +7,20 @@ both), so a town's 亩均税收 is its firms' total tax over their total land, a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 
 from tiangong.platform.core.roles import REGION_ROLES
 from tiangong.platform.core.scope import restrict
-from tiangong.platform.dashboard.models import TownCell
+from tiangong.platform.dashboard.models import FigureCache, TownCell
 from tiangong.platform.dashboard.readmodel import CELL_RATIOS, current_publications, ensure_filled
 
 SUM_FIELDS = ("n", "tax_num", "tax_den", "va_num", "va_den")
@@ -54,6 +57,20 @@ def _key(user: Any, *parts: Any) -> str:
     return "dashboard:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+def _cached(key: str, compute: Callable[[], Any]) -> Any:
+    """This process's cache, then the shared `FigureCache` table, then `compute()` (stored)."""
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    hit = FigureCache.objects.filter(key=key).values_list("data", flat=True).first()
+    if hit is None:
+        hit = json.loads(json.dumps(compute()))  # the same types whether computed or read
+        with contextlib.suppress(IntegrityError), transaction.atomic():
+            FigureCache.objects.create(key=key, data=hit)  # another process may have won
+    cache.set(key, hit, CACHE_SECONDS)
+    return hit
+
+
 def years(user: Any) -> list[int]:
     def compute() -> list[int]:
         pubs = current_publications()
@@ -62,7 +79,7 @@ def years(user: Any) -> list[int]:
                 .values_list("year", flat=True).distinct())
         return sorted(set(have), reverse=True)
     ensure_filled(current_publications())
-    return cache.get_or_set(_key(user, "years"), compute, CACHE_SECONDS)
+    return _cached(_key(user, "years"), compute)
 
 
 def figures(user: Any, f: Filters) -> dict[str, Any]:
@@ -72,7 +89,7 @@ def figures(user: Any, f: Filters) -> dict[str, Any]:
         classes, total = class_distribution(qs)
         return {"classes": classes, "totals": total, "ranking": ranking(qs, unit_level(user)),
                 "trend": trend(user, f), "choices": choices(user, f)}
-    return cache.get_or_set(_key(user, asdict(f)), compute, CACHE_SECONDS)
+    return _cached(_key(user, asdict(f)), compute)
 
 
 def cells(user: Any, f: Filters, *, with_year: bool = True) -> QuerySet[TownCell]:

@@ -98,3 +98,13 @@ class AwardSetting(PlatformModel):
 
     def __str__(self) -> str:
         return f"{self.title}（{self.region.name}）"
+
+
+class FigureCache(models.Model):
+    """Computed figures of one scope, filter set and set of current publications, shared by all
+    server processes. Published rows never change, so an entry is valid for as long as its key
+    (which names the publications and their cell fills) can be asked for; see aggregates.py."""
+
+    key = models.CharField(max_length=80, unique=True)
+    data = models.JSONField()
+    created = models.DateTimeField(auto_now_add=True)
