@@ -105,10 +105,20 @@ def publish(store: Path, run_id: str, region: object, previous: object = None) -
 
     today = dt.date.today()
     t = time.perf_counter()
+    marks: dict[str, float] = {}
+
+    def report(done: int, total: int, message: str) -> None:
+        marks.setdefault(message if done == 0 else "rows", time.perf_counter() - t)
+
     pub = prepare(str(store), run_id, region, today, today + dt.timedelta(days=7),  # type: ignore[arg-type]
                   hide_ranks=True, user=None, previous=previous)
-    out = write_results(pub, lambda done, total, message: None)
-    return time.perf_counter() - t, out["published"]  # type: ignore[return-value]
+    out = write_results(pub, report)
+    seconds = time.perf_counter() - t
+    read = marks.get("读取评价结果", 0.0)
+    known = marks.get("写入企业结果", read)
+    print(f"  phases: read run store {read:.1f} s; towns + enterprises {known - read:.1f} s; "
+          f"result rows + commit {seconds - known:.1f} s")
+    return seconds, out["published"]  # type: ignore[return-value]
 
 
 def main() -> None:
@@ -123,12 +133,14 @@ def main() -> None:
     from django.db import connection
 
     region = seed_regions(store, first)
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores shared with other work)")
     print(f"database: {connection.vendor}; python {sys.version.split()[0]}; "
           f"{os.cpu_count()} cores")
     for label, run_id in (("first publication (enterprises created)", first),
-                          ("second run (enterprises known)", second)):
+                          ("second run (another province, seed + 1: new enterprises too)", second)):
         seconds, n = publish(store, run_id, region)
         print(f"{label}: {n} enterprises in {seconds:.1f} s ({n / seconds:,.0f} rows/s)")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:,.0f} MiB; target ≤ 60 s on PostgreSQL")
 

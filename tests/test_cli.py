@@ -187,6 +187,11 @@ def test_demo_main_job_goes_from_exports_through_intake_to_the_gongshi(tmp_path:
     code, text = run("demo", "--out", str(out), "--store", store, "--seed", "2")
     assert code == 0, text
     assert "intake:" in text and "0 quarantined" in text
+    # ... and the platform database beside the store, with the published run and demo logins
+    assert (Path(store).parent / "tiangong_platform.sqlite3").is_file()
+    assert "http://127.0.0.1:8000" in text and "已发布评价运行 R0001：3000 家企业" in text
+    for username in ("analyst", "town", "tax", "firm", "supervisor", "admin"):
+        assert f" {username} " in text, username
     for name in ("exports/01_企业名录.xlsx", "canonical/enterprises.parquet",
                  "canonical/quality.xlsx", "canonical/reconciliation.csv", "gongshi.xlsx",
                  "results.parquet"):

@@ -78,6 +78,38 @@ def demo(
     out.print("next:")
     out.print(f"  tiangong explain --run {record.id} --enterprise {example}")
     out.print("  tiangong runs list; tiangong intakes list")
+    _platform(Path(store_path), record.id)
+
+
+def _platform(store_path: Path, run_id: str) -> None:
+    """The platform database beside the run store, with the published demo run and logins."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    db = store_path.resolve().parent / "tiangong_platform.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["DJANGO_SETTINGS_MODULE"] = "tiangong.platform.settings"
+    with err.status("platform: database, demo county, publication, accounts…"):
+        done = subprocess.run([sys.executable, "-m", "tiangong.platform.demo", str(db),
+                               str(store_path.resolve()), run_id], env=env,
+                              capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        err.print(done.stderr[-3000:], markup=False)
+        raise typer.Exit(1)
+    built = json.loads(done.stdout.strip().splitlines()[-1])
+    out.print(f"platform database {db}:")
+    for note in built["notes"]:
+        out.print(f"  {note}", markup=False)
+    here = Path.cwd().resolve()
+    prefix = "" if store_path.resolve().parent == here else (
+        f"TIANGONG_STORE={store_path.resolve()} TIANGONG_PLATFORM_DB={db} ")
+    out.print(f"start the platform: {prefix}python3 -m uv run tiangong serve  →  "
+              "http://127.0.0.1:8000", markup=False)
+    out.print("demo logins (no password change needed):")
+    for label, username, password in built["logins"]:
+        out.print(f"  {label:<12} {username:<12} {password}", markup=False)
 
 
 @demo_app.command("generate")

@@ -101,6 +101,10 @@ def test_bad_publication_requests_are_refused_in_chinese(runs, world, kwargs, me
         pub.refresh_from_db()
         assert pub.state == Publication.FAILED and message in pub.error
         assert not PublishedResult.objects.filter(publication=pub).exists()
+        # the failed attempt (no rows) does not block a retry of the same run
+        retry = prepare(str(runs.store), run_id, region, today, today,
+                        hide_ranks=True, user=world.users["county_analyst"])
+        assert retry.state == Publication.PUBLISHING
         return
     with pytest.raises(PublishRefused, match=message):
         prepare(str(runs.store), run_id, region, args.pop("start"), args.pop("end"),

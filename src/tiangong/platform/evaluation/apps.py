@@ -21,5 +21,9 @@ class EvaluationConfig(AppConfig):
                          roles={Role.COUNTY_ANALYST, Role.TOWN_OFFICIAL, Role.ENTERPRISE_USER,
                                 Role.SUPERVISOR, Role.CITY_ANALYST, Role.PROVINCE_ANALYST},
                          order=30))
+        from tiangong.platform.demo import register_demo_seeder
+        from tiangong.platform.evaluation.demo import seed
+
+        register_demo_seeder(seed, order=10)
         register(NavItem("评价与发布", "evaluation:analyst_home",
                          roles={Role.COUNTY_ANALYST}, order=25))

@@ -55,7 +55,7 @@ class UploadForm(forms.Form):
 
 def form_errors(form: forms.Form) -> str:
     """Every error of `form` as one Chinese sentence, each prefixed with its field's label."""
-    parts = []
+    parts: list[str] = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         parts.extend(f"{label}：{e}" if label else str(e) for e in errors)

@@ -58,6 +58,10 @@ def prepare(store_path: str, run_id: str, region: Region, start: dt.date, end: d
         raise PublishRefused(f"找不到评价运行 {run_id}：{err}") from err
     if digest is not None and digest != record.results_sha256:
         raise PublishRefused(f"评价运行 {run_id} 的结果摘要与页面显示的不一致，请刷新后重试。")
+    # A failed attempt wrote no rows (one transaction): it gives way to the retry.
+    for failed in Publication.objects.filter(county=region, run_id=record.id,
+                                             state=Publication.FAILED):
+        failed.delete()
     if Publication.objects.filter(county=region, run_id=record.id).exists():
         raise PublishRefused(f"评价运行 {record.id} 已在{region.name}发布过，不能重复发布。")
     if previous is not None and previous.county_id != region.pk:

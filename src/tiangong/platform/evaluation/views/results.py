@@ -31,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The publication's results in the user's scope (a town sees its firms), with filters."""
-    pub = get_scoped_or_404(queries.publications(request.user), request.user, pk=pk)
+    pub = queries.publication_or_404(request.user, pk)
     rows = restrict(PublishedResult, request.user).filter(publication=pub).select_related(
         "region").only("uscc", "name", "class_code", "score", "rank", "partition_size",
                        "group_label", "region__name", "publication_id")

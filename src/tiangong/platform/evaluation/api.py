@@ -1,0 +1,131 @@
+"""JSON API of the evaluation app (mounted at /api/evaluation/): publications, published
+results and objections, each read through restrict() (same scope as the pages; out of scope
+answers 404). Sign-in by session or `Authorization: Bearer` token (core.api_token)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.security import django_auth
+
+from tiangong.platform.core.scope import get_scoped_or_404, restrict
+from tiangong.platform.evaluation import queries
+from tiangong.platform.evaluation.models import Objection, Publication, PublishedResult
+
+
+def _user_auth(request: HttpRequest) -> Any:
+    user = getattr(request, "api_user", None)
+    return user if user is not None else None
+
+
+router = Router(tags=["亩均评价"], auth=[_user_auth, django_auth])
+
+
+class PublicationOut(Schema):
+    id: int
+    run_id: str
+    digest: str
+    scheme_id: str
+    scheme_title: str
+    year: int
+    region_code: str
+    start: dt.date
+    end: dt.date
+    state: str
+    hide_ranks: bool
+    n_results: int
+    previous_id: int | None
+
+
+class ResultOut(Schema):
+    id: int
+    publication_id: int
+    uscc: str
+    name: str
+    year: int
+    town_code: str
+    group: str
+    class_code: str
+    class_label: str
+    class_reason: str
+    score: float | None
+    rank: int | None
+    partition_size: int | None
+    next_class: str
+
+
+class ResultDetailOut(ResultOut):
+    items: list[dict[str, Any]]
+    points: list[dict[str, Any]]
+    what_if: list[dict[str, Any]]
+    explanation: list[str]
+
+
+class ObjectionOut(Schema):
+    id: int
+    result_id: int
+    uscc: str
+    state: str
+    state_label: str
+    reason: str
+    decision: str
+    due: dt.date | None
+    correction_id: int | None
+
+
+def _pub(p: Publication) -> dict[str, Any]:
+    return {**{k: getattr(p, k) for k in PublicationOut.model_fields if hasattr(p, k)},
+            "region_code": p.county.code}
+
+
+def _result(r: PublishedResult) -> dict[str, Any]:
+    return {**{k: getattr(r, k) for k in ResultOut.model_fields if hasattr(r, k)},
+            "town_code": r.region.code}
+
+
+def _objection(o: Objection) -> dict[str, Any]:
+    return {**{k: getattr(o, k) for k in ObjectionOut.model_fields if hasattr(o, k)},
+            "uscc": o.enterprise.uscc}
+
+
+@router.get("/publications", response=list[PublicationOut])
+def list_publications(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_pub(p) for p in queries.publications(request.user)[:500]]
+
+
+@router.get("/publications/{pk}/results", response=list[ResultOut])
+def list_results(request: HttpRequest, pk: int, class_code: str = "", offset: int = 0,
+                 limit: int = 100) -> list[dict[str, Any]]:
+    pub = queries.publication_or_404(request.user, pk)
+    qs = restrict(PublishedResult, request.user).filter(publication=pub).select_related(
+        "region").order_by("uscc")
+    if class_code:
+        qs = qs.filter(class_code=class_code)
+    offset, limit = max(offset, 0), min(max(limit, 1), 1000)
+    return [_result(r) for r in qs[offset:offset + limit]]
+
+
+@router.get("/results/{pk}", response=ResultDetailOut)
+def get_result(request: HttpRequest, pk: int) -> dict[str, Any]:
+    row = get_scoped_or_404(PublishedResult.objects.select_related("publication", "region"),
+                            request.user, pk=pk)
+    view = queries.result_view(row)
+    return {**_result(row), "items": view["items"], "points": view["points"],
+            "what_if": view["what_if"], "explanation": view["explanation"]}
+
+
+@router.get("/objections", response=list[ObjectionOut])
+def list_objections(request: HttpRequest, state: str = "") -> list[dict[str, Any]]:
+    qs = restrict(Objection, request.user).select_related("enterprise")
+    if state:
+        qs = qs.filter(state=state)
+    return [_objection(o) for o in qs[:500]]
+
+
+@router.get("/objections/{pk}", response=ObjectionOut)
+def get_objection(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return _objection(get_scoped_or_404(Objection.objects.select_related("enterprise"),
+                                        request.user, pk=pk))
