@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 PLATFORM_APPS = [
     "tiangong.platform.core",
     "tiangong.platform.evaluation",
+    "tiangong.platform.dashboard",
     "tiangong.platform.services",
     "tiangong.platform.projects",
 ]

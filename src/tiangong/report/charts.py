@@ -224,6 +224,13 @@ def _geometry(geometry: Any, digits: int | None) -> Any:
     return out
 
 
+def wound_geometry(geometry: Any) -> Any:
+    """A GeoJSON geometry with exterior rings clockwise and holes counter-clockwise, whichever
+    convention the file used (see `_wound`): what d3-geo needs, and what any renderer filling
+    with the non-zero rule (ECharts' canvas) needs to leave holes empty."""
+    return _geometry(geometry, None)
+
+
 def _ring_area2(ring: Any) -> float:
     """Twice the signed planar area of a ring in (lon, lat): positive when clockwise."""
     return float(sum((x2 - x1) * (y2 + y1)

@@ -86,6 +86,9 @@ def write_results(pub: Publication, report: Report) -> dict[str, Any]:
         Publication.objects.filter(pk=pub.pk, state=Publication.PUBLISHING).update(
             state=Publication.FAILED, error=message[:2000])
         raise
+    from tiangong.platform.evaluation.signals import results_published
+
+    results_published.send(sender=Publication, publication=pub, report=report)
     return out
 
 
