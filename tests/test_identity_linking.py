@@ -46,9 +46,10 @@ def test_exact_normalised_name(roster: pd.DataFrame) -> None:
     assert (row.method, row.uscc) == ("name_exact", roster.uscc[7])
 
 
-def test_wrong_but_valid_code_is_flagged(roster: pd.DataFrame) -> None:
+def test_valid_code_under_a_name_no_firm_has_is_a_rename(roster: pd.DataFrame) -> None:
+    # issue 14.6: the name is no roster firm's, so the firm was renamed and the code decides
     row = _one(roster, uscc=roster.uscc[3], name="温州市鹿城奇巧精密模具有限公司")
-    assert row.flag == "code_name_mismatch" and row.review and row.uscc == roster.uscc[3]
+    assert (row.flag, row.review, row.uscc) == ("renamed", False, roster.uscc[3])
 
 
 def test_crosswalk_is_reused(roster: pd.DataFrame, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,6 +16,7 @@ from tiangong.demo.exports import ExportManifest, write_exports
 from tiangong.errors import DataError
 from tiangong.evaluation.sources import empty_table
 from tiangong.intake.assemble import MEASURES, IntakeResult, assemble, detect_source
+from tiangong.intake.pollutants import POLLUTANT_COLUMNS
 
 SEED, YEAR = 5, 2022
 GHOST = "黄岩幽灵不存在贸易有限公司"
@@ -27,7 +29,7 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> ExportManifest:
     m = write_exports(generate(400, SEED, year=YEAR), exports, SEED, YEAR,
                       environment_layout="columns")
     # a tax record of a firm not in the registry (quarantined, not lost) and one whose valid
-    # code names another firm (review queue, not used until decided)
+    # code is a firm's under a name no registered firm has (a rename: the code decides)
     code = pd.read_parquet(m.truth_totals)["uscc"].iloc[0]
     tax = sorted(exports.glob("02_税收_*.csv"))[0]
     with tax.open("a", encoding="gbk", newline="") as fh:
@@ -44,9 +46,13 @@ def test_outputs_written(result: IntakeResult) -> None:
     names = {p.name for p in result.out_dir.iterdir()}
     assert {"enterprises.parquet", "events.parquet", "tenancies.parquet", "quality.xlsx",
             "reconciliation.csv", f"review_{YEAR}.xlsx"} <= names
+    pollutants = [pa.field(c, pa.float64()) for c in POLLUTANT_COLUMNS]
     for table in ("enterprises", "events", "tenancies"):
         schema = pq.read_schema(result.out_dir / f"{table}.parquet")
-        assert schema.equals(empty_table(table).schema, check_metadata=False)
+        expected = empty_table(table).schema
+        if table == "enterprises":  # and one column per pollutant (issue 14.3)
+            expected = pa.schema([*expected, *pollutants])
+        assert schema.equals(expected, check_metadata=False)
     sheets = pd.ExcelFile(result.out_dir / "quality.xlsx").sheet_names
     assert sheets == ["质量报告", "概况", "对账"]
     assert (result.out_dir / "ledger.parquet").is_file()
@@ -87,17 +93,18 @@ def test_quarantined_record_reported(result: IntakeResult) -> None:
     assert any(GHOST in q.value for q in result.quality)
 
 
-def test_review_queue(result: IntakeResult) -> None:
-    review = result.review
-    mine = review[review["name_written"] == STRANGER]
-    assert len(mine) == 1
-    assert mine["flag"].iloc[0] == "code_name_mismatch"
-    assert mine["roster_name"].iloc[0] != STRANGER
-    written = pd.read_excel(result.out_dir / f"review_{YEAR}.xlsx", sheet_name="待审核")
-    assert STRANGER in set(written["原始名称"])
+def test_a_valid_code_with_a_name_no_firm_has_is_a_rename(manifest: ExportManifest,
+                                                          result: IntakeResult) -> None:
+    """Issue 14.6: a valid code whose name matches no registered firm is a rename; the code
+    decides and the record is used, not queued for review."""
+    code = pd.read_parquet(manifest.truth_totals)["uscc"].iloc[0]
+    assert STRANGER not in set(result.review["name_written"])
+    tax = sorted(p.name for p in manifest.out_dir.glob("02_税收_*.csv"))[0]
     status = result.record_status()
-    row = status[(status["file"] == mine["file"].iloc[0]) & (status["row"] == mine["row"].iloc[0])]
-    assert row["status"].tolist() == ["awaiting review"]
+    mine = status[status["file"] == tax].sort_values("row").iloc[-1]  # the row appended last
+    assert (mine["status"], mine["method"], mine["uscc"]) == ("used", "uscc", code)
+    (note,) = [q for q in result.quality if q.rule == "renamed_by_code" and q.value == STRANGER]
+    assert (note.row, note.severity) == (mine["row"], "info")
 
 
 def test_values_equal_truth(result: IntakeResult, manifest: ExportManifest) -> None:
@@ -110,7 +117,9 @@ def test_values_equal_truth(result: IntakeResult, manifest: ExportManifest) -> N
     bad_true = set(merged.loc[~good, "uscc_true"])
     bad_linked = set(merged.loc[(merged["status"] == "used") & ~good, "uscc"])
     ent = result.enterprises.set_index("uscc")
-    clean = ent.index.difference(list(bad_true | bad_linked))
+    # the firm whose code the appended rename row carries holds that row's tax too
+    renamed = {totals.index[0]}
+    clean = ent.index.difference(list(bad_true | bad_linked | renamed))
     assert len(clean) > 0.9 * len(ent)
     truth = totals.loc[clean]
     got = ent.loc[clean]
@@ -199,13 +208,13 @@ def test_cli_command(manifest: ExportManifest, tmp_path: Path) -> None:
     out = tmp_path / "canonical"
     res = CliRunner().invoke(app, ["intake", str(manifest.out_dir), "--year", str(YEAR),
                                    "--out", str(out)])
-    # the ghost and the stranger appended to a tax file are quarantined: that needs attention
+    # the ghost appended to a tax file is quarantined: that needs attention (the stranger
+    # under a valid code is a rename, used: issue 14.6)
     assert res.exit_code == 1, res.output
-    assert "awaiting review" in res.output
     assert "needs attention" in res.output
     assert "隔离的记录（未使用）" in res.output
     assert (out / "enterprises.parquet").is_file()
     summary = pd.read_excel(out / "quality.xlsx", sheet_name="概况")
     quarantined = summary.set_index("项目").loc["隔离的记录（未使用）", "数量"]
-    assert quarantined == 2
+    assert quarantined == 1
     assert f"{quarantined:>8,}  隔离的记录（未使用）" in res.output

@@ -247,7 +247,11 @@ def test_cli_manifest_option(exports: ExportManifest, tmp_path: Path,
 
 def test_documented_example_is_valid() -> None:
     doc = (ROOT / "docs" / "intake-manifest.md").read_text(encoding="utf-8")
-    (example,) = re.findall(r"```yaml\n(.*?)```", doc, re.S)
+    example, long_example = re.findall(r"```yaml\n(.*?)```", doc, re.S)
+    long = parse_manifest(long_example, "docs/intake-manifest.md").model.files
+    assert [f.long.columns(f.source or "") for f in long if f.long] == [
+        {"甲栏": "account", "乙栏": "period", "丙栏": "electricity"},
+        {"丁栏": "uscc", "戊栏": "pollutant", "己栏": "emissions"}]
     manifest = parse_manifest(example, "docs/intake-manifest.md")
     assert [(f.file, f.sheet) for f in manifest.model.files] == [
         ("税务局2024年度入库.xlsx", "入库明细"), ("营销系统导出_*.csv", None),

@@ -75,11 +75,16 @@ def _load_inputs(engine: Engine, inputs: InputSet, years: list[int], scheme: Sch
     declared = {v: SQL_TYPES[d.type] for v, d in scheme.variables.items()}
     _check_declared_columns(inputs, scheme)
     for table in ("enterprises", "events", "tenancies"):
+        types = column_types(table) | (declared if table == "enterprises" else {})
         if table in inputs.tables:
-            engine.load_arrow(f"{table}__input", inputs.tables[table])
-            engine.create(table, f"SELECT * FROM {table}__input WHERE {where}")
+            # the columns the files path reads too (canonical + declared): the same rows reached
+            # from a folder or from an intake in the store (which keeps e.g. the pollutant
+            # columns) are the same input
+            given = inputs.tables[table]
+            read = ", ".join(f'"{c}"' for c in given.column_names if c in types) or "*"
+            engine.load_arrow(f"{table}__input", given)
+            engine.create(table, f"SELECT {read} FROM {table}__input WHERE {where}")
         elif table in inputs.files:
-            types = column_types(table) | (declared if table == "enterprises" else {})
             engine.load_files(table, inputs.files[table], types, where)
         else:
             engine.load_arrow(table, empty_table(table))
@@ -103,7 +108,10 @@ def _check_declared_columns(inputs: InputSet, scheme: Scheme) -> None:
     problems = [
         Problem(f"the scheme declares variable '{v}' ({d.label}"
                 + (f", {d.unit}" if d.unit else "") + f"), but the enterprise table has no "
-                f"column '{v}'; add it, or remove the declaration", source, field=v)
+                f"column '{v}'; add it, or remove the declaration"
+                + ("; an intake made before the enterprise table carried one column per "
+                   "pollutant lacks it: run 'tiangong intake' again"
+                   if v.startswith("emission_") else ""), source, field=v)
         for source, columns in sources for v, d in scheme.variables.items()
         if v not in columns]
     raise_if_any(problems, DataError, "input data lacks a column the scheme reads")

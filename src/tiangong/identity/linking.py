@@ -5,13 +5,15 @@ written their own way. Stages run from surest to least sure and each record keep
 that decides it: the analyst's crosswalk (a human already decided), a valid USCC in the roster,
 the organisation code inside whatever code it has, the exact normalised name (unique in the
 roster), then a Splink model on name parts whose pair scores become one posterior per record
-(`identity.assign`). Links between `p_low` and `p_high` go to the review queue; a valid code
-whose name disagrees is linked but flagged, because about 1 % of random two-character errors
-still pass both check characters.
+(`identity.assign`). Links between `p_low` and `p_high` go to the review queue.
 
 Identity rules (issue 14): a valid code decides, except when the record's name is exactly
 (after normalisation: region prefixes, brackets, legal forms, full-width, traditional
 characters) another roster firm's name, then the name decides (flag `code_of_other_firm`); a
+valid code whose name matches no roster firm (neither exactly nor in trade name and industry
+words, as another legal form, a branch or the name without region would) is a rename and
+the code decides (flag `renamed`, not reviewed; a name matching other roster firms so waits
+for review); a
 code carrying invisible characters (U+200B …) is read without them; letters a code cannot hold
 typed for digits (O/0, I/1, Z/2, S/5) are repaired when the result is a roster code (flag
 `code_repaired`); the organisation code inside a USCC, an old 15-character taxpayer id or a
@@ -107,7 +109,14 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
         coded = coded & ~other
         linked = by_uscc[out.loc[coded, "uscc"].astype(str)].to_numpy()
         bad = _disagree(rparts[coded], fparts.iloc[linked].set_index(rparts.index[coded]))
-        bad_idx = bad[bad].index
+        # a name that matches no registered firm — neither exactly nor as another legal form, a
+        # branch (分厂) or without the region: trade name and industry words — is a rename, the
+        # code decides; a name that matches other firms, which rule 1 could not settle, goes to the
+        # analyst
+        known = _core(rparts.loc[bad.index]).isin(set(_core(fparts)))
+        renamed = bad[bad & ~known].index
+        out.loc[renamed, "flag"] = "renamed"
+        bad_idx = bad[bad & known].index
         out.loc[bad_idx, "flag"] = "code_name_mismatch"
         out.loc[bad_idx, "review"] = True
         out.loc[bad_idx, "confidence"] = 0.5
@@ -116,6 +125,12 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
         _probabilistic(out, todo, recs, rparts, firms, fparts, p_high, p_low, rho,
                        one_per_firm)
     return out
+
+
+def _core(parts: pd.DataFrame) -> pd.Series:
+    """Trade name and industry words: what a firm's other legal forms, its branches and its
+    name written without the region share with it."""
+    return parts["trade"] + parts["industry"]
 
 
 def _unique_keys(firms: pd.DataFrame, fparts: pd.DataFrame) -> pd.Series:

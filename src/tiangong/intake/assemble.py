@@ -63,7 +63,7 @@ from tiangong.intake.link import (
 )
 from tiangong.intake.loaded import LoadedFile
 from tiangong.intake.manifest import IntakeManifest, load_manifest
-from tiangong.intake.pollutants import pollutant_table
+from tiangong.intake.pollutants import pollutant_table, with_pollutant_columns
 from tiangong.intake.quality import QualityRow
 from tiangong.intake.reconcile import _reconcile, _status_quality
 from tiangong.intake.result import IntakeResult
@@ -130,7 +130,7 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
     roster = _roster([f for f in files if f.source == "registry"], quality)
     views = land_rules.tenant_views(files)
     linked = [f for f in files if f.source != "registry"] + views
-    review = _link(linked, roster, crosswalk, year)
+    review = _link(linked, roster, crosswalk, year, quality)
     tenancies, tenancy_quality = land_rules.combine_parties(files, views, year)
     timings["link"] = time.perf_counter() - t
     if progress:
@@ -148,7 +148,8 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
     recon = pd.concat([recon, rule.adjustments], ignore_index=True) \
         if not rule.adjustments.empty else recon
     timings["aggregate"] = time.perf_counter() - t
-    result = IntakeResult(Path(out_dir), year, rule.enterprises, rule.events, recon, review,
+    enterprises = with_pollutant_columns(rule.enterprises, pollutants)
+    result = IntakeResult(Path(out_dir), year, enterprises, rule.events, recon, review,
                           quality, files, tenancies=rule.tenancies, merged=rule.merged,
                           land_rule=land_rule, crosswalk_path=crosswalk_path,
                           mu_per_square_metre=(settings or UnitSettings()).mu_per_square_metre,

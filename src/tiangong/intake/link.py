@@ -54,8 +54,10 @@ def _roster(files: list[LoadedFile], quality: list[QualityRow]) -> pd.DataFrame:
 
 
 def _link(files: list[LoadedFile], roster: pd.DataFrame, crosswalk: pd.DataFrame | None,
-          year: int) -> pd.DataFrame:
-    """Link every non-registry record; fill status / uscc; return the review queue."""
+          year: int, quality: list[QualityRow] | None = None) -> pd.DataFrame:
+    """Link every non-registry record; fill status / uscc; return the review queue. A record
+    read as a renamed firm (a valid code, a name no registered firm has) is used and noted in
+    `quality` (提示), so the analyst sees which names the code overruled."""
     from tiangong.identity.crosswalk import rejected_records
     from tiangong.identity.linking import link
 
@@ -100,6 +102,14 @@ def _link(files: list[LoadedFile], roster: pd.DataFrame, crosswalk: pd.DataFrame
         f.method[rows] = mine["method"].to_numpy()
         f.uscc[rows] = linked.astype(object).where(pd.Series(status == "used",
                                                              index=linked.index)).to_numpy()
+        renamed = (mine["flag"].astype("string").fillna("") == "renamed").to_numpy()
+        for r in mine[renamed & (status == "used")].to_dict("records"):
+            if quality is not None:
+                quality.append(QualityRow(
+                    str(f.intake.raw.path), f.intake.raw.sheet or "", int(r["file_row"]),
+                    "名称", str(r["name"]), "renamed_by_code", "info",
+                    f"名称与代码 {r['uscc_linked']} 的登记名称“{roster_name.get(r['uscc_linked'])}”"
+                    "不同，且不是任何名录企业的名称：视为更名，按代码归入"))
         for r in mine[review & linked.notna().to_numpy()].to_dict("records"):
             review_rows.append({
                 "file": f.path.name, "sheet": f.intake.raw.sheet or "", "row": int(r["file_row"]),

@@ -59,6 +59,33 @@ class _Mapping(BaseModel):
     sums: dict[str, list[str]] = Field(default_factory=dict)  # column = sum of these headers
 
 
+class LongLayout(BaseModel):
+    """A long sheet (one row per account and month, or per firm and pollutant) whose headers
+    content recognition cannot place: which header holds the key, which the month or the
+    pollutant, which the value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1)  # 户号 (electricity: account) or the firm's code
+    period: str | None = None  # electricity: the month
+    pollutant: str | None = None  # environment: the pollutant
+    value: str = Field(min_length=1)  # the amount of that month / pollutant
+
+    def columns(self, source: str) -> dict[str, str | None]:
+        """The header → column mapping the declaration stands for."""
+        key = "account" if source == "electricity" else "uscc"
+        value = "electricity" if source == "electricity" else "emissions"
+        out: dict[str, str | None] = {self.key: key, self.value: value}
+        if self.period is not None:
+            out[self.period] = "period"
+        if self.pollutant is not None:
+            out[self.pollutant] = "pollutant"
+        return out
+
+
+LONG_SOURCES = {"electricity": "period", "environment": "pollutant"}
+
+
 class FileEntry(_Mapping):
     """One file (or several, by pattern) of the exports folder."""
 
@@ -67,6 +94,7 @@ class FileEntry(_Mapping):
     sheet: str | int | None = None
     encoding: str | None = None
     skip: bool = False
+    long: LongLayout | None = None
 
 
 class SourceEntry(_Mapping):
@@ -106,8 +134,10 @@ class IntakeManifest:
             return FileOptions(columns=_with_sums(base.columns, base.sums),
                                units=dict(base.units), sums=dict(base.sums))
         sums = {**base.sums, **entry.sums}
+        declared = entry.long.columns(source) if entry.long is not None else {}
         return FileOptions(sheet=entry.sheet, encoding=entry.encoding,
-                           columns=_with_sums({**base.columns, **entry.columns}, sums),
+                           columns=_with_sums({**base.columns, **declared, **entry.columns},
+                                              sums),
                            units={**base.units, **entry.units}, sums=sums)
 
 
@@ -195,6 +225,7 @@ def _check(model: ManifestModel) -> list[tuple[Loc, str]]:
             out.append(((*loc, "source"), _unknown_source(entry.source)))
         elif entry.source is not None:
             out += check_mapping(entry, entry.source, loc)
+        out += _check_long(entry, (*loc, "long"))
         if entry.encoding is not None:
             try:
                 codecs.lookup(entry.encoding)
@@ -203,6 +234,30 @@ def _check(model: ManifestModel) -> list[tuple[Loc, str]]:
                             "(e.g. gbk, gb18030, utf-8, utf-8-sig)"))
         if entry.sheet is not None and entry.file.lower().endswith(TEXT_SUFFIXES):
             out.append(((*loc, "sheet"), "a text file (CSV) has no sheets"))
+    return out
+
+
+def _check_long(entry: FileEntry, loc: Loc) -> list[tuple[Loc, str]]:
+    """A long declaration needs its source, and the column its source's rows differ by:
+    electricity the month (period), environment the pollutant."""
+    long = entry.long
+    if long is None:
+        return []
+    if entry.source not in LONG_SOURCES:
+        return [(loc, "a long declaration needs source: electricity (one row per account and "
+                      "month) or environment (one row per pollutant)")]
+    wanted = LONG_SOURCES[entry.source]
+    other = "pollutant" if wanted == "period" else "period"
+    out: list[tuple[Loc, str]] = []
+    if getattr(long, wanted) is None:
+        out.append((loc, f"{entry.source} in long form needs '{wanted}': the header of the "
+                         + ("month" if wanted == "period" else "pollutant") + " column"))
+    if getattr(long, other) is not None:
+        out.append(((*loc, other), f"{entry.source} has no '{other}' in long form; "
+                                   f"use '{wanted}'"))
+    headers = [h for h in (long.key, long.period, long.pollutant, long.value) if h]
+    if len(set(headers)) < len(headers):
+        out.append((loc, "key, " + wanted + " and value must be three different headers"))
     return out
 
 

@@ -7,6 +7,10 @@ into its own variable (`emission_cod`, `emission_nh3n`, `emission_so2`, `emissio
 `emission_pm`, `emission_vocs`), kept per firm in `pollutants.parquet` (uscc, year,
 pollutant, amount in 吨), and a sheet's emissions total is its stated total (排放总量) or else
 the sum of its pollutants; where both are given they are compared row by row.
+
+The known pollutants are also columns of the canonical enterprise table (one per variable, in
+吨, empty where the firm reported none), so a scheme can declare the ones it names under
+`variables:` and compute its own emission total (e.g. `emission_cod + emission_nox`).
 """
 
 from __future__ import annotations
@@ -89,3 +93,20 @@ def pollutant_table(used: pd.DataFrame, year: int) -> pd.DataFrame:
                        .reset_index())
     out.insert(1, "year", year)
     return pd.DataFrame(out[cols]).sort_values(["uscc", "pollutant"]).reset_index(drop=True)
+
+
+def with_pollutant_columns(enterprises: pd.DataFrame, pollutants: pd.DataFrame) -> pd.DataFrame:
+    """The enterprise table with one column per known pollutant (吨; NaN where none reported),
+    so the canonical table carries what `pollutants.parquet` holds per firm."""
+    out = enterprises.drop(columns=[c for c in POLLUTANT_COLUMNS if c in enterprises])
+    known = pollutants[pollutants["pollutant"].isin(POLLUTANT_COLUMNS)]
+    if known.empty or "uscc" not in out:
+        for c in POLLUTANT_COLUMNS:
+            out[c] = np.nan
+        return out
+    wide = known.pivot_table(index="uscc", columns="pollutant", values="amount",
+                             aggfunc="sum").reindex(columns=list(POLLUTANT_COLUMNS))
+    wide.columns = list(POLLUTANT_COLUMNS)
+    merged = out.merge(wide, how="left", left_on="uscc", right_index=True)
+    merged.index = out.index
+    return merged

@@ -41,6 +41,7 @@ RULES_ZH: dict[str, tuple[str, str]] = {
     "excluded_total": ("合计行", "不作为企业记录读取"),
     "total_by_content": ("合计行（按数值识别）", "不计入"),
     "excluded_footnote": ("注释行", "不读取"),
+    "renamed_by_code": ("名称与代码的企业不同（按更名处理）", "按统一社会信用代码归入该企业"),
     "total_mismatch": ("合计行与明细不符", "请与报送部门核实"),
     "sheet_not_recognised": ("工作表未识别", "未读取"),
     "empty_sheet": ("空工作表", "无数据"),

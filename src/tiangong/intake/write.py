@@ -35,7 +35,14 @@ MERGED_HEADERS = {"tenant_uscc": "承租方统一社会信用代码", "tenant_na
 
 
 def _arrow(frame: pd.DataFrame, table: str) -> pa.Table:
+    """`frame` as the canonical table; the enterprise table also carries the per-pollutant
+    columns (extra columns a scheme may declare as variables)."""
+    from tiangong.intake.pollutants import POLLUTANT_COLUMNS
+
     schema = empty_table(table).schema
+    if table == "enterprises":
+        for name in POLLUTANT_COLUMNS:
+            schema = schema.append(pa.field(name, pa.float64()))
     cols = {}
     for fld in schema:
         values = frame[fld.name] if fld.name in frame.columns else pd.Series(

@@ -171,7 +171,16 @@ def get_intake(store: RunStore, intake_id: str) -> IntakeRecord:
 
 
 def intake_table(store: RunStore, record: IntakeRecord, table: str) -> pa.Table:
-    """One table of a stored intake: enterprises, events, tenancies, quality, reconciliation."""
+    """One table of a stored intake: enterprises, events, tenancies, quality, reconciliation,
+    ledger, pollutants. An intake stored by an older tiangong may lack the later tables
+    (ledger, pollutants): a DataError says so and how to get them, never a KeyError."""
+    if table not in record.table_keys:
+        held = ", ".join(sorted(record.table_keys)) or "none"
+        raise DataError([Problem(
+            f"intake {record.id} (tiangong {record.tiangong_version or '?'}) has no '{table}' "
+            f"table: it was stored before tiangong kept it (it holds: {held}); run "
+            f"'tiangong intake EXPORTS --year {record.year}' again to store a complete intake",
+            str(store.path))], f"intake {record.id} lacks '{table}'")
     return store.input_table(record.table_keys[table])
 
 
