@@ -29,6 +29,4 @@ def _fill_read_model(sender: object, publication: object, report: object = None,
     """The town cells of a new publication are written with it, so no page view pays for them."""
     from tiangong.platform.dashboard.readmodel import fill
 
-    if callable(report):
-        report(0, 1, "汇总驾驶舱数据")
     fill(publication)  # type: ignore[arg-type]
