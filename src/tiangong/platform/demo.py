@@ -50,7 +50,8 @@ def build_demo_platform(db: Path, store: Path, run_id: str) -> DemoContext:
 
     _setup(db)
     ctx = DemoContext(store=store.resolve(), run_id=run_id)
-    ctx.notes.extend(prepare())
+    # the demo makes its own accounts below: the note asking for a first administrator is moot
+    ctx.notes.extend(n for n in prepare() if "还没有账号" not in n)
     from tiangong.platform.core.context import acting_as
 
     with acting_as(None, "demo"):

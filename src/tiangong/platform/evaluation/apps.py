@@ -2,6 +2,8 @@
 /api/evaluation/)."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -12,6 +14,14 @@ class EvaluationConfig(AppConfig):
     url_prefix = "evaluation"
 
     def ready(self) -> None:
+        from tiangong.platform.core.sections import (
+            EnterpriseSection,
+            register_enterprise_section,
+        )
+
+        register_enterprise_section(EnterpriseSection(
+            "evaluation_results", "亩均评价结果", "evaluation/_enterprise_results.html",
+            _results, order=10))
         from tiangong.platform.core.navigation import NavItem, register
         from tiangong.platform.core.roles import ALL_ROLES, Role
 
@@ -27,3 +37,13 @@ class EvaluationConfig(AppConfig):
         register_demo_seeder(seed, order=10)
         register(NavItem("评价与发布", "evaluation:analyst_home",
                          roles={Role.COUNTY_ANALYST}, order=25))
+
+
+def _results(request: Any, enterprise: Any) -> dict[str, Any] | None:
+    """The enterprise's published results, newest year first (the page links to the details)."""
+    from tiangong.platform.core.scope import restrict
+    from tiangong.platform.evaluation.models import PublishedResult
+
+    rows = (restrict(PublishedResult, request.user).filter(enterprise=enterprise)
+            .select_related("publication").order_by("-year", "-publication_id")[:10])
+    return {"results": rows} if rows else None
