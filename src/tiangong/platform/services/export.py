@@ -67,9 +67,12 @@ def tables(requests: Any) -> tuple[pa.Table, pa.Table]:
 
 
 def _local(times: pd.Series) -> pd.Series:
-    """Aware database times → naive local times (the library's timestamps)."""
+    """Aware database times → naive local times to the second (the library's timestamps are
+    seconds; a time typed in a form or read from an export has none, one taken from the clock
+    has microseconds, which the library's schema would refuse)."""
     at = pd.to_datetime(times, utc=True)
-    return at.dt.tz_convert(str(timezone.get_current_timezone())).dt.tz_localize(None)
+    local = at.dt.tz_convert(str(timezone.get_current_timezone())).dt.tz_localize(None)
+    return local.dt.floor("s")
 
 
 def report(county: Any, requests: Any, as_of: dt.date, by: str = "department",
