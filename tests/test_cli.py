@@ -228,8 +228,11 @@ def test_the_commands_the_demo_suggests_work_as_printed(tmp_path: Path, store: s
 
     code, text = run("demo", "--out", str(tmp_path / "demo"), "--store", store, "--seed", "3")
     assert code == 0, text
-    suggested = text.split("next:\n", 1)[1].strip().splitlines()
-    assert len(suggested) == 2
+    after = text.split("next:\n", 1)[1].splitlines()
+    # the indented lines right after "next:" (the platform's block follows, unindented)
+    suggested = [line for line in after[:next((i for i, s in enumerate(after)
+                                                if not s.startswith("  ")), len(after))]]
+    assert len(suggested) == 2, after[:5]
     venv_bin = str(Path(sys.executable).parent)
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != venv_bin)
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV",)} | {"PATH": path}
