@@ -14,19 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import BROWSER_TESTS, launched
 from region_data import TAIZHOU, boundaries, divisions_csv, stored_city_run
 from typer.testing import CliRunner
 
 from tiangong.cli.main import app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="no Chromium at /usr/bin/chromium (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TESTS
 runner = CliRunner()
 
 INDEX_CONFIG = """\
@@ -52,12 +46,8 @@ INDEX_TABLE = """region_code,region_name,year,tax_per_mu,energy_per_va
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched() as b:
         yield b
-        b.close()
 
 
 def open_offline(browser: Any, page_path: Path, charts: int) -> dict[str, Any]:

@@ -4,39 +4,26 @@ Content-Security-Policy violation or console error on the way."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import BROWSER_TESTS, launched
 
 from tiangong.platform.core.models import TaskProgress
 from tiangong.platform.core.testing import PASSWORD, make_world
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="no Chromium at /usr/bin/chromium (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
 def page(live_server: Any) -> Iterator[Any]:
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright runs a loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched() as browser:
         pg = browser.new_page()
         pg.problems = []  # type: ignore[attr-defined]
         pg.on("console", lambda m: m.type in ("error", "warning") and pg.problems.append(m.text))
         pg.on("pageerror", lambda e: pg.problems.append(str(e)))
         yield pg
-        browser.close()
 
 
 def test_login_navigation_and_htmx_progress(live_server: Any, page: Any) -> None:

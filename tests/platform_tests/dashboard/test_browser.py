@@ -10,18 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import BROWSER_TESTS, launched
 
 from tiangong.platform.core.testing import World
 
 from .maps import as_bytes
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_TESTS
 # Records CSP violations before any page script runs.
 CSP_PROBE = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
              "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + "
@@ -30,13 +25,8 @@ CSP_PROBE = ("window.__csp = []; document.addEventListener('securitypolicyviolat
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched() as b:
         yield b
-        b.close()
 
 
 def open_as(browser: Any, live_server: Any, client: Any, user: Any, path: str,

@@ -6,36 +6,24 @@ worker to the public 公示 list. Data from fixtures (live_server flushes the da
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import BROWSER_TESTS, launched
 from django.core.management import call_command
 
 from tiangong.platform.core.calendar import seed_year
 from tiangong.platform.core.testing import PASSWORD
 from tiangong.platform.evaluation.models import Objection, Publication, PublishedResult
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # sync Playwright runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched() as b:
         yield b
-        b.close()
 
 
 def _login(browser: Any, live_server: Any, username: str) -> Any:

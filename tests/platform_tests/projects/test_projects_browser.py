@@ -6,39 +6,27 @@ and the evidence listed; the money chart draws under the CSP; the county analyst
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import BROWSER_TESTS, launched
 
 from tiangong.platform.core.testing import PASSWORD, make_world
 from tiangong.platform.projects.models import Project, ProjectMonth, ProjectPlan, ProjectStage
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="no Chromium at /usr/bin/chromium (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
 def page(live_server: Any) -> Iterator[Any]:
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright runs a loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched() as browser:
         pg = browser.new_page()
         pg.problems = []  # type: ignore[attr-defined]
         pg.on("console", lambda m: m.type in ("error", "warning") and pg.problems.append(m.text))
         pg.on("pageerror", lambda e: pg.problems.append(str(e)))
         yield pg
-        browser.close()
 
 
 def _login(page: Any, url: str, who: str) -> None:

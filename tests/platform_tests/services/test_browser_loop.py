@@ -4,33 +4,23 @@ and closes, the enterprise rates, the 晾晒 shows the green closure."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import BROWSER_TESTS, launched
 
 from tiangong.platform.core.calendar import seed_year
 from tiangong.platform.core.roles import Role
 from tiangong.platform.core.testing import PASSWORD, make_user, make_world
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium")]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # sync Playwright runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched() as b:
         yield b
-        b.close()
 
 
 def _as(browser: Any, base: str, username: str) -> Any:
