@@ -192,11 +192,21 @@ def test_demo_generate_writes_canonical_tables_and_exports(tmp_path: Path) -> No
     assert "01_企业名录.xlsx" in exported and "_truth" in exported
 
 
-def test_demo_main_job_goes_from_exports_through_intake_to_the_gongshi(tmp_path: Path,
-                                                                       store: str) -> None:
-    out = tmp_path / "demo"
-    code, text = run("demo", "--out", str(out), "--store", store, "--seed", "2")
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """One run of `tiangong demo` (exports → intake → evaluation → platform database), shared by
+    the tests that read what it printed and wrote: it is the slowest command of the suite."""
+    root = tmp_path_factory.mktemp("demo")
+    store = str(root / "runs.duckdb")
+    code, text = run("demo", "--out", str(root / "demo"), "--store", store, "--seed", "2")
     assert code == 0, text
+    return root, store, text
+
+
+def test_demo_main_job_goes_from_exports_through_intake_to_the_gongshi(
+        demo_run: tuple[Path, str, str], tmp_path: Path) -> None:
+    root, store, text = demo_run
+    out = root / "demo"
     assert "intake:" in text and "0 quarantined" in text
     # ... and the platform database beside the store, with the published run and demo logins
     assert (Path(store).parent / "tiangong_platform.sqlite3").is_file()
@@ -220,14 +230,13 @@ def test_demo_main_job_goes_from_exports_through_intake_to_the_gongshi(tmp_path:
     assert pq.read_table(tmp_path / "again" / "results.parquet").equals(results)
 
 
-def test_the_commands_the_demo_suggests_work_as_printed(tmp_path: Path, store: str) -> None:
+def test_the_commands_the_demo_suggests_work_as_printed(demo_run: tuple[Path, str, str]) -> None:
     # issue 15, point 21: after `python3 -m uv run tiangong demo` a bare `tiangong` is not on
     # the shell's PATH; the suggested commands are run here by a shell without the venv on it
     import os
     import subprocess
 
-    code, text = run("demo", "--out", str(tmp_path / "demo"), "--store", store, "--seed", "3")
-    assert code == 0, text
+    text = demo_run[2]
     after = text.split("next:\n", 1)[1].splitlines()
     # the indented lines right after "next:" (the platform's block follows, unindented)
     suggested = [line for line in after[:next((i for i, s in enumerate(after)
