@@ -11,6 +11,7 @@ urlpatterns = [
     path("import/", importing.import_page, name="import"),
     path("kpi/", views.kpi, name="kpi"),
     path("kpi.xlsx", views.kpi_xlsx, name="kpi_xlsx"),
+    path("kpi.pdf", views.kpi_pdf, name="kpi_pdf"),
     path("partner/<int:pk>/answer/", views.partner_answer, name="partner_answer"),
     path("approval/<int:pk>/<str:action>/", views.approval_action, name="approval_action"),
     path("<int:pk>/", views.request_detail, name="request_detail"),

@@ -256,6 +256,14 @@ def kpi_xlsx(request: HttpRequest) -> HttpResponse:
     return resp
 
 
+def kpi_pdf(request: HttpRequest) -> HttpResponse:
+    """The monthly 晾晒 as a PDF (?month=YYYY-MM), for the same readers as the page."""
+    from tiangong.platform.services.liangshai import pdf_response
+
+    county, qs = _county_scope(request)
+    return pdf_response(request, county, qs)
+
+
 @require_POST
 def approval_new(request: HttpRequest, pk: int) -> HttpResponse:
     from tiangong.platform.services.approvals import spawn_approval
