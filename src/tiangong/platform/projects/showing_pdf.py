@@ -23,7 +23,7 @@ def showing_pdf(request: HttpRequest) -> HttpResponse:
     from tiangong.platform.projects.views import _showing
 
     user = request.user
-    if user.role not in READERS and not user.is_superuser:  # type: ignore[union-attr]
+    if user.role not in READERS and not user.is_superuser:
         raise PermissionDenied("项目晾晒供县、乡镇项目管理人员和督查人员查看。")
     context = _showing(request)
     try:
