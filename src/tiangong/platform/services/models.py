@@ -139,3 +139,6 @@ class PartnerTask(PlatformModel):
 from tiangong.platform.services.approvals import Approval  # noqa: E402  (the app's models)
 
 __all__ = ["Approval", "PartnerTask", "ServiceRequest"]
+from tiangong.platform.services.objection_link import ObjectionRequest  # noqa: E402
+
+__all__ += ["ObjectionRequest"]
