@@ -123,6 +123,33 @@ def route(req: ServiceRequest, user: Any, lead: Department,
     return event
 
 
+def assign_partners(req: ServiceRequest, user: Any, partners: Sequence[Department] = (),
+                    join_task: int | None = None, note: str = "") -> Any:
+    """The lead brings in partners while handling (分派协办): a new task per department, due
+    by the partner rule against the lead's current deadline, or the request joins an open task
+    of the county that already serves the same problem of other firms (one task, one answer)."""
+    partners = [d for d in partners if d.pk != req.lead_id]
+    if not partners and join_task is None:
+        raise TransitionRefused("请选择协办单位，或填写要加入的协办任务编号。")
+    task = None
+    if join_task is not None:
+        task = PartnerTask.objects.filter(pk=join_task, state="open",
+                                          department__county_id=req.lead.county_id).first() \
+            if req.lead_id else None
+        if task is None:
+            raise TransitionRefused(f"本县没有编号为 {join_task} 的待答复协办任务。")
+    today, lim, cal = _today(), limits(req), _cal(req)
+    part_due = _dates(clock.partner_due, cal, today, req.due_on, lim) if partners else None
+    with transaction.atomic():
+        event = apply_transition(req, "partner_assign", user, note)
+        for dept in partners:
+            PartnerTask.objects.create(department=dept, question=req.text,
+                                       due_on=part_due).requests.add(req)
+        if task is not None:
+            task.requests.add(req)
+    return event
+
+
 def reassign(req: ServiceRequest, user: Any, action: str, lead: Department, note: str) -> Any:
     """settle_reroute / reroute: the new department gets a fresh deadline; after a settled
     objection the assignment is final (no second objection window)."""

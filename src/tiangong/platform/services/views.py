@@ -46,6 +46,8 @@ class ActionForm(forms.Form):
                                      choices=[("", "—"), *CLOSURE_CODES.items()])
     rating = forms.ChoiceField(label="评价", required=False, choices=[("", "—"),
                                                                     *RATINGS.items()])
+    join_task = forms.IntegerField(label="或加入已有协办任务（编号）", required=False,
+                                   min_value=1)
 
     def __init__(self, req: ServiceRequest, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,7 +59,8 @@ class ActionForm(forms.Form):
 # which extra fields each action's form shows
 FIELDS = {"route": ("lead", "partners", "note"), "settle_reroute": ("lead", "note"),
           "reroute": ("lead", "note"), "extension_ask": ("new_due", "note"),
-          "close": ("closure_code", "note"), "rate": ("rating", "note")}
+          "close": ("closure_code", "note"), "rate": ("rating", "note"),
+          "partner_assign": ("partners", "join_task", "note")}
 
 
 def request_list(request: HttpRequest) -> HttpResponse:
@@ -168,6 +171,9 @@ def _act(req: ServiceRequest, user: Any, action: str, data: dict[str, Any]) -> N
         if data.get("lead") is None or data["lead"] == req.lead:
             raise TransitionRefused("请选择另一个主办单位。")
         actions.reassign(req, user, action, data["lead"], note)
+    elif action == "partner_assign":
+        actions.assign_partners(req, user, list(data.get("partners") or []),
+                                data.get("join_task"), note)
     elif action == "settle_keep":
         actions.settle_keep(req, user, note)
     elif action == "pause":
