@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from tiangong.platform.core.context import request_id
 from tiangong.platform.core.models import Department, WorkflowEvent
-from tiangong.platform.core.workflow import TransitionRefused, apply_transition
+from tiangong.platform.core.workflow import TransitionRefused, apply_transition, record_event
 from tiangong.platform.services.calendar import CALENDAR_ERRORS, county_of, for_county
 from tiangong.platform.services.models import PartnerTask, ServiceRequest
 from tiangong.platform.services.workflow import REQUEST_WORKFLOW
@@ -61,8 +61,10 @@ def _dates(fn: Any, *args: Any) -> Any:
 
 
 def file_request(user: Any, enterprise: Any, category: str, text: str, channel: str = "form",
-                 external_id: str = "", received_at: dt.datetime | None = None) -> ServiceRequest:
-    """A new request in the pool, with its 'file' event (the first row of its timeline)."""
+                 external_id: str = "", received_at: dt.datetime | None = None,
+                 attachments: Sequence[Any] = ()) -> ServiceRequest:
+    """A new request in the pool, with its 'file' event (the first row of its timeline); the
+    enterprise's attachments are kept on that event (hashed, by the core's record_event)."""
     config().category(category)  # unknown category → ConfigError (Chinese message)
     if not text.strip():
         raise TransitionRefused("请填写诉求内容。")
@@ -71,6 +73,9 @@ def file_request(user: Any, enterprise: Any, category: str, text: str, channel: 
             enterprise=enterprise, category=category, text=text.strip(), channel=channel,
             external_id=external_id, filed_by=user if user and user.pk else None,
             received_at=received_at or timezone.now())
+        if attachments and user is not None:
+            record_event(req, "file", "提交诉求", user, text.strip()[:200], attachments)
+            return req
         WorkflowEvent.objects.create(
             content_type=ContentType.objects.get_for_model(ServiceRequest),
             object_id=str(req.pk), workflow=REQUEST_WORKFLOW.name, action="file",

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tiangong.platform.core.forms import AttachmentsField
 from tiangong.platform.core.models import Department, Enterprise
 from tiangong.platform.core.roles import Role
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
@@ -29,6 +30,7 @@ from tiangong.services.outcome import CLOSURE_CODES, RATINGS
 class FileForm(forms.Form):
     category = forms.ChoiceField(label="诉求类别")
     text = forms.CharField(label="诉求内容", widget=forms.Textarea, max_length=4000)
+    attachments = AttachmentsField(label="附件（可多选）")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,11 +114,12 @@ def request_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.role != Role.ENTERPRISE_USER or user.enterprise_id is None:
         raise PermissionDenied("只有企业用户可以在此提交诉求。")
-    form = FileForm(request.POST or None)
+    form = FileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         enterprise = Enterprise.objects.get(pk=user.enterprise_id)
         req = actions.file_request(user, enterprise, form.cleaned_data["category"],
-                                   form.cleaned_data["text"], channel="form")
+                                   form.cleaned_data["text"], channel="form",
+                                   attachments=form.cleaned_data["attachments"])
         messages.success(request, "诉求已提交，直通办将在 3 个工作日内交办。")
         return redirect(req)
     return render(request, "services/request_new.html", {"form": form})
