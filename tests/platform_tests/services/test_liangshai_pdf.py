@@ -76,6 +76,23 @@ def test_monthly_pdf_by_department(world: World, cal: None, today: Any, power_us
     assert "绿码率 = 本期办结且结果为绿码的诉求数" in text  # formulas printed
 
 
+def test_quarterly_pdf(world: World, cal: None, today: Any, power_user: Any,
+                      client: Client) -> None:
+    """?quarter=2026-Q1 on 3-31: both requests were received and fall due in Q1, so the
+    department rows are March's; a future quarter falls back to the running month."""
+    _march(world, power_user, today)
+    client.force_login(world.users["county_analyst"])
+    page = client.get("/services/kpi/", {"period": "quarter"}).content.decode()
+    assert "/services/kpi.pdf?quarter=2026-Q1" in page
+    cells = _text(client.get("/services/kpi.pdf", {"quarter": "2026-Q1"}).content).replace(
+        " ", "")
+    assert "企业诉求办理情况季度晾晒（2026-Q1）" in cells and "统计日：2026-03-31" in cells
+    assert "黄岩区税务局0.0%（0/1）0.0%（0/1）—100.0%（1/1）——" in cells
+    assert "全部50.0%（1/2）50.0%（1/2）100.0%（1/1）50.0%（1/2）0.0—" in cells
+    later = _text(client.get("/services/kpi.pdf", {"quarter": "2026-Q3"}).content)
+    assert "月度晾晒（2026-03）" in later
+
+
 def test_monthly_pdf_readers_and_scope(world: World, cal: None, today: Any, power_user: Any,
                                        client: Client) -> None:
     _march(world, power_user, today)
@@ -87,7 +104,7 @@ def test_monthly_pdf_readers_and_scope(world: World, cal: None, today: Any, powe
         assert r.status_code == status, role
         if role == "other_county_analyst":  # 路桥区: none of 黄岩区's requests
             text = _text(r.content)
-            assert "示例企业A" not in text and "黄岩" not in text and "本月无诉求" in text
+            assert "示例企业A" not in text and "黄岩" not in text and "本期无诉求" in text
         elif role == "supervisor":
             assert "黄岩区税务局0.0%（0/1）" in _text(r.content).replace(" ", "")
     # a county without any request: the page and the workbook answer too (they failed with a

@@ -1,6 +1,7 @@
-"""The monthly 晾晒 of the direct service as a PDF (issue 12 point 7).
+"""The monthly (and quarterly) 晾晒 of the direct service as a PDF (issue 12 point 7).
 
-One month, by lead department: 办结率 (both definitions), 绿码率, 超期率 and the other KPIs with
+One month (?month=YYYY-MM) or quarter (?quarter=YYYY-Qn), by lead department: 办结率 (both
+definitions), 绿码率, 超期率 and the other KPIs with
 their counts, each KPI's formula printed, and who is overdue — counted per department and listed
 request by request. The figures come from the same `kpi_report` as the page and the workbook
 (`export.report`); the PDF is rendered by the evaluation app's WeasyPrint mechanism, which
@@ -40,12 +41,28 @@ def month_of(raw: str, today: dt.date) -> tuple[str, dt.date]:
     return f"{first:%Y-%m}", min(last, today)
 
 
-def context(county: Any, requests: Any, month: str, as_of: dt.date) -> dict[str, Any]:
+def quarter_of(raw: str, today: dt.date) -> tuple[str, dt.date] | None:
+    """('YYYY-Qn', statistics date) for ?quarter=, the quarter's last day or today; None when
+    malformed or in the future (the month then serves)."""
+    try:
+        year, q = raw.split("-Q")
+        first = dt.date(int(year), 3 * int(q) - 2, 1)
+    except ValueError:
+        return None
+    if first > today:
+        return None
+    end = dt.date(first.year, first.month + 2, 1)
+    last = end.replace(day=calendar.monthrange(end.year, end.month)[1])
+    return f"{first.year}-Q{q}", min(last, today)
+
+
+def context(county: Any, requests: Any, month: str, as_of: dt.date,
+            period: str = "month") -> dict[str, Any]:
     """Everything the PDF prints; the overdue list is as of the statistics date (due before
     it and still running — a request paused for the enterprise is not overdue)."""
     from tiangong.platform.services.export import report
 
-    rep = report(county, requests, as_of, "department", "month")
+    rep = report(county, requests, as_of, "department", period)
     rep = rep[rep["period"] == month]
     cells: dict[str, dict[str, dict[str, Any]]] = {}
     for row in rep.to_dict("records"):
@@ -64,6 +81,7 @@ def context(county: Any, requests: Any, month: str, as_of: dt.date) -> dict[str,
         name = r.lead.name if r.lead_id else "（未交办）"
         by_dept[name] = by_dept.get(name, 0) + 1
     return {"month": month, "as_of": as_of, "county": county,
+            "kind": "季度" if period == "quarter" else "月度",
             "heads": [labels[k] for k in COLUMNS], "table": table,
             "formulas": [(k.label, k.formula) for k in KPIS],
             "overdue": overdue, "overdue_by_dept": sorted(by_dept.items(),
@@ -81,10 +99,13 @@ def _cell(row: dict[str, Any] | None, kpi: str) -> str:
 def pdf_response(request: HttpRequest, county: Any, requests: Any) -> HttpResponse:
     from tiangong.platform.services.calendar import CALENDAR_ERRORS
 
-    month, as_of = month_of(request.GET.get("month", ""), timezone.localdate())
+    today = timezone.localdate()
+    quarter = quarter_of(request.GET.get("quarter", ""), today)
+    period = "quarter" if quarter else "month"
+    month, as_of = quarter or month_of(request.GET.get("month", ""), today)
     try:
         data = render_pdf("services/pdf_liangshai.html",
-                          context(county, requests, month, as_of))
+                          context(county, requests, month, as_of, period))
     except FontMissing as err:
         return render(request, "core/error.html",
                       {"title": "无法生成 PDF", "message": str(err), "status": 503}, status=503)

@@ -246,7 +246,8 @@ def kpi(request: HttpRequest) -> HttpResponse:
             raise
         error = str(err)
     return render(request, "services/kpi.html", {"rows": rows, "kpis": KPIS, "error": error,
-                                                 "by": by, "period": period, "as_of": as_of})
+                                                 "by": by, "period": period, "as_of": as_of,
+                                                 "quarter": (as_of.month - 1) // 3 + 1})
 
 
 def kpi_xlsx(request: HttpRequest) -> HttpResponse:
