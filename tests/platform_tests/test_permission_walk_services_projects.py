@@ -106,11 +106,13 @@ def _approval_kinds() -> Any:
 
 def page_table(fx: dict[str, Any]) -> dict[str, tuple[str, dict[str, int]]]:
     r, a, t, p = fx["req"].pk, fx["approval"].pk, fx["task"].pk, fx["project"].pk
-    firm_only = {r_: 200 if r_ in ENTERPRISES else 403 for r_ in ROLES}
+    # firms file their own; the 直通办 registers visits and calls
+    filers = {r_: 200 if r_ in ENTERPRISES | {"county_analyst", "other_county_analyst"}
+              else 403 for r_ in ROLES}
     return {
         # the list is every role's own view of the rows it may see (pool, queue, overdue …)
         "services:request_list": ("/services/", _all(200)),
-        "services:request_new": ("/services/new/", firm_only),
+        "services:request_new": ("/services/new/", filers),
         "services:import": ("/services/import/",
                             _only({"county_analyst", "other_county_analyst"})),
         "services:kpi": ("/services/kpi/", _only(KPI_READERS)),

@@ -38,6 +38,16 @@ class FileForm(forms.Form):
                                            for c in actions.config().categories.values()]
 
 
+class OfficeFileForm(FileForm):
+    """The 直通办 registering a request received in person or by telephone."""
+
+    uscc = forms.CharField(label="企业统一社会信用代码", max_length=18)
+    channel = forms.ChoiceField(label="渠道", choices=[("visit", "走访"),
+                                                       ("hotline", "12345热线")])
+
+    field_order = ["uscc", "channel", "category", "text", "attachments"]
+
+
 class ActionForm(forms.Form):
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea)
     lead = forms.ModelChoiceField(Department.objects.none(), label="主办单位", required=False)
@@ -111,17 +121,31 @@ def _duplicates(pool: list[ServiceRequest], qs: Any) -> dict[int, list[Any]]:
 
 
 def request_new(request: HttpRequest) -> HttpResponse:
+    """The enterprise files its own request; the 直通办 registers one received in person or by
+    telephone (channel 走访 / 12345热线) for a firm of its county, named by USCC."""
     user = request.user
-    if user.role != Role.ENTERPRISE_USER or user.enterprise_id is None:
-        raise PermissionDenied("只有企业用户可以在此提交诉求。")
-    form = FileForm(request.POST or None, request.FILES or None)
+    office = user.role == Role.COUNTY_ANALYST and not user.is_read_only
+    if not office and (user.role != Role.ENTERPRISE_USER or user.enterprise_id is None):
+        raise PermissionDenied("只有企业用户或直通办（县级分析员）可以在此提交诉求。")
+    form = (OfficeFileForm if office else FileForm)(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        enterprise = Enterprise.objects.get(pk=user.enterprise_id)
-        req = actions.file_request(user, enterprise, form.cleaned_data["category"],
-                                   form.cleaned_data["text"], channel="form",
-                                   attachments=form.cleaned_data["attachments"])
-        messages.success(request, "诉求已提交，直通办将在 3 个工作日内交办。")
-        return redirect(req)
+        if office:
+            from tiangong.identity.uscc import normalize_uscc
+
+            code = normalize_uscc(form.cleaned_data["uscc"])
+            enterprise = restrict(Enterprise, user).filter(uscc=code).first()
+            channel = form.cleaned_data["channel"]
+        else:
+            enterprise, channel = Enterprise.objects.get(pk=user.enterprise_id), "form"
+        if enterprise is None:
+            form.add_error("uscc", f"本县企业名录中没有统一社会信用代码为 {code} 的企业。")
+        else:
+            req = actions.file_request(user, enterprise, form.cleaned_data["category"],
+                                       form.cleaned_data["text"], channel=channel,
+                                       attachments=form.cleaned_data["attachments"])
+            messages.success(request, "诉求已提交，直通办将在 3 个工作日内交办。" if not office
+                             else "诉求已登记，进入诉求池。")
+            return redirect(req)
     return render(request, "services/request_new.html", {"form": form})
 
 
