@@ -12,8 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
-from tiangong.demo import generate
-from tiangong.demo.projects import generate_projects
 from tiangong.platform.core.models import ApiToken
 from tiangong.platform.core.roles import ALL_ROLES
 from tiangong.platform.core.testing import World
@@ -150,14 +148,6 @@ def test_enterprise_user_reports_its_own_figures(world: World, client: Client) -
     assert r.status_code == 422
     listed = client.get("/api/projects/projects", headers=headers).json()
     assert [p["code"] for p in listed["items"]] == ["E1"]
-
-
-@pytest.fixture
-def demo(world: World) -> int:
-    """The demo generator's portfolio stored in 东城街道 (its towns are not in the test world)."""
-    firms = generate(300, 5, year=2024, years=2)["enterprises"]
-    p = generate_projects(firms, 5, 2024, n=40, as_of=dt.date(2024, 9, 30))
-    return services.store_portfolio(p, {}, {}, world.regions["331003001"])
 
 
 def test_pages_show_the_librarys_figures(world: World, demo: int, client: Client) -> None:

@@ -77,12 +77,17 @@ def evidence_of(project: Project) -> dict[str, list[Any]]:
     return out
 
 
+PRODUCTION = "production"  # at 投产 the project's firm is linked by its USCC (hand-over)
+
+
 def pass_gate(project: Project, stage: str, user: Any, actual: dt.date,
               files: Mapping[str, UploadedFile], note: str = "",
-              today: dt.date | None = None) -> Any:
+              today: dt.date | None = None, uscc: str = "") -> Any:
     """Pass the gate into `stage`: the library's rule (order, every required piece of
     evidence given now, date not in the future), then the core's transition with the files as
-    attachments and the stage's actual date set in the same transaction."""
+    attachments and the stage's actual date set in the same transaction. At 投产 a project
+    without its firm must name it by USCC (a firm of the enterprise roster the officer sees),
+    so that the hand-over (新升规, 达产 check) finds it in the evaluation data."""
     config = project_config()
     chain = [s.id for s in config.stages]
     if stage not in chain:
@@ -93,16 +98,36 @@ def pass_gate(project: Project, stage: str, user: Any, actual: dt.date,
     problems = [p for p in problems if p.code != "previous_stage"]  # the state machine says it
     if problems:
         raise TransitionRefused("；".join(p.message for p in problems) + "。")
+    updates = {"enterprise": _production_firm(user, uscc)} if (
+        stage == PRODUCTION and project.enterprise_id is None) else None
     uploads: Sequence[UploadedFile] = []
     for kind, upload in files.items():
         upload.name = f"{kind}：{upload.name}"
         uploads = [*uploads, upload]
     with transaction.atomic():
-        event = apply_transition(project, f"pass_{stage}", user, note, uploads)
+        event = apply_transition(project, f"pass_{stage}", user, note, uploads,
+                                 updates=updates)
         row, _ = ProjectStage.objects.get_or_create(project=project, stage=stage)
         row.actual = actual
         row.save()
     return event
+
+
+def _production_firm(user: Any, uscc: str) -> Any:
+    from tiangong.identity.uscc import is_valid_uscc, normalize_uscc
+    from tiangong.platform.core.models import Enterprise
+    from tiangong.platform.core.scope import restrict
+
+    code = normalize_uscc(uscc or "")
+    if not code:
+        raise TransitionRefused("项目投产须关联项目企业：请填写企业的统一社会信用代码。")
+    if not is_valid_uscc(code):
+        raise TransitionRefused(f"统一社会信用代码 {code} 校验位不正确，请核对。")
+    firm = restrict(Enterprise, user).filter(uscc=code).first()
+    if firm is None:
+        raise TransitionRefused(f"企业名录中没有统一社会信用代码为 {code} 的企业"
+                                "（或不在您的管辖范围）：请先将企业纳入企业名录。")
+    return firm
 
 
 def go_back(project: Project, user: Any, note: str) -> Any:

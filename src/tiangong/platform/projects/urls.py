@@ -2,13 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tiangong.platform.projects import views
+from tiangong.platform.projects import ledger_views, showing_pdf, views
 
 app_name = "projects"
 urlpatterns = [
     path("", views.portfolio, name="portfolio"),
     path("showing/", views.showing_page, name="showing"),
     path("showing.xlsx", views.showing_workbook, name="showing_workbook"),
+    path("showing.pdf", showing_pdf.showing_pdf, name="showing_pdf"),
+    path("import/", ledger_views.ledger_upload, name="ledger_upload"),
+    path("import/<str:result_id>/", ledger_views.ledger_status, name="ledger_status"),
     path("units/<str:unit>/", views.units, name="units"),
     path("baselines/freeze/", views.baseline_freeze, name="baseline_freeze"),
     path("baselines/<int:pk>/", views.baseline_detail, name="baseline_detail"),

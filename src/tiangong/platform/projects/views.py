@@ -168,7 +168,7 @@ def gate(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
                  s.id for s in project_config().stages} else {}
     try:
         services.pass_gate(project, stage, request.user, actual, files,
-                           request.POST.get("note", ""))
+                           request.POST.get("note", ""), uscc=request.POST.get("uscc", ""))
     except TransitionRefused as err:
         messages.error(request, str(err))
     else:

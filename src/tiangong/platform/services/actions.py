@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from tiangong.platform.core.context import request_id
 from tiangong.platform.core.models import Department, WorkflowEvent
-from tiangong.platform.core.workflow import TransitionRefused, apply_transition
+from tiangong.platform.core.workflow import TransitionRefused, apply_transition, record_event
 from tiangong.platform.services.calendar import CALENDAR_ERRORS, county_of, for_county
 from tiangong.platform.services.models import PartnerTask, ServiceRequest
 from tiangong.platform.services.workflow import REQUEST_WORKFLOW
@@ -61,8 +61,10 @@ def _dates(fn: Any, *args: Any) -> Any:
 
 
 def file_request(user: Any, enterprise: Any, category: str, text: str, channel: str = "form",
-                 external_id: str = "", received_at: dt.datetime | None = None) -> ServiceRequest:
-    """A new request in the pool, with its 'file' event (the first row of its timeline)."""
+                 external_id: str = "", received_at: dt.datetime | None = None,
+                 attachments: Sequence[Any] = ()) -> ServiceRequest:
+    """A new request in the pool, with its 'file' event (the first row of its timeline); the
+    enterprise's attachments are kept on that event (hashed, by the core's record_event)."""
     config().category(category)  # unknown category → ConfigError (Chinese message)
     if not text.strip():
         raise TransitionRefused("请填写诉求内容。")
@@ -71,6 +73,9 @@ def file_request(user: Any, enterprise: Any, category: str, text: str, channel: 
             enterprise=enterprise, category=category, text=text.strip(), channel=channel,
             external_id=external_id, filed_by=user if user and user.pk else None,
             received_at=received_at or timezone.now())
+        if attachments and user is not None:
+            record_event(req, "file", "提交诉求", user, text.strip()[:200], attachments)
+            return req
         WorkflowEvent.objects.create(
             content_type=ContentType.objects.get_for_model(ServiceRequest),
             object_id=str(req.pk), workflow=REQUEST_WORKFLOW.name, action="file",
@@ -120,6 +125,33 @@ def route(req: ServiceRequest, user: Any, lead: Department,
                 task = PartnerTask.objects.create(department=dept, question=req.text,
                                                   due_on=part_due)
                 task.requests.add(req)
+    return event
+
+
+def assign_partners(req: ServiceRequest, user: Any, partners: Sequence[Department] = (),
+                    join_task: int | None = None, note: str = "") -> Any:
+    """The lead brings in partners while handling (分派协办): a new task per department, due
+    by the partner rule against the lead's current deadline, or the request joins an open task
+    of the county that already serves the same problem of other firms (one task, one answer)."""
+    partners = [d for d in partners if d.pk != req.lead_id]
+    if not partners and join_task is None:
+        raise TransitionRefused("请选择协办单位，或填写要加入的协办任务编号。")
+    task = None
+    if join_task is not None:
+        task = PartnerTask.objects.filter(pk=join_task, state="open",
+                                          department__county_id=req.lead.county_id).first() \
+            if req.lead_id else None
+        if task is None:
+            raise TransitionRefused(f"本县没有编号为 {join_task} 的待答复协办任务。")
+    today, lim, cal = _today(), limits(req), _cal(req)
+    part_due = _dates(clock.partner_due, cal, today, req.due_on, lim) if partners else None
+    with transaction.atomic():
+        event = apply_transition(req, "partner_assign", user, note)
+        for dept in partners:
+            PartnerTask.objects.create(department=dept, question=req.text,
+                                       due_on=part_due).requests.add(req)
+        if task is not None:
+            task.requests.add(req)
     return event
 
 

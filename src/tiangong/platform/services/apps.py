@@ -18,6 +18,16 @@ class ServicesConfig(AppConfig):
         register_enterprise_section(EnterpriseSection(
             "service_requests", "企业诉求记录", "services/_enterprise_requests.html",
             _requests, order=20))
+        from tiangong.platform.core.sections import Section, register_section
+        from tiangong.platform.services.dashboard_section import dashboard_section
+        from tiangong.platform.services.objection_link import objection_section
+
+        register_section("dashboard", Section(
+            "services_kpis", "企业诉求办理（办结率、绿码率、超期）",
+            "services/_dashboard_services.html", dashboard_section, order=20))
+        register_section("objection", Section(
+            "service_requests", "转为企业诉求", "services/_objection_requests.html",
+            objection_section, order=20))
         from tiangong.platform.core.navigation import NavItem, register
         from tiangong.platform.core.roles import Role
 

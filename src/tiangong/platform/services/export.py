@@ -37,6 +37,8 @@ def tables(requests: Any) -> tuple[pa.Table, pa.Table]:
               "rating": "rating"}
     rq = pd.DataFrame.from_records(requests.order_by("pk").values_list(*fields),
                                    columns=list(fields.values()))
+    if rq.empty:  # a county without requests yet: empty tables (pandas would type them float)
+        return REQUESTS.empty_table(), EVENTS.empty_table()
     rq["request_id"] = rq["request_id"].astype(str)
     rq["received_at"] = _local(rq["received_at"])
     rq["external_id"] = rq["external_id"].replace("", None)
@@ -117,7 +119,7 @@ def workbook(rep: pd.DataFrame, overdue: list[ServiceRequest], title: str) -> by
     for j, h in enumerate(["编号", "企业", "类别", "主办单位", "期限", "状态"]):
         late.write(0, j, h, bold)
     for i, r in enumerate(overdue, start=1):
-        late.write_row(i, 0, [r.pk, r.enterprise.name, r.category,
+        late.write_row(i, 0, [r.pk, r.enterprise.name, r.category_label,
                               r.lead.name if r.lead_id else "", r.due_on.isoformat()
                               if r.due_on else "", r.state_label])
     late.set_column(0, 0, 8)

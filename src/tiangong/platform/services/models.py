@@ -89,6 +89,15 @@ class ServiceRequest(PlatformModel):
     def state_label(self) -> str:
         return REQUEST_WORKFLOW.state_label(self.state)
 
+    @property
+    def category_label(self) -> str:
+        """The category's Chinese name from the categories file (the code stays in the row, so
+        a county renaming a category relabels its history); an unknown code shows as itself."""
+        from tiangong.platform.services.actions import config
+
+        known = config().categories.get(self.category)
+        return known.name if known is not None else self.category
+
 
 def _department_rows(qs: Any, user: Any) -> Any:
     if not user.is_active or user.department_id is None:
@@ -130,3 +139,6 @@ class PartnerTask(PlatformModel):
 from tiangong.platform.services.approvals import Approval  # noqa: E402  (the app's models)
 
 __all__ = ["Approval", "PartnerTask", "ServiceRequest"]
+from tiangong.platform.services.objection_link import ObjectionRequest  # noqa: E402
+
+__all__ += ["ObjectionRequest"]

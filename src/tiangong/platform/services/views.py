@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tiangong.platform.core.forms import AttachmentsField
 from tiangong.platform.core.models import Department, Enterprise
 from tiangong.platform.core.roles import Role
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
@@ -29,11 +30,22 @@ from tiangong.services.outcome import CLOSURE_CODES, RATINGS
 class FileForm(forms.Form):
     category = forms.ChoiceField(label="诉求类别")
     text = forms.CharField(label="诉求内容", widget=forms.Textarea, max_length=4000)
+    attachments = AttachmentsField(label="附件（可多选）")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [(c.code, c.name)
                                            for c in actions.config().categories.values()]
+
+
+class OfficeFileForm(FileForm):
+    """The 直通办 registering a request received in person or by telephone."""
+
+    uscc = forms.CharField(label="企业统一社会信用代码", max_length=18)
+    channel = forms.ChoiceField(label="渠道", choices=[("visit", "走访"),
+                                                       ("hotline", "12345热线")])
+
+    field_order = ["uscc", "channel", "category", "text", "attachments"]
 
 
 class ActionForm(forms.Form):
@@ -46,6 +58,8 @@ class ActionForm(forms.Form):
                                      choices=[("", "—"), *CLOSURE_CODES.items()])
     rating = forms.ChoiceField(label="评价", required=False, choices=[("", "—"),
                                                                     *RATINGS.items()])
+    join_task = forms.IntegerField(label="或加入已有协办任务（编号）", required=False,
+                                   min_value=1)
 
     def __init__(self, req: ServiceRequest, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,7 +71,8 @@ class ActionForm(forms.Form):
 # which extra fields each action's form shows
 FIELDS = {"route": ("lead", "partners", "note"), "settle_reroute": ("lead", "note"),
           "reroute": ("lead", "note"), "extension_ask": ("new_due", "note"),
-          "close": ("closure_code", "note"), "rate": ("rating", "note")}
+          "close": ("closure_code", "note"), "rate": ("rating", "note"),
+          "partner_assign": ("partners", "join_task", "note")}
 
 
 def request_list(request: HttpRequest) -> HttpResponse:
@@ -106,16 +121,31 @@ def _duplicates(pool: list[ServiceRequest], qs: Any) -> dict[int, list[Any]]:
 
 
 def request_new(request: HttpRequest) -> HttpResponse:
+    """The enterprise files its own request; the 直通办 registers one received in person or by
+    telephone (channel 走访 / 12345热线) for a firm of its county, named by USCC."""
     user = request.user
-    if user.role != Role.ENTERPRISE_USER or user.enterprise_id is None:
-        raise PermissionDenied("只有企业用户可以在此提交诉求。")
-    form = FileForm(request.POST or None)
+    office = user.role == Role.COUNTY_ANALYST and not user.is_read_only
+    if not office and (user.role != Role.ENTERPRISE_USER or user.enterprise_id is None):
+        raise PermissionDenied("只有企业用户或直通办（县级分析员）可以在此提交诉求。")
+    form = (OfficeFileForm if office else FileForm)(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        enterprise = Enterprise.objects.get(pk=user.enterprise_id)
-        req = actions.file_request(user, enterprise, form.cleaned_data["category"],
-                                   form.cleaned_data["text"], channel="form")
-        messages.success(request, "诉求已提交，直通办将在 3 个工作日内交办。")
-        return redirect(req)
+        if office:
+            from tiangong.identity.uscc import normalize_uscc
+
+            code = normalize_uscc(form.cleaned_data["uscc"])
+            enterprise = restrict(Enterprise, user).filter(uscc=code).first()
+            channel = form.cleaned_data["channel"]
+        else:
+            enterprise, channel = Enterprise.objects.get(pk=user.enterprise_id), "form"
+        if enterprise is None:
+            form.add_error("uscc", f"本县企业名录中没有统一社会信用代码为 {code} 的企业。")
+        else:
+            req = actions.file_request(user, enterprise, form.cleaned_data["category"],
+                                       form.cleaned_data["text"], channel=channel,
+                                       attachments=form.cleaned_data["attachments"])
+            messages.success(request, "诉求已提交，直通办将在 3 个工作日内交办。" if not office
+                             else "诉求已登记，进入诉求池。")
+            return redirect(req)
     return render(request, "services/request_new.html", {"form": form})
 
 
@@ -168,6 +198,9 @@ def _act(req: ServiceRequest, user: Any, action: str, data: dict[str, Any]) -> N
         if data.get("lead") is None or data["lead"] == req.lead:
             raise TransitionRefused("请选择另一个主办单位。")
         actions.reassign(req, user, action, data["lead"], note)
+    elif action == "partner_assign":
+        actions.assign_partners(req, user, list(data.get("partners") or []),
+                                data.get("join_task"), note)
     elif action == "settle_keep":
         actions.settle_keep(req, user, note)
     elif action == "pause":
@@ -237,7 +270,8 @@ def kpi(request: HttpRequest) -> HttpResponse:
             raise
         error = str(err)
     return render(request, "services/kpi.html", {"rows": rows, "kpis": KPIS, "error": error,
-                                                 "by": by, "period": period, "as_of": as_of})
+                                                 "by": by, "period": period, "as_of": as_of,
+                                                 "quarter": (as_of.month - 1) // 3 + 1})
 
 
 def kpi_xlsx(request: HttpRequest) -> HttpResponse:
@@ -254,6 +288,14 @@ def kpi_xlsx(request: HttpRequest) -> HttpResponse:
                                            "spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="liangshai-{as_of:%Y%m%d}.xlsx"'
     return resp
+
+
+def kpi_pdf(request: HttpRequest) -> HttpResponse:
+    """The monthly 晾晒 as a PDF (?month=YYYY-MM), for the same readers as the page."""
+    from tiangong.platform.services.liangshai import pdf_response
+
+    county, qs = _county_scope(request)
+    return pdf_response(request, county, qs)
 
 
 @require_POST
