@@ -40,6 +40,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "hierarchy": {"index": {"yield": 2, "structure": 1},
                   "yield": {"tax_per_mu": 1, "va_per_mu": 1},
                   "structure": {"share_A": 1, "share_D": 1}},
+    # a city has a handful of counties: the skew/kurtosis rule needs at least four values
+    "spec": {"treat_outliers": False},
 }
 DIMENSION_LABELS = {"index": "综合指数", "yield": "亩均产出", "structure": "等级结构"}
 
@@ -98,7 +100,7 @@ def _problems(err: TiangongError) -> str:
 def _loaded(setting: IndexSetting) -> Any:
     try:
         loaded = index_config_from_data(setting.config or DEFAULT_CONFIG,
-                                        f"综合指数设置“{setting}”")
+                                        f"综合指数设置“{setting.title}”")
     except TiangongError as err:
         raise IndexRefused("综合指数配置有误：" + _problems(err)) from None
     unknown = sorted(set(loaded.config.indicators) - set(INDICATORS))
