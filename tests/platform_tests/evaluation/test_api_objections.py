@@ -8,6 +8,7 @@ served under MEDIA_URL."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -118,3 +119,7 @@ def test_attachment_of_another_enterprise_is_404(client, world, published, firm_
     assert own.status_code == 200 and b"".join(own.streaming_content) == b"%PDF-1.4 x"
     # not even the owner gets the file as static media
     assert client.get(f"{settings.MEDIA_URL}{att.file.name}").status_code == 404
+    # a file gone from MEDIA_ROOT: a Chinese 404, not a server error
+    Path(att.file.path).unlink()
+    gone = client.get(f"/attachments/{att.pk}/")
+    assert gone.status_code == 404 and "未找到该页面或对象" in gone.content.decode()

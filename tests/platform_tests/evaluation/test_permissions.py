@@ -4,6 +4,8 @@ bearer token."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tiangong.platform.core.models import ApiToken
@@ -129,7 +131,7 @@ def test_every_api_operation_as_every_role(client, world, objects, firm_user):
 
     from .test_objections import _seed
 
-    _seed(__import__("datetime").date.today())
+    _seed(dt.date.today())
     pub, own, other = objects["pub"], objects["own"], objects["other_town"]
     users = {**{r: world.users[r] for r in ALL if r in world.users}, "firm_user": firm_user}
     sees_pub = {"province_analyst", "city_analyst", "county_analyst", "supervisor",
