@@ -130,32 +130,39 @@ def test_bad_roster_creates_nothing_and_lists_every_problem(world: World,
     assert User.objects.count() == before
 
 
-def test_demo_platform_from_a_stored_run(db: None, tmp_path: Path) -> None:
+def test_platform_demo_command_is_the_demo_builder(db: None, tmp_path: Path) -> None:
+    """`manage platform_demo` seeds with the same builder as `tiangong demo`
+    (tiangong.platform.demo.seed_demo): its regions, departments, accounts and the published run;
+    a second time on the same database it refuses with a clear message, changing nothing."""
     from io import StringIO
 
-    from tiangong.platform.core.demo import DEMO_PASSWORD, DEPARTMENTS
+    from tiangong.demo.generator import generate
+    from tiangong.platform.demo import DEMO_PASSWORD, DEPARTMENTS
+    from tiangong.platform.evaluation.models import Publication
 
     store_path = tmp_path / "runs.duckdb"
     with RunStore(store_path) as store:
-        run = store.save(evaluate("huangyan_2022", _tables(_rows()), 2022))
+        run = store.save(evaluate("huangyan_2022", generate(60, 3, year=2022, years=1), 2022))
     out = StringIO()
     call_command("platform_demo", "--store", str(store_path), stdout=out)
-    assert f"评价 {run.id}" in out.getvalue()
-    # 331003 is 黄岩区 in the demo vocabulary; its city and province come from the codes.
+    assert f"演示平台：评价 {run.id}" in out.getvalue()
     county = Region.objects.get(code="331003")
     assert county.name == "黄岩区" and county.path == "/330000/331000/331003/"
     assert Region.objects.get(code="331000").name == "台州市"
-    assert Region.objects.get(code="331003200").name == "新前街道"
-    assert county.departments.count() == len(DEPARTMENTS)
-    assert Enterprise.objects.count() == 5  # the row with a bad check digit is reported
-    town = User.objects.get(username="demo_town")
-    assert town.region.code == "331003001"  # the town with the most firms (3 of 5)
-    ent = User.objects.get(username="demo_enterprise")
-    assert ent.enterprise is not None and ent.enterprise.region == town.region
-    assert ent.check_password(DEMO_PASSWORD) and not ent.must_change_password
-    call_command("platform_demo", "--store", str(store_path), stdout=StringIO())  # again
-    assert User.objects.filter(username__startswith="demo_").count() == 10
-    assert Enterprise.objects.count() == 5
+    assert {c for c, _ in DEPARTMENTS} <= set(county.departments.values_list("code", flat=True))
+    assert Publication.objects.get().run_id == run.id
+    names = set(User.objects.values_list("username", flat=True))
+    assert {"analyst", "town", "tax", "supervisor", "city", "province", "admin"} <= names
+    analyst = User.objects.get(username="analyst")
+    assert analyst.region == county and analyst.check_password(DEMO_PASSWORD)
+    assert not analyst.must_change_password
+    assert "analyst" in out.getvalue() and DEMO_PASSWORD in out.getvalue()
+    before = User.objects.count()
+    with pytest.raises(CommandError, match="已有区划数据"):
+        call_command("platform_demo", "--store", str(store_path), stdout=StringIO())
+    assert User.objects.count() == before
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("platform_demo", "--store", str(tmp_path / "none.duckdb"))
 
 
 def test_import_enterprises_from_a_stored_intake(db: None, tmp_path: Path) -> None:

@@ -69,6 +69,7 @@ def demo(
         ev = evaluate(loaded, data_dir, DEMO_YEAR, progress=update)
     with RunStore(store, on_wait=say_waiting) as st:
         kept = save_intake(st, intake)
+        ev.fingerprints["intake"] = kept.id  # the run names its intake, as `evaluate` does
         record = st.save(ev, label=f"demo {scale} seed {seed}, intake {kept.id}")
         store_path = st.path
     paths = publish(ev.results, loaded.scheme, DEMO_YEAR, record.id, out_dir,

@@ -32,16 +32,10 @@ def prepare() -> list[str]:
     Returns notes for the console (e.g. a year the calendar package does not know yet)."""
     from django.core.management import call_command
 
-    from tiangong.platform.core.calendar import CalendarMissing, missing_years, seed_year
+    from tiangong.platform.core.calendar import seed_around
 
     call_command("migrate", interactive=False, verbosity=0)
-    notes = []
-    year = dt.date.today().year
-    for missing in missing_years([year - 1, year, year + 1]):
-        try:
-            seed_year(missing)
-        except CalendarMissing as err:
-            notes.append(str(err))
+    notes = seed_around(dt.date.today())
     call_command("collectstatic", interactive=False, verbosity=0)
     from tiangong.platform.core.models import User
 

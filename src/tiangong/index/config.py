@@ -125,6 +125,12 @@ def load_index_config(path: Path) -> LoadedIndex:
         mark = getattr(err, "problem_mark", None)
         raise SchemeError([Problem(f"not valid YAML: {getattr(err, 'problem', err)}", source,
                                    mark.line + 1 if mark is not None else None)]) from None
+    return index_config_from_data(data, source)
+
+
+def index_config_from_data(data: Any, source: str) -> LoadedIndex:
+    """The configuration from already parsed data (YAML nodes give line numbers; a stored JSON
+    configuration, e.g. the platform's, gives none), with every check of `load_index_config`."""
     try:
         config = IndexConfig.model_validate(_plain(data))
     except ValidationError as err:

@@ -40,8 +40,14 @@ def register_demo_seeder(seeder: Seeder, order: int = 50) -> None:
         _SEEDERS.append((order, seeder))
 
 
+class DemoRefused(Exception):
+    """The demo cannot be seeded here (a database already holding regions, no run); the message
+    is for the console."""
+
+
 def build_demo_platform(db: Path, store: Path, run_id: str) -> DemoContext:
-    """Create `db` afresh (a demo database, rebuilt on every demo run) and seed it."""
+    """`tiangong demo`: create `db` afresh (a demo database, rebuilt on every demo run), migrate
+    it and seed it with `seed_demo`."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     os.environ["TIANGONG_PLATFORM_DB"] = str(db.resolve())
@@ -49,11 +55,38 @@ def build_demo_platform(db: Path, store: Path, run_id: str) -> DemoContext:
     from tiangong.cli.serve import _setup, prepare
 
     _setup(db)
-    ctx = DemoContext(store=store.resolve(), run_id=run_id)
-    # the demo makes its own accounts below: the note asking for a first administrator is moot
-    ctx.notes.extend(n for n in prepare() if "还没有账号" not in n)
-    from tiangong.platform.core.context import acting_as
+    # the demo makes its own accounts: the note asking for a first administrator is moot
+    notes = [n for n in prepare() if "还没有账号" not in n]
+    ctx = seed_demo(store, run_id)
+    ctx.notes[:0] = [n for n in notes if n not in ctx.notes]
+    return ctx
 
+
+def seed_demo(store: Path | str, run_id: str | None = None) -> DemoContext:
+    """The one demo builder: seed the configured (migrated, empty) database from run `run_id`
+    of `store` (default: the newest run) — regions, departments, one account per role, then
+    every app's registered seeder (the publication, requests, projects). `tiangong demo` and
+    `tiangong manage platform_demo` both call this."""
+    from tiangong.platform.core.context import acting_as
+    from tiangong.platform.core.models import Region
+    from tiangong.runs import RunStore
+
+    path = Path(store).resolve()
+    if not path.is_file():
+        raise DemoRefused(f"结果库文件 {path} 不存在：请先运行 tiangong demo 或 "
+                          "tiangong evaluate。")
+    with RunStore(path, read_only=True) as st:
+        runs = st.list()
+        if not runs:
+            raise DemoRefused(f"结果库 {path} 中没有评价记录：请先运行 tiangong demo。")
+        run = st.get(run_id) if run_id else runs[-1]
+    if Region.objects.exists():
+        raise DemoRefused("数据库中已有区划数据：演示平台只能建在新建的空数据库上"
+                          "（tiangong demo 每次都重建演示数据库）。")
+    from tiangong.platform.core.calendar import seed_around
+
+    ctx = DemoContext(store=path, run_id=run.id)
+    ctx.notes.extend(seed_around(today()))  # deadlines of the demo's requests and objections
     with acting_as(None, "demo"):
         _seed_core(ctx)
         for _, seeder in sorted(_SEEDERS, key=lambda s: s[0]):

@@ -4,6 +4,8 @@ bearer token."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tiangong.platform.core.models import ApiToken
@@ -117,3 +119,67 @@ def test_api_by_bearer_token_has_the_users_scope(client, world, objects, firm_us
     assert client.get(f"/api/evaluation/results/{other.pk}", **auth).status_code == 404
     bad = client.get(f"/api/evaluation/results/{own.pk}", HTTP_AUTHORIZATION="Bearer nope")
     assert bad.status_code == 401 and "令牌无效" in bad.json()["detail"]
+
+
+def test_every_api_operation_as_every_role(client, world, objects, firm_user):
+    """Each /api/evaluation/ operation (the schema's list must equal this table) called with a
+    Bearer token per role, anonymous too (401). Writes get a fresh objection per role, so that
+    one role's move does not change what the next one meets."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tiangong.platform.core.testing import api_operations
+
+    from .test_objections import _seed
+
+    _seed(dt.date.today())
+    pub, own, other = objects["pub"], objects["own"], objects["other_town"]
+    users = {**{r: world.users[r] for r in ALL if r in world.users}, "firm_user": firm_user}
+    sees_pub = {"province_analyst", "city_analyst", "county_analyst", "supervisor",
+                "administrator"}
+    in_pub = sees_pub | {"town_official", "firm_user"}
+
+    def fresh() -> Objection:
+        return Objection.objects.create(result=own, enterprise=own.enterprise,
+                                        filed_by=firm_user, reason="走查")
+
+    def scoped(ok: int, group: set[str]) -> dict[str, int]:
+        return {r: ok if r in group else 404 for r in users}
+
+    table = {
+        ("GET", "/api/evaluation/publications"): (lambda: "/api/evaluation/publications",
+                                                  dict.fromkeys(users, 200)),
+        ("GET", "/api/evaluation/publications/{pk}/results"): (
+            lambda: f"/api/evaluation/publications/{pub.pk}/results", scoped(200, in_pub)),
+        ("GET", "/api/evaluation/results/{pk}"): (
+            lambda: f"/api/evaluation/results/{other.pk}", scoped(200, sees_pub)),
+        ("GET", "/api/evaluation/objections"): (lambda: "/api/evaluation/objections",
+                                                dict.fromkeys(users, 200)),
+        ("GET", "/api/evaluation/objections/{pk}"): (
+            lambda: f"/api/evaluation/objections/{fresh().pk}", scoped(200, in_pub)),
+        # only the firm itself files (others who see the result: 403)
+        ("POST", "/api/evaluation/results/{pk}/objections"): (
+            lambda: f"/api/evaluation/results/{own.pk}/objections",
+            {**scoped(403, in_pub), "firm_user": 200}),
+        # forwarding a filed objection: the town only; others who see it are refused (409)
+        ("POST", "/api/evaluation/objections/{pk}/{action}"): (
+            lambda: f"/api/evaluation/objections/{fresh().pk}/forward",
+            {**scoped(409, in_pub), "town_official": 200}),
+    }
+    ops = {op for op in api_operations(client) if op[1].startswith("/api/evaluation/")}
+    assert ops == set(table)
+    wrong = []
+    for role, user in [*users.items(), ("anonymous", None)]:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user, 'walk')[1]}"} \
+            if user else {}
+        for (method, template), (url, expected) in table.items():
+            if template.endswith("/results/{pk}/objections"):
+                response = client.post(url(), {"reason": "走查", "attachments": [
+                    SimpleUploadedFile("证明.pdf", b"%PDF-1.4 walk")]}, **headers)
+            elif method == "POST":
+                response = client.post(url(), {}, content_type="application/json", **headers)
+            else:
+                response = client.get(url(), **headers)
+            want = expected[role] if user else 401
+            if response.status_code != want:
+                wrong.append((method, template, role, response.status_code, want))
+    assert wrong == []

@@ -127,3 +127,15 @@ def missing_years(years: list[int]) -> list[int]:
         d.year for d in WorkCalendarDay.objects.filter(county=None, date__month=1, date__day=1)
         .values_list("date", flat=True)}
     return [y for y in years if y not in have]
+
+
+def seed_around(today: dt.date) -> list[str]:
+    """Seed last, this and next year when missing (`tiangong serve`, the demo); returns the
+    messages of years the calendar package does not know yet."""
+    notes = []
+    for missing in missing_years([today.year - 1, today.year, today.year + 1]):
+        try:
+            seed_year(missing)
+        except CalendarMissing as err:
+            notes.append(str(err))
+    return notes

@@ -20,6 +20,7 @@ class DashboardConfig(AppConfig):
         from tiangong.platform.evaluation.signals import results_published
 
         results_published.connect(_fill_read_model, dispatch_uid="dashboard-read-model")
+        results_published.connect(_fill_quality, dispatch_uid="dashboard-intake-quality")
         register(NavItem("边界文件", "dashboard:boundaries", roles={Role.COUNTY_ANALYST},
                          order=11))
 
@@ -30,3 +31,11 @@ def _fill_read_model(sender: object, publication: object, report: object = None,
     from tiangong.platform.dashboard.readmodel import fill
 
     fill(publication)  # type: ignore[arg-type]
+
+
+def _fill_quality(sender: object, publication: object, report: object = None,
+                  **kwargs: object) -> None:
+    """The intake's data-quality summary is read from the run store once, at publication."""
+    from tiangong.platform.dashboard.quality import fill_quality
+
+    fill_quality(publication)  # type: ignore[arg-type]

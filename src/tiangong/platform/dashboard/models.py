@@ -108,3 +108,52 @@ class FigureCache(models.Model):
     key = models.CharField(max_length=80, unique=True)
     data = models.JSONField()
     created = models.DateTimeField(auto_now_add=True)
+
+
+class IntakeQuality(models.Model):
+    """The data-quality summary of the intake that fed a publication's run (`tiangong.runs.
+    intake_quality`), written once per publication: pages never open the run store. `summary`
+    is None when the run names no stored intake (evaluated from --data folders) or the store
+    could not be read (`error` says why)."""
+
+    publication = models.OneToOneField(Publication, on_delete=models.CASCADE,
+                                       related_name="intake_quality")
+    intake_id = models.CharField("归集批次", max_length=20, blank=True)
+    summary = models.JSONField("数据质量汇总", null=True, blank=True)
+    error = models.CharField("无法汇总的原因", max_length=500, blank=True)
+    filled_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    # the intake is the county's: its region and the regions above it (not its towns)
+    scope: ClassVar[Scope] = Scope(region="publication__county")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "归集数据质量汇总"
+
+
+class IndexSetting(PlatformModel):
+    """A composite regional index (docs/index-format.md) for a province or city, computed from
+    the published regional aggregates of the counties under it; see indices.py."""
+
+    region = models.OneToOneField(Region, verbose_name="指数区域（省或设区市）",
+                                  on_delete=models.PROTECT, related_name="index_setting")
+    title = models.CharField("名称", max_length=100, default="工业亩均效益综合指数")
+    # tiangong.index.config.IndexConfig as JSON; its indicators are indices.INDICATORS.
+    config = models.JSONField("指数配置", default=dict, blank=True)
+
+    scope: ClassVar[Scope] = Scope(region="region")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "综合指数设置"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from tiangong.platform.dashboard.indices import check_config
+
+        problem = check_config(self.config) if self.config else ""
+        if problem:
+            raise ValidationError({"config": problem})
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.region.name}）"

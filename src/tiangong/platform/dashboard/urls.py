@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tiangong.platform.dashboard import views
+from tiangong.platform.dashboard import insight_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("enterprises/", views.enterprises, name="enterprises"),
     path("boundaries/", views.boundaries, name="boundaries"),
     path("boundaries/<int:pk>.json", views.boundary_json, name="boundary_json"),
+    path("quality/", insight_views.quality, name="quality"),
+    path("indices/", insight_views.indices, name="indices"),
 ]

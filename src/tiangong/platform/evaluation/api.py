@@ -1,6 +1,7 @@
 """JSON API of the evaluation app (mounted at /api/evaluation/): publications, published
-results and objections, each read through restrict() (same scope as the pages; out of scope
-answers 404). Sign-in by session or `Authorization: Bearer` token (the core API's auth)."""
+results and objections (api_objections.py), each read through restrict() (same scope as the
+pages; out of scope answers 404). Sign-in by session or `Authorization: Bearer` token (the
+core API's auth)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from ninja import Router, Schema
 from tiangong.platform.core.api_routes import answers
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.evaluation import queries
-from tiangong.platform.evaluation.models import Objection, Publication, PublishedResult
+from tiangong.platform.evaluation.api_objections import router as objections_router
+from tiangong.platform.evaluation.models import Publication, PublishedResult
 
 router = Router(tags=["亩均评价"])  # the core API's auth: Bearer token or session
 
@@ -58,18 +60,6 @@ class ResultDetailOut(ResultOut):
     explanation: list[str]
 
 
-class ObjectionOut(Schema):
-    id: int
-    result_id: int
-    uscc: str
-    state: str
-    state_label: str
-    reason: str
-    decision: str
-    due: dt.date | None
-    correction_id: int | None
-
-
 def _pub(p: Publication) -> dict[str, Any]:
     return {**{k: getattr(p, k) for k in PublicationOut.model_fields if hasattr(p, k)},
             "region_code": p.county.code}
@@ -78,11 +68,6 @@ def _pub(p: Publication) -> dict[str, Any]:
 def _result(r: PublishedResult) -> dict[str, Any]:
     return {**{k: getattr(r, k) for k in ResultOut.model_fields if hasattr(r, k)},
             "town_code": r.region.code}
-
-
-def _objection(o: Objection) -> dict[str, Any]:
-    return {**{k: getattr(o, k) for k in ObjectionOut.model_fields if hasattr(o, k)},
-            "uscc": o.enterprise.uscc}
 
 
 @router.get("/publications", response=answers(list[PublicationOut]))
@@ -111,15 +96,5 @@ def get_result(request: HttpRequest, pk: int) -> dict[str, Any]:
             "what_if": view["what_if"], "explanation": view["explanation"]}
 
 
-@router.get("/objections", response=answers(list[ObjectionOut]))
-def list_objections(request: HttpRequest, state: str = "") -> list[dict[str, Any]]:
-    qs = restrict(Objection, request.auth).select_related("enterprise")
-    if state:
-        qs = qs.filter(state=state)
-    return [_objection(o) for o in qs[:500]]
-
-
-@router.get("/objections/{pk}", response=answers(ObjectionOut))
-def get_objection(request: HttpRequest, pk: int) -> dict[str, Any]:
-    return _objection(get_scoped_or_404(Objection.objects.select_related("enterprise"),
-                                        request.auth, pk=pk))
+# Objections: their own module (multipart filing, actions), mounted on this router.
+router.add_router("", objections_router)

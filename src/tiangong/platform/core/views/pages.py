@@ -96,7 +96,11 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     if att is None or model is None or not restrict(model, request.user).filter(
             pk=att.event.object_id).exists():
         raise Http404("未找到该附件，或您无权查看。")
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    try:
+        handle = att.file.open("rb")
+    except OSError:  # the file was removed from MEDIA_ROOT (a restore without uploads)
+        raise Http404("附件文件已不存在，请联系管理员。") from None
+    return FileResponse(handle, as_attachment=True, filename=att.name)
 
 
 def task_list(request: HttpRequest) -> HttpResponse:

@@ -16,24 +16,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tiangong.platform.core.calendar import CalendarMissing, add_working_days
+from tiangong.platform.core.calendar import CalendarMissing
 from tiangong.platform.core.changelog import record_change, snapshot
-from tiangong.platform.core.models import User
-from tiangong.platform.core.notify import notify
 from tiangong.platform.core.roles import Role
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.core.workflow import (
     TransitionRefused,
-    apply_transition,
     events_for,
     record_event,
 )
-from tiangong.platform.evaluation import queries
 from tiangong.platform.evaluation.forms import ActionForm, ObjectionForm, form_errors
 from tiangong.platform.evaluation.models import Objection, Publication, PublishedResult
-from tiangong.platform.evaluation.objection_flow import (
-    ANSWER_WORKING_DAYS,
-    CORRECTION_WORKING_DAYS,
+from tiangong.platform.evaluation.objection_service import (
+    FilingRefused,
+    act_on_objection,
+    file_objection,
 )
 
 PAGE = 50
@@ -43,29 +40,18 @@ PAGE = 50
 
 @require_POST
 def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    row = get_scoped_or_404(PublishedResult.objects.select_related("publication"), user, pk=pk)
-    pub = row.publication
-    if user.role != Role.ENTERPRISE_USER or user.enterprise_id != row.enterprise_id:
-        raise PermissionDenied("只有企业本身可以对本企业的评价结果提出异议。")
-    if not queries.in_period(pub):
-        messages.error(request, f"公示期为 {pub.start:%Y年%m月%d日} 至 {pub.end:%Y年%m月%d日}，"
-                                "当前不在公示期内，不能提出异议。")
-        return redirect(row)
+    row = get_scoped_or_404(PublishedResult.objects.select_related("publication"),
+                            request.user, pk=pk)
     form = ObjectionForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect(row)
-    with transaction.atomic():
-        obj = Objection.objects.create(result=row, enterprise_id=row.enterprise_id,
-                                       filed_by=user, reason=form.cleaned_data["reason"])
-        record_event(obj, "file", "提出异议", user, form.cleaned_data["reason"],
-                     form.cleaned_data["attachments"])
-        town = list(User.objects.filter(role=Role.TOWN_OFFICIAL, region_id=row.region_id,
-                                        is_active=True))
-        transaction.on_commit(lambda: notify(
-            town, f"{row.name}对{row.year}年度评价结果提出异议",
-            "请核实后转交县级。", url=obj.get_absolute_url()))
+    try:
+        obj = file_objection(request.user, row, form.cleaned_data["reason"],
+                             form.cleaned_data["attachments"])
+    except FilingRefused as err:
+        messages.error(request, str(err))
+        return redirect(row)
     messages.success(request, "异议已提交，所在乡镇（街道）核实后将转交县级处理。")
     return redirect(obj)
 
@@ -102,22 +88,9 @@ def objection_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect(obj)
-    note = form.cleaned_data["note"] or ""
-    updates: dict[str, object] = {}
     try:
-        county = obj.result.publication.county.county()
-        days = form.cleaned_data["working_days"]
-        if action == "forward":
-            updates["due"] = add_working_days(dt.date.today(), days or ANSWER_WORKING_DAYS,
-                                              county)
-        elif action == "accept":
-            updates["due"] = add_working_days(dt.date.today(),
-                                              days or CORRECTION_WORKING_DAYS, county)
-            updates["decision"] = note
-        elif action == "reject":
-            updates["decision"] = note
-        apply_transition(obj, action, request.user, note, form.cleaned_data["attachments"],
-                         updates=updates)
+        act_on_objection(obj, action, request.user, form.cleaned_data["note"] or "",
+                         form.cleaned_data["working_days"], form.cleaned_data["attachments"])
     except CalendarMissing as err:
         messages.error(request, str(err))
     except TransitionRefused as err:

@@ -1,4 +1,5 @@
-"""`tiangong manage platform_demo [--run ID] [--store FILE]`: the demo platform."""
+"""`tiangong manage platform_demo [--run ID] [--store FILE]`: the demo platform in the configured
+(migrated, empty) database — the same builder as `tiangong demo` (tiangong.platform.demo)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,27 @@ from tiangong.errors import TiangongError
 
 
 class Command(BaseCommand):
-    help = "用结果库中的一次评价建立演示平台：区划、部门、企业和每个角色的演示账号"
+    help = ("用结果库中的一次评价建立演示平台（与 tiangong demo 相同）：区划、部门、"
+            "每个角色的演示账号、发布的评价结果、诉求和项目")
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--run", default=None, help="评价编号（默认最新一次）")
         parser.add_argument("--store", default=None, help="结果库文件（默认 $TIANGONG_STORE）")
 
     def handle(self, *args: Any, run: str | None, store: str | None, **options: Any) -> None:
-        from tiangong.platform.core.demo import DEMO_PASSWORD, build_demo_platform
+        from tiangong.platform.demo import DemoRefused, logins, seed_demo
+        from tiangong.runs.store import default_store_path
 
+        path = store or settings.TIANGONG_RUN_STORE or str(default_store_path())
         try:
-            demo = build_demo_platform(store or settings.TIANGONG_RUN_STORE or None, run)
+            ctx = seed_demo(path, run)
+        except DemoRefused as err:
+            raise CommandError(str(err)) from err
         except (TiangongError, OSError, ValueError, KeyError) as err:
             raise CommandError(f"演示平台无法建立：{err}") from err
-        self.stdout.write(f"评价 {demo.run_id}：区划 {demo.regions.summary()}；"
-                          f"企业 {demo.enterprises.summary()}；新增部门 {demo.departments} 个")
-        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
-        for username, role, where in demo.accounts:
-            self.stdout.write(f"  {username:<16} {role}  {where}")
+        self.stdout.write(f"演示平台：评价 {ctx.run_id}（{ctx.store}）")
+        for note in ctx.notes:
+            self.stdout.write(f"  {note}")
+        self.stdout.write("演示账号（无需修改密码）：")
+        for label, username, password in logins(ctx):
+            self.stdout.write(f"  {label:<12} {username:<12} {password}")
