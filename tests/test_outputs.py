@@ -381,3 +381,43 @@ def test_a_firm_outside_every_group_is_told_which_condition_it_failed(tmp_path) 
                       exclusions=ev.exclusions)
     sheet = openpyxl.load_workbook(path)["未纳入评价"]
     assert expected in [c.value for row in sheet.iter_rows() for c in row]
+
+
+def test_imputation_notes_in_words() -> None:
+    # issue 15, point 19: the 公示 printed 缺数据，按规则“missing:group_mean”处理 -- the results'
+    # `imputed_X` codes are "cause:rule"; the reader gets both in words.
+    from tiangong.evaluation.describe import imputation_note
+
+    assert imputation_note("missing:group_mean") == "缺数据，取同组均分"
+    assert imputation_note("zero_denominator:zero") == "分母为零，计0分"
+    assert imputation_note("invalid:penalty 3") == "数据无效，扣3分"
+    assert imputation_note("missing:reweight") == "缺数据，权重重新分配"
+    assert imputation_note("missing:none") == "缺数据，不计分"
+    assert imputation_note("missing:special_class T", {"T": "暂不评价"}) == "缺数据，列入暂不评价"
+    assert imputation_note("group_mean") == "缺数据，取同组均分"  # bare rule: missing data
+    assert imputation_note(None) == imputation_note(float("nan")) == ""
+
+
+def test_published_imputations_carry_no_rule_codes(tmp_path) -> None:
+    # Under the 黄岩 scheme a 规上 firm without emission data gets the group's mean item score
+    # (missing: group_mean) and one with zero emissions the same (zero_denominator: group_mean);
+    # a missing R&D expense scores 0 (the default `missing: zero`).
+    from conftest import tables
+
+    from tiangong.evaluation.evaluate import evaluate
+    from tiangong.evaluation.publish import publish
+
+    rows = [dict(uscc=f"91331003MA0000{i:04d}", size_class="above", land_area=10 + i,
+                 eval_tax=100 + 20 * i, value_added=1000, energy_tce=300, emissions=1 + i,
+                 employees=50, rd_expense=100, revenue=5000) for i in range(6)]
+    del rows[0]["emissions"]
+    rows[1]["emissions"] = 0
+    del rows[2]["rd_expense"]
+    ev = evaluate("huangyan_2022", tables(rows), 2022)
+    paths = publish(ev.results, ev.scheme.scheme, 2022, "R0001", tmp_path, ["xlsx", "sheets"])
+    cells = [str(c.value) for p in paths for ws in openpyxl.load_workbook(p)
+             for row in ws.iter_rows() for c in row if c.value is not None]
+    assert cells.count("缺数据，取同组均分") == 2  # 公示 and 一企一单
+    assert cells.count("分母为零，取同组均分") == 2
+    assert cells.count("缺数据，计0分") == 2
+    assert not [c for c in cells if "missing" in c or "zero_denominator" in c or "规则" in c]

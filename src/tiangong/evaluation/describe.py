@@ -5,6 +5,10 @@ says 行业大类为44、45、46之一. Conditions are parsed with the same SQL 
 use and rendered from the canonical labels (`canonical`), the event names and the scheme's own
 indicator labels. A condition using something this renderer does not know is returned as
 written (it is then still exactly what was applied), never guessed.
+
+The same holds for the imputation rules the results record per item (`imputed_X`, e.g.
+`missing:group_mean`, `zero_denominator:penalty 3`): `imputation_note` gives the words a firm
+reads beside the missing value ("缺数据，取同组均分", "分母为零，扣3分").
 """
 
 from __future__ import annotations
@@ -98,3 +102,25 @@ def _value(node: exp.Expr, names: Mapping[str, str]) -> str:
     if isinstance(node, exp.Neg):
         return f"-{_value(node.this, names)}"
     raise _Unknown(node.sql())
+
+
+_CAUSES = {"missing": "缺数据", "zero_denominator": "分母为零", "invalid": "数据无效"}
+_RULES = {"group_mean": "取同组均分", "zero": "计0分", "reweight": "权重重新分配",
+          "none": "不计分"}
+
+
+def imputation_note(rule: object, class_labels: Mapping[str, str] | None = None) -> str:
+    """Chinese note for an `imputed_X` value ("cause:rule", or a bare rule meaning missing
+    data); `class_labels`: class code -> label, for `special_class X`. A rule this function
+    does not know is named in quotes rather than hidden."""
+    if rule is None or (isinstance(rule, float) and rule != rule) or str(rule) in ("", "<NA>"):
+        return ""
+    cause, _, name = str(rule).rpartition(":")
+    kind, _, arg = name.partition(" ")
+    if kind == "penalty" and arg:
+        words = f"扣{arg}分"
+    elif kind == "special_class" and arg:
+        words = f"列入{(class_labels or {}).get(arg, arg + '类')}"
+    else:
+        words = _RULES.get(kind, f"按规则“{name}”处理")
+    return f"{_CAUSES.get(cause or 'missing', cause)}，{words}"
