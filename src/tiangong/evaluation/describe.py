@@ -8,17 +8,23 @@ written (it is then still exactly what was applied), never guessed.
 
 The same holds for the imputation rules the results record per item (`imputed_X`, e.g.
 `missing:group_mean`, `zero_denominator:penalty 3`): `imputation_note` gives the words a firm
-reads beside the missing value ("缺数据，取同组均分", "分母为零，扣3分").
+reads beside the missing value ("缺数据，取同组均分", "分母为零，扣3分"). `reason_words` and
+`reason_in_words` put a class reason's conditions in words, and `named_for_year` gives the
+scheme's title for the evaluated year: the 公示, the 一企一单 and `tiangong explain` share them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import expressions as exp
 
 from tiangong.evaluation import canonical
+
+if TYPE_CHECKING:
+    from tiangong.evaluation.scheme.model import Scheme
 
 _COMPARE = {exp.EQ: "为", exp.NEQ: "不为", exp.LT: "小于", exp.LTE: "不超过", exp.GT: "大于",
             exp.GTE: "不低于"}
@@ -124,3 +130,32 @@ def imputation_note(rule: object, class_labels: Mapping[str, str] | None = None)
     else:
         words = _RULES.get(kind, f"按规则“{name}”处理")
     return f"{_CAUSES.get(cause or 'missing', cause)}，{words}"
+
+
+def reason_words(scheme: Scheme) -> tuple[tuple[str, str], ...]:
+    """The parts of computed class reasons that name a condition or an indicator by its code,
+    with the words published instead (`describe_condition`); see `reason_in_words`."""
+    labels = {k: v.label for k, v in scheme.indicators.items()}
+    pairs = [(f"（条件：{s.when}）", f"（条件：{describe_condition(s.when, labels)}）")
+             for s in scheme.special_classes if s.when]
+    ts = scheme.classification.two_stage
+    if ts is not None and ts.by in labels:
+        pairs.append((f"中按{ts.by}入选", f"中按{labels[ts.by]}入选"))
+    return tuple(pairs)
+
+
+def reason_in_words(computed: str, words: tuple[tuple[str, str], ...]) -> str:
+    """A class reason as published: each coded part (`reason_words`) replaced by its words."""
+    for raw, shown in words:
+        if raw in computed:
+            computed = computed.replace(raw, shown)
+    return computed
+
+
+def named_for_year(scheme: Scheme, year: int) -> str:
+    """The scheme's title with the evaluated year: a scheme written for 2022 and run on 2023
+    data must not publish "2022年度" (`evaluate` warns about the year as well)."""
+    written = scheme.data_year
+    if written is not None and written != year and f"{written}年" in scheme.name:
+        return scheme.name.replace(f"{written}年", f"{year}年")
+    return scheme.name

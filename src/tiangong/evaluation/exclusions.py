@@ -4,11 +4,17 @@
 firms got only that). Here, after the plan has run, one query over its `population` table (one
 row per firm of the year, with the derived variables and the group it fell in) states, for each
 firm in no group, what each group asks and what the firm has: "规上工业企业：规模为规下（要求为
-规上）；规下工业企业：用地面积2.1亩（要求不低于3亩）". The results table keeps its reason as
-computed; the 公示 prints these.
+规上）；规下工业企业：用地面积2.1亩（要求不低于3亩）". `with_exclusions` writes these into the
+results' `class_reason`, so that every output of the run says the same -- the results tables,
+the 公示, the 一企一单, the stored run and `tiangong explain` for such a firm.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tiangong.evaluation import canonical
 from tiangong.evaluation.describe import describe_condition
@@ -28,6 +34,20 @@ def exclusions_sql(scheme: Scheme, population: str = "population") -> str:
         per_group.append(f"CONCAT({literal(g.label + '：')}, CONCAT_WS('，', {failed}))")
     reason = "CONCAT('不符合任何评价组的纳入条件：', CONCAT_WS('；', " + ", ".join(per_group) + "))"
     return f"SELECT uscc, {reason} AS reason FROM {population} WHERE group_id IS NULL"
+
+
+def with_exclusions(results: pa.Table, exclusions: Mapping[str, str]) -> pa.Table:
+    """`results` with the `class_reason` of each firm in `exclusions` (uscc -> reason) replaced
+    by that reason; column-wise, as the results may hold millions of rows."""
+    if not exclusions:
+        return results
+    usccs = pa.array(list(exclusions), pa.string())
+    reasons = pa.array(list(exclusions.values()), pa.string())
+    at = results.schema.get_field_index("class_reason")
+    found = pc.index_in(results.column("uscc"), value_set=usccs)
+    merged = pc.coalesce(pc.take(reasons, found), results.column(at).cast(pa.string()))
+    return results.set_column(at, results.schema.field(at), merged.cast(
+        results.schema.field(at).type))
 
 
 def _failed_parts(select: Selector) -> list[str]:

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.workbook import Workbook
 
-from tiangong.evaluation.describe import imputation_note
+from tiangong.evaluation.describe import imputation_note, reason_in_words
 
 
 @dataclass(frozen=True)
@@ -77,10 +77,7 @@ class PublicationLayout:
 
     def reason(self, computed: str) -> str:
         """A class reason as published: every condition in words (`reason_words`)."""
-        for raw, words in self.reason_words:
-            if raw in computed:
-                computed = computed.replace(raw, words)
-        return computed
+        return reason_in_words(computed, self.reason_words)
 
     def imputed(self, rule: object) -> str:
         """How a missing value was scored (`imputed_X`), in words (`imputation_note`)."""
