@@ -115,7 +115,8 @@ def test_explanation_states_conditions_and_imputations_in_words(tmp_path: Path) 
         exempt = explain(st, "latest", water["uscc"], what_if=False)
         imputed = explain(st, "latest", no_emission["uscc"], what_if=False)
     text = "\n".join(exempt.lines())
-    assert "依据：特殊类别：免于评价（条件：行业大类为44、45、46之一）" in text
+    assert ("依据：特殊类别：免于评价（条件：行业大类为44（电力、热力生产和供应业）、"
+            "45（燃气生产和供应业）、46（水的生产和供应业）之一）") in text
     assert "industry_division" not in text
     assert "黄岩区2022年度工业企业亩均效益综合评价（huangyan_2022）" in exempt.lines()[0]
     line = next(x for x in imputed.lines() if x.strip().startswith("单位排放增加值"))

@@ -355,7 +355,9 @@ def test_the_gongshi_states_conditions_in_words_not_code(tmp_path) -> None:
     cells = [str(c.value) for ws in openpyxl.load_workbook(path) for row in ws.iter_rows()
              for c in row if c.value is not None]
     shown = [c for c in cells if c.startswith("特殊类别：免于评价")]
-    assert shown == ["特殊类别：免于评价（条件：行业大类为44、45、46之一）"]
+    # the divisions by their GB/T 4754-2017 names, not only their codes
+    assert shown == ["特殊类别：免于评价（条件：行业大类为44（电力、热力生产和供应业）、"
+                     "45（燃气生产和供应业）、46（水的生产和供应业）之一）"]
     assert not [c for c in cells if "industry_division" in c or "age_years" in c]
 
 
@@ -421,3 +423,19 @@ def test_published_imputations_carry_no_rule_codes(tmp_path) -> None:
     assert cells.count("分母为零，取同组均分") == 2
     assert cells.count("缺数据，计0分") == 2
     assert not [c for c in cells if "missing" in c or "zero_denominator" in c or "规则" in c]
+
+
+def test_division_conditions_name_the_divisions() -> None:
+    # GB/T 4754-2017: 13 农副食品加工业, 44 电力、热力生产和供应业; an unknown code stays a code
+    from tiangong.evaluation.describe import describe_condition
+    from tiangong.evaluation.exclusions import exclusions_sql
+    from tiangong.evaluation.scheme.loader import load_scheme
+
+    assert describe_condition("industry_division = '13'") == "行业大类为13（农副食品加工业）"
+    assert describe_condition("industry_division in ('44', '99')") == (
+        "行业大类为44（电力、热力生产和供应业）、99之一")
+    scheme = load_scheme("huangyan_2022").scheme
+    group = scheme.groups[0].model_copy(update={"select": scheme.groups[0].select.model_copy(
+        update={"industry_divisions": ("13",), "size_class": ()})})
+    sql = exclusions_sql(scheme.model_copy(update={"groups": [group]}))
+    assert "（要求为13（农副食品加工业）之一）" in sql

@@ -64,7 +64,9 @@ def _words(node: exp.Expr, names: Mapping[str, str]) -> str:
     if isinstance(node, exp.Not):
         return f"不满足（{_words(node.this, names)}）"
     if isinstance(node, exp.In):
-        values = "、".join(_value(v, names) for v in node.expressions)
+        division = isinstance(node.this, exp.Column) and node.this.name == "industry_division"
+        values = "、".join(canonical.division_words(v.name) if division and isinstance(
+            v, exp.Literal) else _value(v, names) for v in node.expressions)
         return f"{_value(node.this, names)}为{values}之一"
     if isinstance(node, exp.Between):
         return (f"{_value(node.this, names)}在{_value(node.args['low'], names)}至"
@@ -72,7 +74,11 @@ def _words(node: exp.Expr, names: Mapping[str, str]) -> str:
     for kind, word in _COMPARE.items():
         if isinstance(node, kind):
             unit = _unit(node.left) if isinstance(node.right, exp.Literal) else ""
-            return f"{_value(node.left, names)}{word}{_value(node.right, names)}{unit}"
+            right = _value(node.right, names)
+            if isinstance(node.left, exp.Column) and node.left.name == "industry_division" \
+                    and isinstance(node.right, exp.Literal):
+                right = canonical.division_words(node.right.name)
+            return f"{_value(node.left, names)}{word}{right}{unit}"
     if isinstance(node, exp.Is):
         return f"{_value(node.this, names)}缺失"
     raise _Unknown(node.sql())

@@ -64,13 +64,13 @@ def _failed_parts(select: Selector) -> list[str]:
             parts.append(_range_part(column, rng))
     if select.industry_divisions:
         codes = ", ".join(literal(c) for c in select.industry_divisions)
-        words = "、".join(select.industry_divisions)
+        words = "、".join(canonical.division_words(c) for c in select.industry_divisions)
         parts.append(f"CASE WHEN NOT COALESCE(industry_division IN ({codes}), FALSE) THEN "
                      f"CONCAT('行业大类为', COALESCE(industry_division, '未知'), "
                      f"{literal(f'（要求为{words}之一）')}) END")
     if select.exclude_industry_divisions:
         codes = ", ".join(literal(c) for c in select.exclude_industry_divisions)
-        words = "、".join(select.exclude_industry_divisions)
+        words = "、".join(canonical.division_words(c) for c in select.exclude_industry_divisions)
         parts.append(f"CASE WHEN COALESCE(industry_division IN ({codes}), FALSE) THEN "
                      f"CONCAT('行业大类为', industry_division, {literal(f'（本组不含{words}）')})"
                      " END")
@@ -93,7 +93,9 @@ def _range_part(column: str, rng: Range) -> str:
         tests.append(f"{column} {'<=' if rng.max_inclusive else '<'} {literal(rng.max)}")
         words.append(f"{'不超过' if rng.max_inclusive else '低于'}{rng.max:g}{unit}")
     ok = " AND ".join(tests)
-    shown = (f"CASE WHEN {column} IS NULL THEN '缺失' ELSE CONCAT(CAST(ROUND({column}, 2) AS "
-             f"STRING), {literal(unit)}) END")
+    # the value as the source gives it: rounding to two decimals showed 2.999 亩 as "3.0亩"
+    # beside "要求不低于3亩"; six decimals only remove float noise, and a trailing ".0" goes
+    shown = (f"CASE WHEN {column} IS NULL THEN '缺失' ELSE CONCAT(REGEXP_REPLACE(CAST(ROUND("
+             f"{column}, 6) AS STRING), '[.]0$', ''), {literal(unit)}) END")
     return (f"CASE WHEN NOT COALESCE({ok}, FALSE) THEN CONCAT({literal(label)}, {shown}, "
             f"{literal('（要求' + '且'.join(words) + '）')}) END")
