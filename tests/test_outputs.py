@@ -439,3 +439,20 @@ def test_division_conditions_name_the_divisions() -> None:
         update={"industry_divisions": ("13",), "size_class": ()})})
     sql = exclusions_sql(scheme.model_copy(update={"groups": [group]}))
     assert "（要求为13（农副食品加工业）之一）" in sql
+
+
+def test_exclusion_thresholds_as_the_scheme_writes_them() -> None:
+    # `:g` printed a minimum of 1234567.5 亩 as "1.23457e+06亩" (rounded to six digits)
+    from tiangong.evaluation.describe import number_words
+    from tiangong.evaluation.exclusions import exclusions_sql
+    from tiangong.evaluation.scheme.loader import load_scheme
+    from tiangong.evaluation.scheme.model import Range
+
+    assert [number_words(x) for x in (3, 3.0, 2.5, 1234567.5, 0.1)] == [
+        "3", "3", "2.5", "1234567.5", "0.1"]
+    scheme = load_scheme("huangyan_2022").scheme
+    below = scheme.groups[1]
+    select = below.select.model_copy(update={"land_area": Range(min=1234567.5, min_inclusive=True)})
+    sql = exclusions_sql(scheme.model_copy(update={"groups": [
+        below.model_copy(update={"select": select})]}))
+    assert "（要求不低于1234567.5亩）" in sql and "e+06" not in sql

@@ -16,6 +16,7 @@ scheme's title for the evaluated year: the 公示, the 一企一单 and `tiangon
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlglot
@@ -165,3 +166,10 @@ def named_for_year(scheme: Scheme, year: int) -> str:
     if written is not None and written != year and f"{written}年" in scheme.name:
         return scheme.name.replace(f"{written}年", f"{year}年")
     return scheme.name
+
+
+def number_words(value: float) -> str:
+    """A scheme's number as written: 3 → "3", 2.5 → "2.5", 1234567.5 → "1234567.5" (not the
+    "1.23457e+06" of `:g`, which also rounds to six digits)."""
+    text = format(Decimal(repr(float(value))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tiangong.evaluation import canonical
-from tiangong.evaluation.describe import describe_condition
+from tiangong.evaluation.describe import describe_condition, number_words
 from tiangong.evaluation.pipeline.sql import literal
 from tiangong.evaluation.scheme.expressions import compile_expression
 from tiangong.evaluation.scheme.model import Range, Scheme, Selector
@@ -88,10 +88,10 @@ def _range_part(column: str, rng: Range) -> str:
     tests, words = [], []
     if rng.min is not None:
         tests.append(f"{column} {'>=' if rng.min_inclusive else '>'} {literal(rng.min)}")
-        words.append(f"{'不低于' if rng.min_inclusive else '高于'}{rng.min:g}{unit}")
+        words.append(f"{'不低于' if rng.min_inclusive else '高于'}{number_words(rng.min)}{unit}")
     if rng.max is not None:
         tests.append(f"{column} {'<=' if rng.max_inclusive else '<'} {literal(rng.max)}")
-        words.append(f"{'不超过' if rng.max_inclusive else '低于'}{rng.max:g}{unit}")
+        words.append(f"{'不超过' if rng.max_inclusive else '低于'}{number_words(rng.max)}{unit}")
     ok = " AND ".join(tests)
     # the value as the source gives it: rounding to two decimals showed 2.999 亩 as "3.0亩"
     # beside "要求不低于3亩"; six decimals only remove float noise, and a trailing ".0" goes
