@@ -456,3 +456,18 @@ def test_exclusion_thresholds_as_the_scheme_writes_them() -> None:
     sql = exclusions_sql(scheme.model_copy(update={"groups": [
         below.model_copy(update={"select": select})]}))
     assert "（要求不低于1234567.5亩）" in sql and "e+06" not in sql
+
+
+def test_with_exclusions_replaces_only_the_excluded_reasons() -> None:
+    import pyarrow as pa
+
+    from tiangong.evaluation.exclusions import with_exclusions
+
+    for kind in (pa.string(), pa.large_string()):
+        reasons = pa.array(["x", "不符合任何评价组的纳入条件", None], kind)
+        results = pa.table({"uscc": pa.array(["a", "b", "c"], kind), "class_reason": reasons})
+        out = with_exclusions(results, {"b": "不符合任何评价组的纳入条件：规上：规模为规下"})
+        assert out.column("class_reason").to_pylist() == [
+            "x", "不符合任何评价组的纳入条件：规上：规模为规下", None]
+        assert out.schema == results.schema
+        assert with_exclusions(results, {}) is results

@@ -44,7 +44,7 @@ def with_exclusions(results: pa.Table, exclusions: Mapping[str, str]) -> pa.Tabl
     usccs = pa.array(list(exclusions), pa.string())
     reasons = pa.array(list(exclusions.values()), pa.string())
     at = results.schema.get_field_index("class_reason")
-    found = pc.index_in(results.column("uscc"), value_set=usccs)
+    found = pc.index_in(results.column("uscc").cast(pa.string()), value_set=usccs)
     merged = pc.coalesce(pc.take(reasons, found), results.column(at).cast(pa.string()))
     return results.set_column(at, results.schema.field(at), merged.cast(
         results.schema.field(at).type))
