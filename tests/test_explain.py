@@ -89,3 +89,36 @@ def test_unknown_enterprise_is_a_clear_error(store: RunStore) -> None:
 
     with pytest.raises(TiangongError, match="not in run R0001"):
         explain(store, "R0001", "91330000XXXXXXXXXX")
+
+
+def test_a_firm_outside_every_group_is_told_the_condition_it_failed(tmp_path: Path) -> None:
+    # issue 15, point 20: `explain` said only "未参评：不符合任何评价组的纳入条件"
+    small = dict(uscc="91331003MA00029999", size_class="below", land_area=2.1, eval_tax=10.0,
+                 electricity=50.0)
+    with RunStore(tmp_path / "runs.duckdb") as st:
+        st.save(evaluate("huangyan_2022", tables([*BELOW, small]), 2022))
+        ex = explain(st, "latest", small["uscc"], what_if=False)
+    assert ex.row["group"] is None
+    # 黄岩: 规上 needs size_class above; 规下 needs at least 3 亩 (min inclusive)
+    assert ("未参评：不符合任何评价组的纳入条件：规上工业企业：规模为规下（要求为规上）；"
+            "规下工业企业：用地面积2.1亩（要求不低于3亩）") in ex.lines()
+
+
+def test_explanation_states_conditions_and_imputations_in_words(tmp_path: Path) -> None:
+    # issue 15, point 19: the special class's condition and the imputation rule were printed
+    # as code (industry_division in ('44', '45', '46'); missing:group_mean); the scheme by id
+    water = {**ABOVE[1], "uscc": "91331003MA00039999", "industry_code": "4610"}
+    no_emission = {k: v for k, v in ABOVE[2].items() if k != "emissions"}
+    with RunStore(tmp_path / "runs.duckdb") as st:
+        st.save(evaluate("huangyan_2022", tables([ABOVE[0], ABOVE[1], no_emission, *ABOVE[3:],
+                                                   water]), 2022))
+        exempt = explain(st, "latest", water["uscc"], what_if=False)
+        imputed = explain(st, "latest", no_emission["uscc"], what_if=False)
+    text = "\n".join(exempt.lines())
+    assert ("依据：特殊类别：免于评价（条件：行业大类为44（电力、热力生产和供应业）、"
+            "45（燃气生产和供应业）、46（水的生产和供应业）之一）") in text
+    assert "industry_division" not in text
+    assert "黄岩区2022年度工业企业亩均效益综合评价（huangyan_2022）" in exempt.lines()[0]
+    line = next(x for x in imputed.lines() if x.strip().startswith("单位排放增加值"))
+    assert line.endswith("得分按规则补入：缺数据，取同组均分")
+    assert imputed.to_dict()["imputed_words"] == {"va_per_emission": "缺数据，取同组均分"}

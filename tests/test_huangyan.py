@@ -144,7 +144,7 @@ def test_negative_tax_is_floored_at_zero_points() -> None:
 
 def test_below_firms_under_three_mu_are_not_evaluated() -> None:
     rows = [
-        _below("91331003L00000001X", land_area=2.99),
+        _below("91331003L00000001X", land_area=2.999),
         _below("91331003L00000002X", land_area=3.0),  # 3 亩 is in (≥ 3)
         _below("91331003L00000003X", land_area=None),  # unknown land: not in the group
         _above("91331003L00000004X", land_area=1.0),  # 规上: no land minimum
@@ -155,7 +155,14 @@ def test_below_firms_under_three_mu_are_not_evaluated() -> None:
         assert row["group"] is None and row["class"] is None and row["score"] is None
         assert row["rank"] is None
         assert row["class_label"] == "未纳入评价"
-        assert row["class_reason"] == "不符合任何评价组的纳入条件"
+    # issue 15, point 20: the results (and so every output and `explain`) name the condition
+    # each group asks and what the firm has
+    assert res["91331003L00000001X"]["class_reason"] == (
+        "不符合任何评价组的纳入条件：规上工业企业：规模为规下（要求为规上）；"
+        "规下工业企业：用地面积2.999亩（要求不低于3亩）")  # as the source has it, not "3.0亩"
+    assert res["91331003L00000003X"]["class_reason"] == (
+        "不符合任何评价组的纳入条件：规上工业企业：规模为规下（要求为规上）；"
+        "规下工业企业：用地面积缺失（要求不低于3亩）")
     assert res["91331003L00000002X"]["group"] == "below"
     assert res["91331003L00000002X"]["score"] == pytest.approx(
         60 / 3 / 11.5932 * 50 + 60 / 200 / 0.2352 * 50, abs=TOL)

@@ -1,4 +1,6 @@
-"""Pins for TOPSIS, VIKOR and PROMETHEE II against published worked examples."""
+"""Pins for TOPSIS, VIKOR, WASPAS, PROMETHEE II and MEREC against published worked examples
+(each cites the paper and the open-source test that reproduces its printed numbers), plus
+hand-computed cases for conventions the examples do not reach (ties, degenerate inputs)."""
 
 from __future__ import annotations
 
@@ -121,6 +123,122 @@ def test_rankings_break_ties_by_row_order() -> None:
         topsis(pd.DataFrame([[1.0, np.nan], [2.0, 3.0]]))
 
 
+def test_vikor_conditions_opricovic_tzeng_2004() -> None:
+    # The paper's example (OT2004 above), v = 0.5, as also reproduced in scikit-criteria
+    # (quatrope/scikit-criteria tests/agg/test_vikor.py test_VIKOR_opricovic2004compromise):
+    # S = (0.5, 0.375, 0.5), R = (0.5, 0.25, 0.5), Q = (1, 0, 1), acceptable advantage and
+    # acceptable stability both hold, compromise set {A2}. (By hand: weighted gaps A1 (0, 0.5),
+    # A2 (0.125, 0.25), A3 (0.5, 0); DQ = 1/(3 - 1) = 0.5 and Q(A1) - Q(A2) = 1 >= 0.5.)
+    res = vikor(OT2004, [0.5, 0.5], [-1, 1])
+    np.testing.assert_allclose(res.q, [1.0, 0.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose(res.s, [0.5, 0.375, 0.5], atol=1e-12)
+    np.testing.assert_allclose(res.r, [0.5, 0.25, 0.5], atol=1e-12)
+    assert res.compromise == ["A2"]
+    c = res.conditions
+    assert list(c.index) == ["A2", "A1", "A3"]
+    np.testing.assert_allclose(c["advantage"].iloc[:2], [1.0, 0.0], atol=1e-12)
+    # per alternative, from the printed Q: A2 -> A1 gains 1 >= DQ; A1 -> A3 gains 0; A3 is last
+    assert c["C1"].tolist() == [True, False, False]
+    # C2: best by S or by R -- only A2
+    assert c["C2"].tolist() == [True, False, False]
+
+
+# Opricovic & Tzeng (2007), Extended VIKOR method in comparison with outranking methods, EJOR
+# 178(2), 514-529: six reservoir-system alternatives, eight criteria (cost, homes relocated,
+# reservoir area and villages displaced to minimise), four weight sets, v = 0.5. Printed S, R,
+# Q (three decimals), the two conditions for the first alternative and the compromise sets, as
+# reproduced in scikit-criteria tests/agg/test_vikor.py test_VIKOR_opricovic2007extended.
+OT2007 = pd.DataFrame([[4184.3, 2914.0, 407.2, 251.0, 195, 244, 15, 2.41],
+                       [5211.9, 3630.0, 501.7, 308.3, 282, 346, 21, 1.41],
+                       [5021.3, 3920.5, 504.0, 278.6, 12, 56, 3, 4.42],
+                       [5566.1, 3957.9, 559.5, 335.3, 167, 268, 16, 3.36],
+                       [5060.5, 3293.5, 514.1, 284.2, 69, 90, 7, 4.04],
+                       [4317.9, 2925.9, 432.8, 239.3, 12, 55, 3, 4.36]],
+                      index=[f"A{i}" for i in range(1, 7)])
+OT2007_D = [1, -1, 1, 1, -1, -1, -1, 1]
+
+
+@pytest.mark.parametrize(("weights", "s", "r", "q", "compromise", "c1", "c2"), [
+    # W1, equal weights: A5 first, advantage .473 >= DQ = .2, best by S and R: {A5}.
+    # Q order A5, A3 (.473), A6 (.578), A4 (.670), A1 (.991), A2 (1): advantages .473, .105,
+    # .092, .321, .009 -> C1 for A5 and A4; C2 (least S .28 and least R .067 are A5's): A5.
+    ([1] * 8, [0.692, 0.7, 0.29, 0.423, 0.28, 0.346], [0.125, 0.125, 0.121, 0.125, 0.067, 0.125],
+     [0.991, 1.0, 0.473, 0.670, 0.0, 0.578], ["A5"],
+     {"A5": True, "A3": False, "A6": False, "A4": True, "A1": False, "A2": False},
+     {"A5": True, "A3": False, "A6": False, "A4": False, "A1": False, "A2": False}),
+    # W2 (2, 2, 2, 2, 1, 1, 1, 1): order A5, A2 (.533), A3 (.552), A4 (.563), A6 (.686),
+    # A1 (1): advantages .533, .019, .011, .123, .314; A5 least S (.317) and R (.089): {A5}.
+    ([2] * 4 + [1] * 4, [0.701, 0.6, 0.386, 0.365, 0.317, 0.459],
+     [0.167, 0.114, 0.161, 0.167, 0.089, 0.167], [1.0, 0.533, 0.552, 0.563, 0.0, 0.686], ["A5"],
+     {"A5": True, "A2": False, "A3": False, "A4": False, "A6": True, "A1": False},
+     {"A5": True, "A2": False, "A3": False, "A4": False, "A6": False, "A1": False}),
+    # W3 (1, 1, 1, 1, 2, 2, 2, 2): A5 first (.041) but A3 (.147) within DQ: no acceptable
+    # advantage, stability holds (A5 least R .044): every alternative with Q < .041 + .2, i.e.
+    # the paper's set {A3, A5, A6}. Advantages .106, .044, .363, .130, .316; A3 has least S.
+    ([1] * 4 + [2] * 4, [0.683, 0.8, 0.193, 0.48, 0.243, 0.232],
+     [0.113, 0.167, 0.08, 0.122, 0.044, 0.083], [0.684, 1.0, 0.147, 0.554, 0.041, 0.191],
+     ["A5", "A3", "A6"],
+     {"A5": False, "A3": False, "A6": True, "A4": False, "A1": True, "A2": False},
+     {"A5": True, "A3": True, "A6": False, "A4": False, "A1": False, "A2": False}),
+    # W4 (1, 1, 1, 1, 3.2, 3.2, 3.2, 3.2): A3 first (.051), A5 (.058), A6 (.078): {A3, A5, A6};
+    # advantages .007, .020, .510, .080, .332; A3 least S (.138), A5 least R (.042).
+    ([1] * 4 + [3.2] * 4, [0.678, 0.857, 0.138, 0.513, 0.222, 0.167],
+     [0.129, 0.190, 0.057, 0.139, 0.042, 0.060], [0.668, 1.0, 0.051, 0.588, 0.058, 0.078],
+     ["A3", "A5", "A6"],
+     {"A3": False, "A5": False, "A6": True, "A4": False, "A1": True, "A2": False},
+     {"A3": True, "A5": True, "A6": False, "A4": False, "A1": False, "A2": False}),
+])
+def test_vikor_opricovic_tzeng_2007(weights: list[float], s: list[float], r: list[float],
+                                    q: list[float], compromise: list[str],
+                                    c1: dict[str, bool], c2: dict[str, bool]) -> None:
+    res = vikor(OT2007, weights, OT2007_D)
+    np.testing.assert_allclose(res.s, s, atol=5e-4)
+    np.testing.assert_allclose(res.r, r, atol=5e-4)
+    np.testing.assert_allclose(res.q, q, atol=5e-4)
+    assert res.compromise == compromise
+    assert res.conditions["C1"].to_dict() == c1  # dict order is the Q order
+    assert list(res.conditions.index) == list(c1)
+    assert res.conditions["C2"].to_dict() == c2
+
+
+def test_vikor_conditions_yang_wu_2020() -> None:
+    # Yang & Wu (2020), A new improvement method to avoid rank reversal in VIKOR, IEEE Access 8,
+    # 21261-21271: five alternatives, four benefit criteria, equal weights, v = 0.5; as
+    # reproduced in pymcdm test/test_mcdm.py TestVIKOR.test_output_yang:
+    # Q = 0.5679, 0.7667, 1, 0.7493, 0.
+    x = pd.DataFrame([[78, 56, 34, 6], [4, 45, 3, 97], [18, 2, 50, 63], [9, 14, 11, 92],
+                      [85, 9, 100, 29]], index=[f"A{i}" for i in range(1, 6)])
+    res = vikor(x, [0.25] * 4)
+    np.testing.assert_allclose(res.q, [0.5679, 0.7667, 1.0, 0.7493, 0.0], atol=5e-5)
+    # From the printed Q: order A5 (0), A1 (.5679), A4 (.7493), A2 (.7667), A3 (1); DQ = 1/4.
+    # Advantages .5679, .1814, .0174, .2333: C1 holds for A5 only (.2333 < .25 for A2).
+    c = res.conditions
+    assert list(c.index) == ["A5", "A1", "A4", "A2", "A3"]
+    np.testing.assert_allclose(c["advantage"].iloc[:4], [0.5679, 0.1814, 0.0174, 0.2333],
+                               atol=1e-4)
+    assert c["C1"].tolist() == [True, False, False, False, False]
+    # C2 by hand: spans 81, 54, 97, 91; A5 (85, 9, 100, 29) has gaps (0, 47/54, 0, 68/91):
+    # S = (47/54 + 68/91)/4 = 0.4044, R = 47/216 = 0.2176 -- the least S (A1 0.4417 next) and
+    # the least R (A4 76/324 = 0.2346 next; A1, A2, A3 have a full gap, R = 0.25): A5 alone.
+    np.testing.assert_allclose(res.s["A5"], (47 / 54 + 68 / 91) / 4, atol=1e-12)
+    np.testing.assert_allclose(res.r, [0.25, 0.25, 0.25, 76 / 324, 47 / 216], atol=1e-12)
+    assert c["C2"].tolist() == [True, False, False, False, False]
+    assert res.compromise == ["A5"]
+
+
+def test_vikor_conditions_papathanasiou_ploskas() -> None:
+    # The book's example (FACILITY, v = 0.625), printed Q = .640, 1, .693, .271, 0, .694:
+    # order A5, A4, A1, A3, A6, A2; DQ = 1/5. Advantages .271, .369, .053, .001, .306:
+    # C1 for A5, A4 and A6. C2 by hand: A5 (11, 10, 3, 7) misses only c3 (gap 4/5, weight .1):
+    # S = R = 0.08, the least of both (A4: S = 2/15 + 3/70 + 2/15 = 0.3095, R = 2/15).
+    c = vikor(FACILITY, FACILITY_W, v=0.625).conditions
+    assert list(c.index) == ["A5", "A4", "A1", "A3", "A6", "A2"]
+    np.testing.assert_allclose(c["advantage"].iloc[:5], [0.271, 0.369, 0.053, 0.001, 0.306],
+                               atol=1.5e-3)
+    assert c["C1"].tolist() == [True, True, False, False, True, False]
+    assert c["C2"].tolist() == [True, False, False, False, False, False]
+
+
 # --- ties, VIKOR conditions (issue 16, points 3 and 9) ------------------------------------
 
 # Six alternatives, two benefit criteria, equal weights (the issue's example). By hand:
@@ -205,6 +323,25 @@ def test_topsis_minmax_by_hand() -> None:
         topsis(x.assign(c=1.0), normalisation="minmax")
 
 
+# Opricovic & Tzeng (2004), Compromise solution by MCDM methods: A comparative analysis of
+# VIKOR and TOPSIS, EJOR 156(2), 445-455, numerical example: three alternatives, f1 to minimise,
+# f2 to maximise, equal weights. Reproduced in pymcdm (kotbaton/pymcdm test/test_mcdm.py,
+# TestTOPSIS and TestVIKOR, both citing the paper): TOPSIS closeness 0.500, 0.617, 0.500 and
+# VIKOR Q = 1, 0, 1 (v = 0.5). pymcdm's TOPSIS normalises by min-max unless told otherwise;
+# vector normalisation gives 0.762, 0.722, 0.238 on these data (A1 first), so the printed
+# closeness values are those of the linear (min-max) variant.
+OT2004 = pd.DataFrame([[1, 3000], [2, 3750], [5, 4500]], index=["A1", "A2", "A3"])
+
+
+def test_topsis_minmax_opricovic_tzeng_2004() -> None:
+    res = topsis(OT2004, [0.5, 0.5], [-1, 1], normalisation="minmax")
+    np.testing.assert_allclose(res.closeness, [0.500, 0.617, 0.500], atol=5e-4)
+    assert res.rank.tolist() == [2, 1, 3]
+    assert topsis(OT2004, [0.5, 0.5], [-1, 1], "minmax", ties="min").rank.tolist() == [2, 1, 2]
+    # the default (vector) normalisation is a different method on these data: not the paper's
+    assert topsis(OT2004, [0.5, 0.5], [-1, 1]).rank.tolist() == [1, 2, 3]
+
+
 # --- WASPAS (point 7) ----------------------------------------------------------------------
 
 
@@ -228,14 +365,53 @@ def test_waspas_by_hand_with_weights_as_given() -> None:
         waspas(x, lam=2.0)
 
 
-def test_waspas_jmcdm_cross_check() -> None:
-    # An independent implementation's test case (JMcDM, test/mcdm/testwaspas.jl; it does not
-    # name its source): weights sum to 1, criteria 2, 3 and 5 are costs,
-    # scores [0.805021, 0.775060, 0.770181, 0.796424, 0.788239] (lambda 0.5).
+def test_waspas_chakraborty_zavadskas_antucheviciene_2015() -> None:
+    # Chakraborty, Zavadskas & Antucheviciene (2015), Applications of WASPAS method as a
+    # multi-criteria decision-making tool, Economic Computation and Economic Cybernetics Studies
+    # and Research 49(1), 5-22: eight alternatives, seven criteria (the last two costs), weights
+    # printed to four decimals that sum to 1.0155, lambda = 0.5. Reproduced in pymcdm
+    # (kotbaton/pymcdm test/test_mcdm.py TestWASPAS, citing the paper) and in scikit-criteria
+    # (tests/agg/test_simple.py test_WASPASModel_example, ranks 3, 5, 7, 1, 4, 6, 2, 8):
+    # Q = 0.8329, 0.7884, 0.6987, 0.8831, 0.7971, 0.7036, 0.8728, 0.5749.
+    x = pd.DataFrame([[30, 23, 5, 0.745, 0.745, 1500, 5000],
+                      [18, 13, 15, 0.745, 0.745, 1300, 6000],
+                      [15, 12, 10, 0.500, 0.500, 950, 7000],
+                      [25, 20, 13, 0.745, 0.745, 1200, 4000],
+                      [14, 18, 14, 0.255, 0.745, 950, 3500],
+                      [17, 15, 9, 0.745, 0.500, 1250, 5250],
+                      [23, 18, 20, 0.500, 0.745, 1100, 3000],
+                      [16, 8, 14, 0.255, 0.500, 1500, 3000]])
+    w = [0.1181, 0.1181, 0.0445, 0.1181, 0.2861, 0.2861, 0.0445]
+    d = [1, 1, 1, 1, 1, -1, -1]
+    res = waspas(x, w, d)
+    published = [0.8329, 0.7884, 0.6987, 0.8831, 0.7971, 0.7036, 0.8728, 0.5749]
+    np.testing.assert_allclose(res.score, published, atol=5e-5)
+    assert res.rank.tolist() == [3, 5, 7, 1, 4, 6, 2, 8]
+    # Weights as given: rescaled to sum to one they would give A4 0.8772, not the printed 0.8831.
+    scaled = np.array(w) / sum(w)
+    assert abs(waspas(x, list(scaled), d).score[3] - 0.8831) > 1e-3
+
+
+def test_waspas_parts_jmcdm_cross_check() -> None:
+    # An independent implementation's test case (JMcDM, test/mcdm/testwaspas.jl and
+    # test/mcdm/testwpm.jl on the same data; the docstring of src/waspas.jl cites Zavadskas et
+    # al. 2012 and Aytac Adali & Tus Isik 2017): weights sum to 1, criteria 2, 3 and 5 are
+    # costs; WASPAS (lambda 0.5) 0.805021, 0.775060, 0.770181, 0.796424, 0.788239 and WPM
+    # 0.7975224331331, 0.7532541470585, 0.7647463553356, 0.7873956894791, 0.7674278741782.
+    # The WSM part is then 2 Q - WPM, and lambda = 0 / 1 must give the WPM / WSM part.
     x = pd.DataFrame([[3, 12.5, 2, 120, 14, 3], [5, 15, 3, 110, 38, 4], [3, 13, 2, 120, 19, 3],
                       [4, 14, 2, 100, 31, 4], [3, 15, 1.5, 125, 40, 4]])
-    res = waspas(x, [0.221, 0.159, 0.175, 0.127, 0.117, 0.201], [1, -1, -1, 1, -1, 1])
-    np.testing.assert_allclose(res.score, [0.805021, 0.775060, 0.770181, 0.796424, 0.788239],
+    w, d = [0.221, 0.159, 0.175, 0.127, 0.117, 0.201], [1, -1, -1, 1, -1, 1]
+    q = np.array([0.805021, 0.775060, 0.770181, 0.796424, 0.788239])
+    wpm = np.array([0.7975224331331, 0.7532541470585, 0.7647463553356, 0.7873956894791,
+                    0.7674278741782])
+    res = waspas(x, w, d)
+    np.testing.assert_allclose(res.score, q, atol=1e-6)
+    np.testing.assert_allclose(res.wpm, wpm, atol=1e-12)
+    np.testing.assert_allclose(res.wsm, 2 * q - wpm, atol=2e-6)
+    np.testing.assert_allclose(waspas(x, w, d, lam=0.0).score, wpm, atol=1e-12)
+    np.testing.assert_allclose(waspas(x, w, d, lam=1.0).score, 2 * q - wpm, atol=2e-6)
+    np.testing.assert_allclose(waspas(x, w, d, lam=0.25).score, 0.25 * (2 * q - wpm) + 0.75 * wpm,
                                atol=1e-6)
 
 

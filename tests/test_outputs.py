@@ -355,7 +355,9 @@ def test_the_gongshi_states_conditions_in_words_not_code(tmp_path) -> None:
     cells = [str(c.value) for ws in openpyxl.load_workbook(path) for row in ws.iter_rows()
              for c in row if c.value is not None]
     shown = [c for c in cells if c.startswith("特殊类别：免于评价")]
-    assert shown == ["特殊类别：免于评价（条件：行业大类为44、45、46之一）"]
+    # the divisions by their GB/T 4754-2017 names, not only their codes
+    assert shown == ["特殊类别：免于评价（条件：行业大类为44（电力、热力生产和供应业）、"
+                     "45（燃气生产和供应业）、46（水的生产和供应业）之一）"]
     assert not [c for c in cells if "industry_division" in c or "age_years" in c]
 
 
@@ -381,3 +383,91 @@ def test_a_firm_outside_every_group_is_told_which_condition_it_failed(tmp_path) 
                       exclusions=ev.exclusions)
     sheet = openpyxl.load_workbook(path)["未纳入评价"]
     assert expected in [c.value for row in sheet.iter_rows() for c in row]
+
+
+def test_imputation_notes_in_words() -> None:
+    # issue 15, point 19: the 公示 printed 缺数据，按规则“missing:group_mean”处理 -- the results'
+    # `imputed_X` codes are "cause:rule"; the reader gets both in words.
+    from tiangong.evaluation.describe import imputation_note
+
+    assert imputation_note("missing:group_mean") == "缺数据，取同组均分"
+    assert imputation_note("zero_denominator:zero") == "分母为零，计0分"
+    assert imputation_note("invalid:penalty 3") == "数据无效，扣3分"
+    assert imputation_note("missing:reweight") == "缺数据，权重重新分配"
+    assert imputation_note("missing:none") == "缺数据，不计分"
+    assert imputation_note("missing:special_class T", {"T": "暂不评价"}) == "缺数据，列入暂不评价"
+    assert imputation_note("group_mean") == "缺数据，取同组均分"  # bare rule: missing data
+    assert imputation_note(None) == imputation_note(float("nan")) == ""
+
+
+def test_published_imputations_carry_no_rule_codes(tmp_path) -> None:
+    # Under the 黄岩 scheme a 规上 firm without emission data gets the group's mean item score
+    # (missing: group_mean) and one with zero emissions the same (zero_denominator: group_mean);
+    # a missing R&D expense scores 0 (the default `missing: zero`).
+    from conftest import tables
+
+    from tiangong.evaluation.evaluate import evaluate
+    from tiangong.evaluation.publish import publish
+
+    rows = [dict(uscc=f"91331003MA0000{i:04d}", size_class="above", land_area=10 + i,
+                 eval_tax=100 + 20 * i, value_added=1000, energy_tce=300, emissions=1 + i,
+                 employees=50, rd_expense=100, revenue=5000) for i in range(6)]
+    del rows[0]["emissions"]
+    rows[1]["emissions"] = 0
+    del rows[2]["rd_expense"]
+    ev = evaluate("huangyan_2022", tables(rows), 2022)
+    paths = publish(ev.results, ev.scheme.scheme, 2022, "R0001", tmp_path, ["xlsx", "sheets"])
+    cells = [str(c.value) for p in paths for ws in openpyxl.load_workbook(p)
+             for row in ws.iter_rows() for c in row if c.value is not None]
+    assert cells.count("缺数据，取同组均分") == 2  # 公示 and 一企一单
+    assert cells.count("分母为零，取同组均分") == 2
+    assert cells.count("缺数据，计0分") == 2
+    assert not [c for c in cells if "missing" in c or "zero_denominator" in c or "规则" in c]
+
+
+def test_division_conditions_name_the_divisions() -> None:
+    # GB/T 4754-2017: 13 农副食品加工业, 44 电力、热力生产和供应业; an unknown code stays a code
+    from tiangong.evaluation.describe import describe_condition
+    from tiangong.evaluation.exclusions import exclusions_sql
+    from tiangong.evaluation.scheme.loader import load_scheme
+
+    assert describe_condition("industry_division = '13'") == "行业大类为13（农副食品加工业）"
+    assert describe_condition("industry_division in ('44', '99')") == (
+        "行业大类为44（电力、热力生产和供应业）、99之一")
+    scheme = load_scheme("huangyan_2022").scheme
+    group = scheme.groups[0].model_copy(update={"select": scheme.groups[0].select.model_copy(
+        update={"industry_divisions": ("13",), "size_class": ()})})
+    sql = exclusions_sql(scheme.model_copy(update={"groups": [group]}))
+    assert "（要求为13（农副食品加工业）之一）" in sql
+
+
+def test_exclusion_thresholds_as_the_scheme_writes_them() -> None:
+    # `:g` printed a minimum of 1234567.5 亩 as "1.23457e+06亩" (rounded to six digits)
+    from tiangong.evaluation.describe import number_words
+    from tiangong.evaluation.exclusions import exclusions_sql
+    from tiangong.evaluation.scheme.loader import load_scheme
+    from tiangong.evaluation.scheme.model import Range
+
+    assert [number_words(x) for x in (3, 3.0, 2.5, 1234567.5, 0.1)] == [
+        "3", "3", "2.5", "1234567.5", "0.1"]
+    scheme = load_scheme("huangyan_2022").scheme
+    below = scheme.groups[1]
+    select = below.select.model_copy(update={"land_area": Range(min=1234567.5, min_inclusive=True)})
+    sql = exclusions_sql(scheme.model_copy(update={"groups": [
+        below.model_copy(update={"select": select})]}))
+    assert "（要求不低于1234567.5亩）" in sql and "e+06" not in sql
+
+
+def test_with_exclusions_replaces_only_the_excluded_reasons() -> None:
+    import pyarrow as pa
+
+    from tiangong.evaluation.exclusions import with_exclusions
+
+    for kind in (pa.string(), pa.large_string()):
+        reasons = pa.array(["x", "不符合任何评价组的纳入条件", None], kind)
+        results = pa.table({"uscc": pa.array(["a", "b", "c"], kind), "class_reason": reasons})
+        out = with_exclusions(results, {"b": "不符合任何评价组的纳入条件：规上：规模为规下"})
+        assert out.column("class_reason").to_pylist() == [
+            "x", "不符合任何评价组的纳入条件：规上：规模为规下", None]
+        assert out.schema == results.schema
+        assert with_exclusions(results, {}) is results

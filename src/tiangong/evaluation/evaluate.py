@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from tiangong.errors import DataError, Problem, raise_if_any
 from tiangong.evaluation.engines import Engine, get_engine
 from tiangong.evaluation.engines.base import Statement
-from tiangong.evaluation.exclusions import exclusions_sql
+from tiangong.evaluation.exclusions import exclusions_sql, with_exclusions
 from tiangong.evaluation.pipeline.plan import build_plan
 from tiangong.evaluation.pipeline.scores import needs_prior_year, scored_items
 from tiangong.evaluation.plausibility import check_values, enforce
@@ -46,7 +46,8 @@ class Evaluation:
     started_at: str = ""
     finished_at: str = ""
     warnings: list[str] = field(default_factory=list)
-    # uscc -> why the firm fell in no group, per group in words (`exclusions`), for the 公示
+    # uscc -> why the firm fell in no group, per group in words (`exclusions`); also in the
+    # results' class_reason
     exclusions: dict[str, str] = field(default_factory=dict)
 
     def to_pandas(self) -> pd.DataFrame:
@@ -234,11 +235,13 @@ def _run(loaded: LoadedScheme, inputs: InputSet, year: int, engine: str | Engine
     finally:
         if owns_engine:
             eng.close()
+    exclusions = {r["uscc"]: r["reason"] for r in excluded}
     return Evaluation(
-        scheme=loaded, year=year, engine=engine_name, results=results,
+        scheme=loaded, year=year, engine=engine_name,
+        results=with_exclusions(results, exclusions),
         benchmarks=benchmarks, statements=statements, fingerprints={}, inputs=kept,
         warnings=_year_warning(loaded, year) + _warnings(benchmarks),
-        exclusions={r["uscc"]: r["reason"] for r in excluded},
+        exclusions=exclusions,
     )
 
 

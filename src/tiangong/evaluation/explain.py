@@ -17,6 +17,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tiangong.errors import Problem, TiangongError
+from tiangong.evaluation.describe import (
+    imputation_note,
+    named_for_year,
+    reason_in_words,
+    reason_words,
+)
 from tiangong.evaluation.evaluate import evaluate
 from tiangong.evaluation.scheme.loader import LoadedScheme
 from tiangong.evaluation.whatif import WhatIf, relevant_inputs, search_what_if
@@ -56,6 +62,9 @@ class Explanation:
     points: list[PointsLine] = field(default_factory=list)
     class_floors: dict[str, float] = field(default_factory=dict)  # lowest score per class
     what_if: list[WhatIf] = field(default_factory=list)
+    scheme_name: str = ""  # the scheme's title
+    reason: str = ""  # the class reason as published: conditions in words, not code
+    imputed_words: dict[str, str] = field(default_factory=dict)  # indicator -> note in words
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
@@ -63,10 +72,11 @@ class Explanation:
     def lines(self) -> list[str]:
         """The explanation as Chinese text, one fact per line."""
         r = self.row
-        out = [f"{r['name']}（{r['uscc']}） {self.year}年度 · 运行 {self.run_id} · 办法 "
-               f"{self.scheme_id}"]
+        scheme = f"{self.scheme_name}（{self.scheme_id}）" if self.scheme_name else self.scheme_id
+        reason = self.reason or r.get("class_reason") or ""
+        out = [f"{r['name']}（{r['uscc']}） {self.year}年度 · 运行 {self.run_id} · 办法 {scheme}"]
         if r.get("group") is None:
-            out.append(f"未参评：{r.get('class_reason') or '不在任何评价组'}")
+            out.append(f"未参评：{reason or '不在任何评价组'}")
         else:
             out.append(f"评价组：{r.get('group_label')}（{r['group']}）")
         if r.get("special_class"):
@@ -74,7 +84,8 @@ class Explanation:
         for it in self.items:
             bench = ("" if it.benchmark is None
                      else f"，基准值 {_n(it.benchmark)}（{it.benchmark_kind}）")
-            note = f"，得分按规则补入：{it.imputed}" if it.imputed else ""
+            words = self.imputed_words.get(it.indicator) or imputation_note(it.imputed)
+            note = f"，得分按规则补入：{words}" if it.imputed else ""
             weight = "" if it.weight is None else f"，权重 {_n(it.weight)}"
             out.append(f"  {it.label}：{_n(it.value)} {it.unit}{bench}{weight}，方法 {it.method}"
                        f" → {_n(it.points)} 分{note}")
@@ -91,7 +102,7 @@ class Explanation:
             floors = "，".join(f"{c} ≥ {_n(s)}" for c, s in self.class_floors.items())
             out.append(f"本分区各类最低得分：{floors}")
         out.append(f"等级：{r.get('class') or '无'} {r.get('class_label') or ''}"
-                   f"；依据：{r.get('class_reason') or ''}")
+                   f"；依据：{reason}")
         if r.get("policy_class") and r.get("policy_class") != r.get("class"):
             out.append(f"按 {r['policy_class']} 类管理")
         out.extend(f"如何升档（{w.label}）：{w.message}" for w in self.what_if)
@@ -170,8 +181,15 @@ def explain_stored(stored: StoredRun, enterprise: str, *, what_if: bool = True) 
     record, results, loaded = stored.record, stored.results, stored.loaded
     index = find_enterprise(results, enterprise, record.id, stored.store_path)
     row = results.slice(index, 1).to_pylist()[0]
-    ex = Explanation(record.id, record.scheme_id, record.year, row)
+    ex = Explanation(record.id, record.scheme_id, record.year, row,
+                     scheme_name=named_for_year(loaded.scheme, record.year),
+                     reason=reason_in_words(row.get("class_reason") or "",
+                                            reason_words(loaded.scheme)))
     _fill_items(ex, loaded, stored.benchmarks)
+    labels = {c.code: c.label for c in loaded.scheme.classification.classes}
+    labels.update({s.code: s.label for s in loaded.scheme.special_classes})
+    ex.imputed_words = {it.indicator: imputation_note(it.imputed, labels)
+                        for it in ex.items if it.imputed}
     order = [c.code for c in loaded.scheme.classification.classes]
     ex.class_floors = _class_floors(results, row, order)
     if what_if and stored.inputs is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from tiangong.evaluation.describe import describe_condition
+from tiangong.evaluation.describe import named_for_year, reason_words
 from tiangong.evaluation.formats import check_formats
 from tiangong.evaluation.outputs import (
     MAX_ENTERPRISE_SHEETS,
@@ -52,27 +52,6 @@ def layout_for(scheme: Scheme, year: int, run_id: str) -> PublicationLayout:
                              reason_words=reason_words(scheme))
 
 
-def reason_words(scheme: Scheme) -> tuple[tuple[str, str], ...]:
-    """The parts of computed class reasons that name a condition or an indicator by its code,
-    with the words the 公示 prints instead (`describe_condition`)."""
-    labels = {k: v.label for k, v in scheme.indicators.items()}
-    pairs = [(f"（条件：{s.when}）", f"（条件：{describe_condition(s.when, labels)}）")
-             for s in scheme.special_classes if s.when]
-    ts = scheme.classification.two_stage
-    if ts is not None and ts.by in labels:
-        pairs.append((f"中按{ts.by}入选", f"中按{labels[ts.by]}入选"))
-    return tuple(pairs)
-
-
-def named_for_year(scheme: Scheme, year: int) -> str:
-    """The scheme's title with the evaluated year: a scheme written for 2022 and run on 2023
-    data must not publish "2022年度" (`evaluate` warns about the year as well)."""
-    written = scheme.data_year
-    if written is not None and written != year and f"{written}年" in scheme.name:
-        return scheme.name.replace(f"{written}年", f"{year}年")
-    return scheme.name
-
-
 def publish(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, run_id: str,
             out_dir: Path, formats: Sequence[str] = ("parquet", "csv", "xlsx"), *,
             hide_ranks: bool = False, staged_parquet: Path | None = None,
@@ -105,7 +84,8 @@ def write_outputs(results: pd.DataFrame | pa.Table, scheme: Scheme, year: int, r
     `progress(step, done, total)` is told as the workbooks fill (rows of the 公示, sheets of
     the 一企一单): at province scale they take many seconds. `exclusions`
     (`Evaluation.exclusions`): why each firm outside every group is, printed in the workbooks'
-    说明 in place of the general reason (the results tables keep the reason as computed).
+    说明 in place of the general reason; results from `evaluate` already carry these in their
+    class_reason (`with_exclusions`), so this matters only for results kept from older runs.
     """
     check_formats(formats)
     out_dir.mkdir(parents=True, exist_ok=True)

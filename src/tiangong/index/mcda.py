@@ -20,6 +20,11 @@ share the best rank (`ties="min"`, 1, 1, 3).
   (x / max for benefit, min / x for cost), WSM = sum_j w_j r_ij, WPM = prod_j r_ij^w_j and
   Q = lambda WSM + (1 - lambda) WPM. Weights are used exactly as given (not rescaled to sum to
   one): WSM is linear and WPM a product of powers in them, so a rescaling changes both scores.
+
+tests/test_index_mcda.py pins each method to a published worked example's printed numbers:
+TOPSIS min-max to Opricovic & Tzeng (2004); VIKOR's S, R, Q, C1, C2 and compromise sets to
+Opricovic & Tzeng (2004, 2007) and Yang & Wu (2020); WASPAS to Chakraborty, Zavadskas &
+Antucheviciene (2015), whose weights do not sum to one.
 """
 
 from __future__ import annotations

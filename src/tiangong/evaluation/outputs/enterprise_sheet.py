@@ -28,7 +28,6 @@ from tiangong.evaluation.outputs.layout import (
     check_results,
     display_width,
     fit_width,
-    imputation_note,
     is_missing,
     new_workbook,
     number,
@@ -179,7 +178,7 @@ class _SheetWriter:
             ws.write_string(r, c, h, self.header)
         for item in group.items:
             r += 1
-            note = imputation_note(row.get(f"imputed_{item.id}"))
+            note = self.layout.imputed(row.get(f"imputed_{item.id}"))
             cells = [
                 (item.label, self.text),
                 (number(row.get(f"value_{item.id}")), self.value),

@@ -30,7 +30,6 @@ from tiangong.evaluation.outputs.layout import (
     check_results,
     class_order,
     fit_width,
-    imputation_note,
     new_workbook,
     number,
     positions,
@@ -224,7 +223,7 @@ def _write_cell(
         return s
     value = number(row.get(col.key))
     if value is None:
-        note = imputation_note(row.get(col.note_key)) if col.note_key else ""
+        note = fmts.layout.imputed(row.get(col.note_key)) if col.note_key else ""
         if note:
             ws.write_string(r, c, note, fmts.cell["text"])
         else:

@@ -28,6 +28,8 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.workbook import Workbook
 
+from tiangong.evaluation.describe import imputation_note, reason_in_words
+
 
 @dataclass(frozen=True)
 class ItemLayout:
@@ -75,10 +77,11 @@ class PublicationLayout:
 
     def reason(self, computed: str) -> str:
         """A class reason as published: every condition in words (`reason_words`)."""
-        for raw, words in self.reason_words:
-            if raw in computed:
-                computed = computed.replace(raw, words)
-        return computed
+        return reason_in_words(computed, self.reason_words)
+
+    def imputed(self, rule: object) -> str:
+        """How a missing value was scored (`imputed_X`), in words (`imputation_note`)."""
+        return imputation_note(rule, {c.code: c.label for c in self.classes})
 
     def group(self, group_id: str) -> GroupLayout:
         for g in self.groups:
@@ -92,22 +95,6 @@ BASE_COLUMNS: tuple[str, ...] = (
     "class_label", "class_reason", "score", "bonus", "penalty", "rank", "partition_size",
     "percentile",
 )  # fmt: skip
-
-# How a missing indicator was handled, in the words an enterprise reads on its sheet.
-IMPUTATION_NOTES: dict[str, str] = {
-    "group_mean": "缺数据，取同组均分",
-    "zero": "缺数据，计0分",
-    "penalty": "缺数据，扣分",
-    "reweight": "缺数据，权重重新分配",
-}
-
-
-def imputation_note(rule: object) -> str:
-    """Chinese note for an `imputed_X` rule name; unknown rules are named rather than hidden."""
-    if is_missing(rule):
-        return ""
-    return IMPUTATION_NOTES.get(str(rule), f"缺数据，按规则“{rule}”处理")
-
 
 def is_missing(value: object) -> bool:
     """None, NaN and pd.NA alike: pandas 3 turns None into NaN in string columns."""
