@@ -165,3 +165,29 @@ def fetch_once(port: int, cookie: str, path: str) -> tuple[int, float]:
         conn.close()
         return status, seconds
     return asyncio.run(go())
+
+
+def run_lists(port: int, users: list[tuple[str, str, list[str]]]) -> Outcome:
+    """Every user (cookie, label, paths) requests its paths once, in order, all users at once
+    with zero think time (e.g. the first views of pages whose figures are then cached)."""
+    async def go() -> Outcome:
+        out = Outcome()
+
+        async def one(cookie: str, label: str, paths: list[str]) -> None:
+            conn = Connection(port, cookie)
+            mine = out.latencies.setdefault(label, [])
+            for path in paths:
+                t = time.perf_counter()
+                try:
+                    status, _ = await conn.get(path)
+                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                    status = 0
+                mine.append(time.perf_counter() - t)
+                out.errors += status != 200
+            conn.close()
+
+        t0, c0 = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one(*u) for u in users))
+        out.wall, out.cpu = time.perf_counter() - t0, time.process_time() - c0
+        return out
+    return asyncio.run(go())

@@ -99,8 +99,11 @@ def figures(user: Any, f: Filters, *, pubs: PublicationSet | None = None) -> dic
     def compute() -> dict[str, Any]:
         qs = cells(user, f)
         classes, total = class_distribution(qs)
+        # The filter choices depend on the year only: cached apart, not recomputed (three
+        # DISTINCT queries) for every filter combination.
         return {"classes": classes, "totals": total, "ranking": ranking(qs, unit_level(user)),
-                "trend": trend(user, f), "choices": choices(user, f)}
+                "trend": trend(user, f), "choices": _cached(
+                    _key(user, "choices", f.year, pubs=pubs), lambda: choices(user, f))}
     return _cached(_key(user, asdict(f), pubs=pubs), compute)
 
 
