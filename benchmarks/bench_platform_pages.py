@@ -19,8 +19,11 @@ Measured and printed:
    --profile adds cProfile's top functions for both pages;
 2. under load: gunicorn started through `tiangong serve`'s own `run_gunicorn` (same worker
    class, workers and threads: printed) on 127.0.0.1, an asyncio load generator in this
-   process (one keep-alive connection per user; benchmarks/_loadgen.py) driving the 50 users
-   in two load models, each page separately:
+   process (one keep-alive connection per user; benchmarks/_loadgen.py). After 5 s of
+   enterprise pages (workers import and connect): the cold 驾驶舱 of each role, one request
+   at a time; then the first views (every user opens each of the 9 驾驶舱 variants once, all
+   at once: 47 scopes × 9 filter sets computed and stored in FigureCache, as after a
+   publication); then the steady state, the 50 users in two load models, each page apart:
    - "users": each user waits a think time uniform in [1 s, 3 s] (--think) between an answer
      and its next request, like a person reading the page — the model of the issue's target
      ("50 concurrent logged-in users");
@@ -32,9 +35,12 @@ Pages: the enterprise page (evaluation:result_detail) of random published firms 
 user's scope; the 驾驶舱 (/dashboard/), 60 % unfiltered, 20 % group filter, 20 % industry
 filter. Targets on PostgreSQL: enterprise page p95 ≤ 150 ms, 驾驶舱 p95 ≤ 500 ms. Not a test.
 
+The lead's quiet-machine commands (a fresh database each; add --reuse to keep it between runs,
+--profile for cProfile's view of both pages, --mode users|stress|none to run one model only):
+
     PGHOST=localhost PGUSER=tiangong PGPASSWORD=tiangong \\
-      python3 -m uv run python benchmarks/bench_platform_pages.py --db postgres
-    python3 -m uv run python benchmarks/bench_platform_pages.py --db sqlite
+      python3 -m uv run python -u benchmarks/bench_platform_pages.py --db postgres
+    python3 -m uv run python -u benchmarks/bench_platform_pages.py --db sqlite
 """
 
 from __future__ import annotations
@@ -268,13 +274,29 @@ def rss(pids: list[int]) -> list[float]:
     return out
 
 
+def database_pids() -> list[int]:
+    """PostgreSQL backends serving the benchmark's database (the workers' connections)."""
+    if os.environ.get("TIANGONG_DB") != "postgres":
+        return []
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                            "AND pid <> pg_backend_pid()", (os.environ["PGDATABASE"],))
+        return [int(r[0]) for r in rows.fetchall()]
+
+
 def load(label: str, target: float, port: int, workers: list[int], users: list[_loadgen.User],
          seconds: float, think: tuple[float, float] | None) -> None:
     busy0, total0 = machine_busy()
     server0 = cpu_seconds(workers)
+    pids = database_pids()
+    db0 = {pid: cpu_seconds([pid]) for pid in pids}
     out = _loadgen.run(port, users, seconds, think, seed=3)
     busy1, total1 = machine_busy()
     server = cpu_seconds(workers) - server0
+    # Backends opened during the run count from zero (their CPU before it was none).
+    db = sum(cpu_seconds([pid]) - db0.get(pid, 0.0) for pid in database_pids())
     every = out.every()
     s = _loadgen.summary(every)
     cores = os.cpu_count() or 1
@@ -285,10 +307,15 @@ def load(label: str, target: float, port: int, workers: list[int], users: list[_
     for role, vs in sorted(out.latencies.items()):
         r = _loadgen.summary(vs)
         print(f"    {role:17s} n={r['n']:6,d}  p50 {r['p50']:6.0f} ms  p95 {r['p95']:6.0f} ms")
+    n = max(s["n"], 1)
+    database = (f", PostgreSQL backends {db:.1f} s ({db / out.wall * 100:.0f} %)"
+                if os.environ.get("TIANGONG_DB") == "postgres" else "")
     print(f"    CPU: load generator {out.cpu:.1f} s ({out.cpu / out.wall * 100:.0f} % of a core), "
-          f"gunicorn workers {server:.1f} s ({server / out.wall * 100:.0f} %), whole machine "
-          f"{(busy1 - busy0) / (total1 - total0) * 100:.0f} % of {cores} cores busy "
-          f"(database and other users included); load average {os.getloadavg()[0]:.1f}")
+          f"gunicorn workers {server:.1f} s ({server / out.wall * 100:.0f} %){database}; whole "
+          f"machine {(busy1 - busy0) / (total1 - total0) * 100:.0f} % of {cores} cores busy "
+          f"(other users of the machine included); load average {os.getloadavg()[0]:.1f}")
+    print(f"    server CPU per request: gunicorn {server / n * 1000:.1f} ms"
+          + (f" + database {db / n * 1000:.1f} ms" if database else ""))
 
 
 def main() -> None:
