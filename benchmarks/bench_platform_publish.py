@@ -1,6 +1,7 @@
 """Benchmark: publishing a province-scale stored run into the platform (issue 11 point 13).
 
-Setup, untimed: a synthetic province (`tiangong.demo.generator.generate`, 120,000 enterprises,
+Set-up, untimed (benchmarks/_platform_setup.py, shared with bench_platform_pages.py): a
+synthetic province (`tiangong.demo.generator.generate`, 120,000 enterprises,
 90 counties, ~1,400 towns) is evaluated with the built-in 黄岩 2022 scheme and kept in a run
 store under `bench_data/` (reused when present); the platform database is created fresh
 (SQLite file in a temp folder, or a PostgreSQL database named by --pgdatabase, dropped and
@@ -23,102 +24,32 @@ target: ≤ 60 s on PostgreSQL. Not a test.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-YEAR = 2022
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def build_store(scale: str, seed: int) -> tuple[Path, str, str]:
-    from tiangong.demo.generator import generate
-    from tiangong.evaluation.evaluate import evaluate
-    from tiangong.runs import RunStore
-
-    path = ROOT / "bench_data" / f"publish_{scale}_s{seed}.duckdb"
-    if path.exists():
-        with RunStore(path, read_only=True) as st:
-            ids = [r.id for r in st.list()]
-        if len(ids) >= 2:
-            return path, ids[0], ids[1]
-        path.unlink()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    t = time.perf_counter()
-    tables = generate(scale, seed, year=YEAR, years=1)
-    with RunStore(path) as st:
-        a = st.save(evaluate("huangyan_2022", tables, YEAR), label="bench first")
-        tables2 = generate(scale, seed + 1, year=YEAR, years=1)
-        b = st.save(evaluate("huangyan_2022", tables2, YEAR), label="bench second")
-    print(f"setup: generated and evaluated two {scale} runs in {time.perf_counter() - t:.1f} s")
-    return path, a.id, b.id
+from _platform_setup import build_store, publish, seed_regions, setup_django
 
 
-def setup_django(db: str, pgdatabase: str) -> None:
-    if db == "postgres":
-        os.environ["TIANGONG_DB"] = "postgres"
-        os.environ["PGDATABASE"] = pgdatabase
-        os.environ.setdefault("PGHOST", "localhost")
-        os.environ.setdefault("PGUSER", "tiangong")
-        os.environ.setdefault("PGPASSWORD", "tiangong")
-        import psycopg
-
-        with psycopg.connect(dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{pgdatabase}"')
-            conn.execute(f'CREATE DATABASE "{pgdatabase}"')
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="tiangong-bench-"))
-        os.environ["TIANGONG_PLATFORM_DB"] = str(folder / "platform.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiangong.platform.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
-def seed_regions(store: Path, run_id: str) -> object:
-    from tiangong.platform.core.models import Region
-    from tiangong.runs import RunStore
-
-    with RunStore(store, read_only=True) as st:
-        counties = sorted(set(st.results(run_id)["county_code"].to_pylist()) - {None})
-    province = Region.objects.create(code=counties[0][:2] + "0000", name="测试省",
-                                     level="province")
-    cities: dict[str, Region] = {}
-    for c in counties:
-        city = c[:4] + "00"
-        if city not in cities:
-            cities[city] = Region.objects.create(code=city, name=f"市{city}", level="city",
-                                                 parent=province)
-        Region.objects.create(code=c, name=f"县{c}", level="county", parent=cities[city])
-    print(f"regions: 1 province, {len(cities)} cities, {len(counties)} counties")
-    return province
-
-
-def publish(store: Path, run_id: str, region: object, previous: object = None) -> float:
-    from tiangong.platform.evaluation.publishing import prepare, write_results
-
-    today = dt.date.today()
+def timed_publish(store: Path, run_id: str, region: Any) -> tuple[float, int]:
+    """One publication with its phases (from the progress messages of write_results)."""
     t = time.perf_counter()
     marks: dict[str, float] = {}
 
     def report(done: int, total: int, message: str) -> None:
         marks.setdefault(message if done == 0 else "rows", time.perf_counter() - t)
 
-    pub = prepare(str(store), run_id, region, today, today + dt.timedelta(days=7),  # type: ignore[arg-type]
-                  hide_ranks=True, user=None, previous=previous)
-    out = write_results(pub, report)
-    seconds = time.perf_counter() - t
+    pub, seconds = publish(store, run_id, region, progress=report)
     read = marks.get("读取评价结果", 0.0)
     known = marks.get("写入企业结果", read)
     print(f"  phases: read run store {read:.1f} s; towns + enterprises {known - read:.1f} s; "
-          f"result rows + commit {seconds - known:.1f} s")
-    return seconds, out["published"]  # type: ignore[return-value]
+          f"result rows + commit + read model {seconds - known:.1f} s")
+    return seconds, pub.n_results
 
 
 def main() -> None:
@@ -128,7 +59,7 @@ def main() -> None:
     parser.add_argument("--scale", default="province")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    store, first, second = build_store(args.scale, args.seed)
+    store, (first, second) = build_store("publish", args.scale, args.seed, 2)
     setup_django(args.db, args.pgdatabase)
     from django.db import connection
 
@@ -138,7 +69,7 @@ def main() -> None:
           f"{os.cpu_count()} cores")
     for label, run_id in (("first publication (enterprises created)", first),
                           ("second run (another province, seed + 1: new enterprises too)", second)):
-        seconds, n = publish(store, run_id, region)
+        seconds, n = timed_publish(store, run_id, region)
         print(f"{label}: {n} enterprises in {seconds:.1f} s ({n / seconds:,.0f} rows/s)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

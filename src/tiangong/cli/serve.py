@@ -16,6 +16,12 @@ from typing import Annotated, Any
 import typer
 
 SETTINGS = "tiangong.platform.settings"
+# gthread workers: one process per core runs Python (the GIL lets one thread of a process run
+# at a time), and a few threads per process overlap the waits on the database and the network.
+# benchmarks/bench_platform_pages.py starts the server through `run_gunicorn` so it measures
+# this very configuration.
+WORKERS = 2
+THREADS = 4
 
 
 def _setup(db: Path | None) -> None:
@@ -48,7 +54,8 @@ def prepare() -> list[str]:
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    workers: Annotated[int, typer.Option(help="gunicorn worker processes.")] = 2,
+    workers: Annotated[int, typer.Option(
+        help="gunicorn worker processes (gthread, 4 threads each).")] = WORKERS,
     task_worker: Annotated[bool, typer.Option(
         "--task-worker/--no-task-worker",
         help="Also run the background-task worker (tiangong manage db_worker).")] = True,
@@ -66,23 +73,28 @@ def serve_command(
                                    "db_worker"], env=os.environ.copy())
     typer.echo(f"天工平台：http://{host}:{port}/  （Ctrl+C 停止）")
     try:
-        _gunicorn(host, port, workers)
+        run_gunicorn(host, port, workers)
     finally:
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=10)
 
 
-def _gunicorn(host: str, port: int, workers: int) -> None:
+def gunicorn_config(host: str, port: int, workers: int = WORKERS) -> dict[str, Any]:
+    return {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
+            "threads": THREADS, "timeout": 120, "accesslog": None, "errorlog": "-",
+            "loglevel": "warning"}
+
+
+def run_gunicorn(host: str, port: int, workers: int = WORKERS) -> None:
+    """gunicorn serving the platform with `gunicorn_config` (blocks until stopped)."""
     from gunicorn.app.base import BaseApplication
 
     from tiangong.platform.wsgi import application
 
     class _App(BaseApplication):
         def load_config(self) -> None:
-            for key, value in {"bind": f"{host}:{port}", "workers": workers,
-                               "worker_class": "gthread", "threads": 4, "timeout": 120,
-                               "accesslog": None, "errorlog": "-", "loglevel": "warning"}.items():
+            for key, value in gunicorn_config(host, port, workers).items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:

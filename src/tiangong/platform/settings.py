@@ -117,6 +117,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "tiangong.platform.urls"
 WSGI_APPLICATION = "tiangong.platform.wsgi.application"
 AUTH_USER_MODEL = "core.User"
+# ModelBackend, loading the session's user with its region in one query (core/auth.py).
+AUTHENTICATION_BACKENDS = ["tiangong.platform.core.auth.PlatformBackend"]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"

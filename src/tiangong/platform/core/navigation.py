@@ -9,11 +9,13 @@ Call `register` from the app's `AppConfig.ready()`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from tiangong.platform.core.roles import ALL_ROLES, Role
 
@@ -31,19 +33,29 @@ _ITEMS: dict[str, NavItem] = {}
 
 def register(item: NavItem) -> None:
     _ITEMS[item.url_name] = item
+    _items.cache_clear()
 
 
 def items_for(user: Any) -> list[dict[str, str]]:
     if not getattr(user, "is_authenticated", False):
         return []
+    return [dict(i) for i in _items(user.role, bool(user.is_superuser), get_script_prefix(),
+                                    str(get_urlconf() or settings.ROOT_URLCONF))]
+
+
+@functools.cache
+def _items(role: str, superuser: bool, prefix: str, urlconf: str
+           ) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """The menu of a role, reversed once per process and URL configuration (it runs on every
+    page: reversing each item on every request cost about a millisecond)."""
     out = []
     for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.label)):
-        if user.role in item.roles or (user.is_superuser and Role.ADMINISTRATOR in item.roles):
+        if role in item.roles or (superuser and Role.ADMINISTRATOR in item.roles):
             try:
-                out.append({"label": item.label, "url": reverse(item.url_name)})
+                out.append((("label", item.label), ("url", reverse(item.url_name))))
             except NoReverseMatch:
                 continue
-    return out
+    return tuple(out)
 
 
 def context(request: HttpRequest) -> dict[str, Any]:

@@ -47,11 +47,26 @@ def with_ratios(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _key(user: Any, *parts: Any) -> str:
+PublicationSet = tuple[tuple[int, int], ...]
+
+
+def publication_set() -> PublicationSet:
+    """(publication, cell fill) ids of the current publications, in one query; fills the cells
+    of a publication that has none first (a publication written before this app existed).
+    A page computes it once and passes it to `years` and `figures` (pubs=)."""
+    pubs = tuple(current_publications().order_by("pk").values_list("pk", "dashboard_fill__pk"))
+    if any(fill is None for _, fill in pubs):
+        ensure_filled(current_publications())
+        pubs = tuple(current_publications().order_by("pk")
+                     .values_list("pk", "dashboard_fill__pk"))
+    return pubs
+
+
+def _key(user: Any, *parts: Any, pubs: PublicationSet | None = None) -> str:
     """Cache key of figures: the user's scope (region, or everything) and the current
     publications; published rows never change, so a key stays valid until a publication or a
     correction changes the set of current publications (or its cells are refilled)."""
-    pubs = list(current_publications().order_by("pk").values_list("pk", "dashboard_fill__pk"))
+    pubs = publication_set() if pubs is None else pubs
     region = None if getattr(user, "role", "") not in REGION_ROLES else user.region_id
     text = json.dumps([region, unit_level(user), pubs, *parts], default=str)
     return "dashboard:" + hashlib.sha256(text.encode()).hexdigest()
@@ -71,25 +86,32 @@ def _cached(key: str, compute: Callable[[], Any]) -> Any:
     return hit
 
 
-def years(user: Any) -> list[int]:
+def years(user: Any, *, pubs: PublicationSet | None = None) -> list[int]:
     def compute() -> list[int]:
-        pubs = current_publications()
-        ensure_filled(pubs)
-        have = (restrict(TownCell, user).filter(publication__in=pubs).order_by()
-                .values_list("year", flat=True).distinct())
+        have = (restrict(TownCell, user).filter(publication__in=current_publications())
+                .order_by().values_list("year", flat=True).distinct())
         return sorted(set(have), reverse=True)
-    ensure_filled(current_publications())
-    return _cached(_key(user, "years"), compute)
+    return _cached(_key(user, "years", pubs=pubs), compute)
 
 
-def figures(user: Any, f: Filters) -> dict[str, Any]:
+def figures(user: Any, f: Filters, *, pubs: PublicationSet | None = None) -> dict[str, Any]:
     """Everything the panels show, computed once per scope, filters and publication set."""
     def compute() -> dict[str, Any]:
         qs = cells(user, f)
         classes, total = class_distribution(qs)
+        # The filter choices depend on the year only: cached apart, not recomputed (three
+        # DISTINCT queries) for every filter combination.
         return {"classes": classes, "totals": total, "ranking": ranking(qs, unit_level(user)),
-                "trend": trend(user, f), "choices": choices(user, f)}
-    return _cached(_key(user, asdict(f)), compute)
+                "trend": trend(user, f), "choices": _cached(
+                    _key(user, "choices", f.year, pubs=pubs), lambda: choices(user, f))}
+    return _cached(_key(user, asdict(f), pubs=pubs), compute)
+
+
+def cached(user: Any, pubs: PublicationSet | None, parts: tuple[Any, ...],
+           compute: Callable[[], Any]) -> Any:
+    """Another figure of the page (awards, map mismatch …) under the same cache and key rules;
+    `parts` must name everything else it depends on (e.g. a setting's id and update time)."""
+    return _cached(_key(user, *parts, pubs=pubs), compute)
 
 
 def cells(user: Any, f: Filters, *, with_year: bool = True) -> QuerySet[TownCell]:

@@ -18,7 +18,7 @@ import pandas as pd
 from django.db.models import Sum
 
 from tiangong.errors import DataError
-from tiangong.platform.dashboard.aggregates import SUM_FIELDS, with_ratios
+from tiangong.platform.dashboard.aggregates import SUM_FIELDS, PublicationSet, cached, with_ratios
 from tiangong.platform.dashboard.models import AwardSetting, TownCell
 from tiangong.platform.dashboard.readmodel import current_publications
 from tiangong.regions.awards import AwardConfig, award, tiangong_ding
@@ -58,11 +58,20 @@ def _scores(setting: AwardSetting) -> tuple[pd.DataFrame, dict[str, str]]:
     return pd.DataFrame(frames, columns=["region_code", "year", "tax_per_mu", "va_per_mu"]), names
 
 
-def awards(user: Any, year: int | None) -> dict[str, Any] | None:
-    """{name, rows: [...], error} for the dashboard, or None when no award is configured."""
+def awards(user: Any, year: int | None, *, pubs: PublicationSet | None = None
+           ) -> dict[str, Any] | None:
+    """{name, rows: [...], error} for the dashboard, or None when no award is configured.
+    Cached like the other figures (per scope and publication set, and the setting's id and
+    last change): ranking the peer groups reads every county's cells and runs pandas."""
     setting = setting_for(user)
     if setting is None or year is None:
         return None
+    result: dict[str, Any] = cached(user, pubs, ("awards", year, setting.pk, setting.updated),
+                                    lambda: _awards(setting, year))
+    return result
+
+
+def _awards(setting: AwardSetting, year: int) -> dict[str, Any]:
     try:
         config = config_of(setting)
         scores, names = _scores(setting)
@@ -77,8 +86,8 @@ def awards(user: Any, year: int | None) -> dict[str, Any] | None:
         return {"name": setting.title, "rows": [],
                 "error": "评奖配置有误：" + "；".join(p.message for p in err.problems)}
     table = table[table["year"] == year]
-    rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()}
-            for r in table.to_dict("records")]
+    rows = [{k: (None if pd.isna(v) else getattr(v, "item", lambda v=v: v)())
+             for k, v in r.items()} for r in table.to_dict("records")]  # numpy → Python
     return {"name": config.name, "rows": rows, "error": "", "measure": config.measure,
             "streak_name": config.streak_award,
             "groups": [asdict(g)["label"] or g.id for g in config.groups]}

@@ -4,6 +4,7 @@ it drills into, and the boundary files behind its map. Every read goes through r
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any
 
 from django import forms
@@ -23,6 +24,7 @@ from tiangong.platform.dashboard.boundaries import BoundaryRefused, match, read_
 from tiangong.platform.dashboard.models import Boundary
 from tiangong.platform.dashboard.readmodel import current_publications
 from tiangong.platform.evaluation.models import PublishedResult
+from tiangong.report.boundaries import BoundaryMatch
 
 DASHBOARD_ROLES = {Role.PROVINCE_ANALYST, Role.CITY_ANALYST, Role.COUNTY_ANALYST,
                    Role.TOWN_OFFICIAL, Role.SUPERVISOR, Role.ADMINISTRATOR}
@@ -53,11 +55,12 @@ def _calendar_warning(today: dt.date) -> str:
 
 
 def _boundary(user: Any) -> Boundary | None:
-    """The newest boundary file of the user's own county (or own region above county)."""
+    """The newest boundary file of the user's own county (or own region above county); its
+    GeoJSON (up to megabytes) is not read here: the map fetches it from boundary_json."""
     region = user.county() or user.region
     if region is None:
         return None
-    return (restrict(Boundary, user).filter(region=region)
+    return (restrict(Boundary, user).filter(region=region).defer("geojson")
             .order_by("-created", "-id").first())
 
 
@@ -65,12 +68,13 @@ def _boundary(user: Any) -> Boundary | None:
 def home(request: HttpRequest) -> HttpResponse:
     _allowed(request)
     user: Any = request.user
-    years = agg.years(user)
+    pubs = agg.publication_set()  # once per page: every cache key below names it
+    years = agg.years(user, pubs=pubs)
     f = _filters(request, years)
     if f.town and not agg.cells(user, agg.Filters(year=f.year, town=f.town)).exists():
         raise Http404("未找到该区域，或您无权查看。")
     level = agg.unit_level(user)
-    fig = agg.figures(user, f)
+    fig = agg.figures(user, f, pubs=pubs)
     ranking = fig["ranking"]
     data: dict[str, Any] = {
         "classes": fig["classes"], "ranking": ranking, "trend": fig["trend"],
@@ -80,13 +84,19 @@ def home(request: HttpRequest) -> HttpResponse:
     if boundary is not None:
         data["map"] = {"url": f"/dashboard/boundaries/{boundary.pk}.json",
                        "code_property": boundary.code_property}
-        mismatch = match(boundary.geojson, ranking, boundary.code_property,
-                         boundary.name_property)
+        # Computed once per boundary file, scope and filters (a boundary is never edited:
+        # a new upload is a new row), not by decoding the GeoJSON on every request.
+        m = agg.cached(user, pubs, ("mismatch", asdict(f), boundary.pk), lambda: asdict(
+            match(Boundary.objects.get(pk=boundary.pk).geojson, ranking,
+                  boundary.code_property, boundary.name_property)))
+        mismatch = BoundaryMatch(  # JSON lists back to the (code, name) pairs
+            m["code_property"], m["matched"], [tuple(p) for p in m["no_data"]],
+            [tuple(p) for p in m["no_boundary"]], m["no_code"])
     ctx = {"f": f, "years": years, "data": data, "totals": fig["totals"], "ranking": ranking,
            "choices": fig["choices"], "mismatch": mismatch, "boundary": boundary,
            "warning": _calendar_warning(dt.date.today()),
            "big": request.GET.get("screen") == "big", "level": level,
-           "awards": awards_for(user, f.year) if level == "county" else None}
+           "awards": awards_for(user, f.year, pubs=pubs) if level == "county" else None}
     if request.headers.get("HX-Request"):
         return render(request, "dashboard/_panels.html", ctx)
     return render(request, "dashboard/dashboard.html", ctx)

@@ -64,18 +64,23 @@ def gongshi_rows(pub: Publication, class_code: str) -> QuerySet[PublishedResult]
 
 
 def history(user: Any, result: PublishedResult) -> QuerySet[PublishedResult]:
-    """The enterprise's published results over the years (latest publication per run)."""
+    """The enterprise's published results over the years (latest publication per run); only
+    the columns the history table shows (the publication's JSON constants are not read)."""
     return (restrict(PublishedResult, user)
             .filter(enterprise_id=result.enterprise_id, publication__state=Publication.PUBLISHED)
-            .select_related("publication").order_by("-year", "-publication_id"))
+            .select_related("publication")
+            .only("year", "class_code", "score", "rank", "partition_size", "publication_id",
+                  "publication__scheme_title", "publication__previous_id",
+                  "publication__state")
+            .order_by("-year", "-publication_id"))
 
 
-def superseded_by(result: PublishedResult) -> PublishedResult | None:
-    """The same firm's row in a later correction of this publication, if any."""
-    return (PublishedResult.objects.filter(enterprise_id=result.enterprise_id,
-                                           publication__previous_id=result.publication_id,
-                                           publication__state=Publication.PUBLISHED)
-            .order_by("-publication_id").first())
+def later_in(history_rows: list[PublishedResult], result: PublishedResult
+             ) -> PublishedResult | None:
+    """The same firm's row in a later correction of this publication, if any, read from the
+    page's history rows (already fetched: no query of its own)."""
+    later = [h for h in history_rows if h.publication.previous_id == result.publication_id]
+    return max(later, key=lambda h: h.publication_id, default=None)
 
 
 def result_view(row: PublishedResult) -> dict[str, Any]:

@@ -51,14 +51,16 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The enterprise page: class, score, items, rank, history, what-if, objections."""
     user = request.user
-    row = get_scoped_or_404(PublishedResult.objects.select_related(
-        "publication", "publication__county", "region", "enterprise"), user, pk=pk)
+    # Only the joins the page reads (publication: 公示 dates and the group constants; region:
+    # the town's name): each join costs planning time on every request.
+    row = get_scoped_or_404(PublishedResult.objects.select_related("publication", "region"),
+                            user, pk=pk)
     pub = row.publication
     can_file = (user.role == Role.ENTERPRISE_USER and queries.in_period(pub)
                 and row.class_code != "")
+    history = list(queries.history(user, row))
     return render(request, "evaluation/result_detail.html", {
-        "row": row, "pub": pub, "view": queries.result_view(row),
-        "history": queries.history(user, row),
+        "row": row, "pub": pub, "view": queries.result_view(row), "history": history,
         "objections": restrict(Objection, user).filter(result=row),
-        "later": queries.superseded_by(row), "in_period": queries.in_period(pub),
+        "later": queries.later_in(history, row), "in_period": queries.in_period(pub),
         "can_file": can_file, "form": ObjectionForm() if can_file else None})
