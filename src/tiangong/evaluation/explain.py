@@ -17,9 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tiangong.errors import Problem, TiangongError
-from tiangong.evaluation.evaluate import evaluate
 from tiangong.evaluation.scheme.loader import LoadedScheme
-from tiangong.evaluation.whatif import WhatIf, relevant_inputs, search_what_if
+from tiangong.evaluation.whatif import WhatIf, what_ifs
 from tiangong.runs.store import RunRecord, RunStore
 
 
@@ -175,12 +174,7 @@ def explain_stored(stored: StoredRun, enterprise: str, *, what_if: bool = True) 
     order = [c.code for c in loaded.scheme.classification.classes]
     ex.class_floors = _class_floors(results, row, order)
     if what_if and stored.inputs is not None:
-        inputs = stored.inputs
-        if row.get("group") is not None:
-            inputs = relevant_inputs(loaded, inputs, record.year, row, results, evaluate)
-        for variable in ("eval_tax", "land_area"):
-            ex.what_if.append(search_what_if(loaded, inputs, record.year, row, variable,
-                                             evaluate_fn=evaluate, all_inputs=stored.inputs))
+        ex.what_if = what_ifs(loaded, stored.inputs, record.year, row, results)
     return ex
 
 
