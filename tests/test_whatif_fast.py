@@ -90,7 +90,7 @@ def test_fast_what_if_equals_full_re_evaluation(name: str, county: dict[str, pa.
         target = order[order.index(row["class"]) - 1]
         # single questions: a value below, at and well above the current one
         part = relevant_inputs(loaded, inputs, YEAR, row, ev.results, evaluate)
-        with WhatIfSession(loaded, part, YEAR) as session:
+        with WhatIfSession(loaded, part, YEAR, row["uscc"]) as session:
             for variable in VARIABLES:
                 stored = current_value(inputs, YEAR, row["uscc"], variable)
                 now = stored or 0.0

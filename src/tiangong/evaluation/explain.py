@@ -132,9 +132,10 @@ class StoredRun:
 
 def read_stored_run(store: RunStore, run_id: str, *, with_inputs: bool = True) -> StoredRun:
     record = store.get(run_id)
+    # inputs in stored order: the what-if loads them into an engine (`what_ifs`)
+    inputs = store.inputs(record.id, ordered=False) if with_inputs else None
     return StoredRun(record, store.results(record.id), store.benchmarks(record.id),
-                     store.scheme(record.id), store.inputs(record.id) if with_inputs else None,
-                     str(store.path))
+                     store.scheme(record.id), inputs, str(store.path))
 
 
 def explain(store: RunStore, run_id: str, uscc: str, *, what_if: bool = True) -> Explanation:

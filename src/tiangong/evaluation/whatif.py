@@ -329,7 +329,7 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
 
     def whole() -> WhatIfSession:
         if "whole" not in opened:
-            opened["whole"] = WhatIfSession(loaded, inputs, year)
+            opened["whole"] = WhatIfSession(loaded, inputs, year, uscc)
         return opened["whole"]
 
     def main() -> WhatIfSession:
@@ -337,7 +337,7 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
             if subset is inputs:
                 opened["main"] = whole()
             else:
-                part = WhatIfSession(loaded, subset, year)
+                part = WhatIfSession(loaded, subset, year, uscc)
                 now = part.outcome(uscc, None).row
                 if now is not None and same_result(now, row):
                     opened["main"] = part

@@ -35,8 +35,10 @@ import pyarrow as pa
 
 from tiangong.evaluation.engines.duckdb_engine import DuckDBEngine, _aggregates
 from tiangong.evaluation.evaluate import _load_inputs
+from tiangong.evaluation.pipeline.classes import partition_key_sql
 from tiangong.evaluation.pipeline.plan import build_plan, result_columns
 from tiangong.evaluation.pipeline.scores import needs_prior_year
+from tiangong.evaluation.pipeline.sql import literal
 from tiangong.evaluation.scheme.loader import LoadedScheme
 from tiangong.evaluation.sources import InputSet
 
@@ -54,9 +56,13 @@ class Outcome:
 
 
 class WhatIfSession:
-    """The inputs of one stored run loaded once, the plan run once; `outcome` per trial."""
+    """The inputs of one stored run loaded once, the plan run once; `outcome` per trial, for
+    the firm `uscc`: the ranking and class steps see only its partition (as it stands in the
+    trial), since every window after `totals` partitions by it and nothing else reads across
+    partitions."""
 
-    def __init__(self, loaded: LoadedScheme, inputs: Mapping[str, pa.Table], year: int) -> None:
+    def __init__(self, loaded: LoadedScheme, inputs: Mapping[str, pa.Table], year: int,
+                 uscc: str) -> None:
         scheme = loaded.scheme
         self.year = year
         self.engine = DuckDBEngine()
@@ -68,6 +74,15 @@ class WhatIfSession:
         cut = names.index("classified")
         self._refresh: list[tuple[str, str]] = []
         for i, (name, sql) in enumerate(plan.steps):
+            if name == "ranked":  # the firm's partition only: every later window is within it
+                mine = partition_key_sql(scheme)
+                self.engine.create("totals_mine", (
+                    f"SELECT * FROM totals WHERE {mine} = (SELECT {mine} FROM totals WHERE uscc"
+                    f" = {literal(uscc)})"))
+                assert sql.count("FROM totals t") == 2
+                sql = sql.replace("FROM totals t", "FROM totals_mine t")
+            elif name == "sorted":  # `final` computes row by row: the order is not needed
+                sql = sql.removesuffix(" ORDER BY uscc")
             if i == cut:  # the chain as a view under another name, its rows as the table
                 self.engine.create("classified_chain", sql)
                 self.con.execute("CREATE TABLE classified AS SELECT * FROM classified_chain")
