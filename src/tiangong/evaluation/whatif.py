@@ -2,9 +2,15 @@
 
 Scores are not the whole story: a group mean benchmark moves when the firm's own tax moves, quota
 boundaries depend on everyone's scores, and adjustments (vetoes, downgrades) may cap the class
-whatever the score. So the search re-runs the whole evaluation on the stored inputs with only this
-firm's value changed, first widening the step until the class improves (or showing that no
-change can), then bisecting to the nearest 0.01 of the unit.
+whatever the score. So every question of the search ("with this value, which class?") is
+answered exactly, as a re-evaluation of the stored inputs with only this firm's value changed
+would answer it; the search widens the step until the class improves (or shows that no change
+can), then narrows to the nearest 0.01 of the unit.
+
+Two ways to answer a question, with identical answers (`tests/test_whatif_fast.py`):
+`reference_trial` re-runs the whole evaluation (seconds per question, kept as the reference);
+`what_ifs` asks a `whatif_session.WhatIfSession`, which recomputes only the rows the change
+reaches and the firm's group and partition with the plan's own statements.
 """
 
 from __future__ import annotations
