@@ -15,7 +15,7 @@ import pytest
 
 HEAVY = ("pandas", "duckdb", "pyarrow", "numpy", "rich")
 
-RUN = """
+RUN = f"""
 import json, sys
 from tiangong.cli.main import main
 sys.argv = ["tiangong", *json.loads(sys.argv[1])]
@@ -24,9 +24,9 @@ try:
     code = 0
 except SystemExit as exit:
     code = exit.code
-heavy = [m for m in {heavy!r} if m in sys.modules]
+heavy = [m for m in {HEAVY!r} if m in sys.modules]
 sys.__stdout__.write("\\nRESULT " + json.dumps({{"code": code, "heavy": heavy}}) + "\\n")
-""".format(heavy=HEAVY)
+"""
 
 
 def run(args: list[str]) -> tuple[dict[str, object], str]:
