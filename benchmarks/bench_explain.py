@@ -5,16 +5,25 @@ is at most 1 s per enterprise at province scale. Untimed set-up: the demo region
 (`bench_evaluate.ensure_data`) evaluated once under the 黄岩 scheme into a fresh store. Timed:
 `tiangong explain --run latest --enterprise USCC --store STORE` (what-if on: tax and land) in a
 fresh process, start-up included, for `--firms` enterprises of classes B, C and D chosen evenly
-by USCC. Medians and maxima are printed with the load average; not a test.
+by USCC. Medians and maxima are printed with the load average and, beside the wall time, the
+CPU time of each process (user + system, from the kernel's accounting of waited-for children):
+on a shared machine the wall time waits for a core, the CPU time does not. Not a test.
 
     uv run python benchmarks/bench_explain.py --scale county --firms 5
     uv run python benchmarks/bench_explain.py --scale province --firms 3
+    uv run python benchmarks/bench_explain.py --scale county --firms 3 --compare
+
+`--compare` also times, in this process and per firm, the what-if search of both variables
+with every question answered by a whole evaluation (`whatif.reference_trial`, the path before
+issue 15.22's session; its subset check included) and by the session (`whatif.what_ifs`), wall
+and CPU (`time.process_time`, all threads), and checks that both give the same answers.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,11 +38,18 @@ from bench_evaluate import ROOT, ensure_data, measure, tiangong_command
 TARGET_S = 1.0
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", choices=["county", "city", "province"], default="county")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--firms", type=int, default=5)
+    ap.add_argument("--compare", action="store_true",
+                    help="also time the what-if in-process by both paths (see above)")
     args = ap.parse_args(argv)
     data = ROOT / "bench_data" / args.scale
     ensure_data(args.scale, args.seed, data)
@@ -56,23 +72,62 @@ def main(argv: list[str] | None = None) -> int:
         step = max(1, len(candidates) // args.firms)
         chosen = candidates[::step][:args.firms]
         print(f"load average before: {os.getloadavg()[0]:.2f}")
-        walls = []
+        walls, cpus = [], []
         for i, uscc in enumerate(chosen):
             log = tmp / f"x{i}.log"
+            before = _children_cpu()
             m = measure([*cmd, "explain", "--run", "latest", "--enterprise", uscc, "--store",
                          str(store)], env, log)
             if m.returncode != 0:
                 print(log.read_text()[-1500:])
                 return 1
             lifts = [ln for ln in log.read_text().splitlines() if ln.startswith("如何升档")]
-            print(f"  {uscc}: {m.wall_s:.2f} s, peak {m.peak_mb:.0f} MB; " + " | ".join(lifts))
+            cpus.append(_children_cpu() - before)
+            print(f"  {uscc}: {m.wall_s:.2f} s (CPU {cpus[-1]:.2f} s), peak {m.peak_mb:.0f} MB; "
+                  + " | ".join(lifts))
             walls.append(m.wall_s)
         med = statistics.median(walls)
         print(f"\nexplain with what-if, {args.scale} ({res.num_rows:,} enterprises), "
               f"{len(walls)} enterprises: median {med:.2f} s, max {max(walls):.2f} s per "
-              f"enterprise; target ≤ {TARGET_S} s: {'met' if med <= TARGET_S else 'NOT met'}")
+              f"enterprise (CPU median {statistics.median(cpus):.2f} s); target ≤ {TARGET_S} s: "
+              f"{'met' if med <= TARGET_S else 'NOT met'}")
+        if args.compare:
+            compare_paths(store, chosen)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
+
+
+def compare_paths(store: Path, chosen: list[str]) -> None:
+    from tiangong.evaluation.evaluate import evaluate
+    from tiangong.evaluation.explain import find_enterprise, read_stored_run
+    from tiangong.evaluation.whatif import (
+        VARIABLES,
+        current_value,
+        reference_trial,
+        relevant_inputs,
+        search_what_if,
+        what_ifs,
+    )
+    from tiangong.runs.store import RunStore
+
+    with RunStore(store, read_only=True) as st:
+        stored = read_stored_run(st, "latest")
+    year, loaded, inputs = stored.record.year, stored.loaded, stored.inputs
+    assert inputs is not None
+    print("\nin-process what-if of both variables per firm: whole evaluation per question vs "
+          "session")
+    for uscc in chosen:
+        row = stored.results.slice(find_enterprise(stored.results, uscc, ""), 1).to_pylist()[0]
+        w0, c0 = time.perf_counter(), time.process_time()
+        part = relevant_inputs(loaded, inputs, year, row, stored.results, evaluate)
+        slow = [search_what_if(loaded, row, v, current_value(inputs, year, uscc, v),
+                               reference_trial(loaded, part, year, row, v, evaluate, inputs))
+                for v in VARIABLES]
+        w1, c1 = time.perf_counter(), time.process_time()
+        fast = what_ifs(loaded, inputs, year, row, stored.results)
+        w2, c2 = time.perf_counter(), time.process_time()
+        print(f"  {uscc}: whole evaluations {w1 - w0:.2f} s (CPU {c1 - c0:.2f} s), session "
+              f"{w2 - w1:.2f} s (CPU {c2 - c1:.2f} s); same answers: {slow == fast}")
 
 
 if __name__ == "__main__":

@@ -196,6 +196,8 @@ def evaluate(
               else find_inputs(Path(data)))
     noted: list[str] = []
     if check_inputs:
+        if progress:
+            progress("checking input values", 0, 1)
         years = [year - 1, year] if needs_prior_year(loaded.scheme) else [year]
         noted = enforce(check_values(inputs, years), accept_implausible)
     started = _now()
@@ -219,6 +221,8 @@ def _run(loaded: LoadedScheme, inputs: InputSet, year: int, engine: str | Engine
     owns_engine = isinstance(engine, str)
     try:
         years = [year - 1, year] if needs_prior_year(loaded.scheme) else [year]
+        if progress:
+            progress("reading inputs", 0, 1)
         _load_inputs(eng, inputs, years, loaded.scheme)
         _check_loaded(eng, years, year, inputs)
         plan = build_plan(loaded.scheme, year)
@@ -226,6 +230,8 @@ def _run(loaded: LoadedScheme, inputs: InputSet, year: int, engine: str | Engine
             if progress:
                 progress(name, i, len(plan.steps))
             eng.create(name, sql)
+        if progress:  # the steps are mostly views: the work happens in this query
+            progress("computing scores and classes", len(plan.steps), len(plan.steps))
         results = _in_credit_code_order(eng.query(plan.results_sql))
         benchmarks = _benchmarks(eng, loaded)
         excluded = eng.query(exclusions_sql(loaded.scheme)).to_pylist()

@@ -23,9 +23,8 @@ from tiangong.evaluation.describe import (
     reason_in_words,
     reason_words,
 )
-from tiangong.evaluation.evaluate import evaluate
 from tiangong.evaluation.scheme.loader import LoadedScheme
-from tiangong.evaluation.whatif import WhatIf, relevant_inputs, search_what_if
+from tiangong.evaluation.whatif import WhatIf, what_ifs
 from tiangong.runs.store import RunRecord, RunStore
 
 
@@ -144,9 +143,10 @@ class StoredRun:
 
 def read_stored_run(store: RunStore, run_id: str, *, with_inputs: bool = True) -> StoredRun:
     record = store.get(run_id)
+    # inputs in stored order: the what-if loads them into an engine (`what_ifs`)
+    inputs = store.inputs(record.id, ordered=False) if with_inputs else None
     return StoredRun(record, store.results(record.id), store.benchmarks(record.id),
-                     store.scheme(record.id), store.inputs(record.id) if with_inputs else None,
-                     str(store.path))
+                     store.scheme(record.id), inputs, str(store.path))
 
 
 def explain(store: RunStore, run_id: str, uscc: str, *, what_if: bool = True) -> Explanation:
@@ -193,12 +193,7 @@ def explain_stored(stored: StoredRun, enterprise: str, *, what_if: bool = True) 
     order = [c.code for c in loaded.scheme.classification.classes]
     ex.class_floors = _class_floors(results, row, order)
     if what_if and stored.inputs is not None:
-        inputs = stored.inputs
-        if row.get("group") is not None:
-            inputs = relevant_inputs(loaded, inputs, record.year, row, results, evaluate)
-        for variable in ("eval_tax", "land_area"):
-            ex.what_if.append(search_what_if(loaded, inputs, record.year, row, variable,
-                                             evaluate_fn=evaluate, all_inputs=stored.inputs))
+        ex.what_if = what_ifs(loaded, stored.inputs, record.year, row, results)
     return ex
 
 

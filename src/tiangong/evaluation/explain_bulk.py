@@ -17,10 +17,32 @@ compact form a platform stores per row:
 `explanation()` turns a compact row back into the library's `Explanation`, so `lines()` prints
 the same text as `tiangong explain`; `gap_message()` words one what-if entry.
 
-What the item-gap estimate leaves out, said in every message: a group-mean benchmark moves with
-the firm's own value, overtaking the boundary firm shifts the quota boundary by one place, and
-class adjustments (vetoes, downgrades) may cap the class whatever the score. The exact answer is
-`explain(..., what_if=True)` on the stored inputs.
+The item-gap what-if is an estimate, not the exact answer (`whatif.what_ifs`, a session per
+firm: about a dozen re-evaluations of its group each, too slow for 120,000 firms at once).
+Exactly where it can differ from a full re-evaluation with the indicator changed:
+
+1. Ties at the boundary: the estimate brings the score to exactly the lowest score of the
+   better class. At an equal score the scheme's tie rule decides (黄岩: higher 评价税收 first,
+   then credit code), so the firm may need a little more than `needed`. Measured on a
+   300-firm demo county under 黄岩, six 规下 firms: 2 reached the class at `needed`, 3 tied
+   with the boundary firm and lost the tie, 1 left its group (`tests/test_explain_bulk_
+   estimate.py`; the score itself was reached to 1e-9 in every case).
+2. Group membership: the value implied may take the firm out of its group (a 规下 firm below
+   3 亩 under 黄岩), and then out of the ranking.
+3. Statistics that move with the firm's own value: a group-mean or group-max benchmark, a
+   min–max range, and the group's mean item score used for other firms' missing data all
+   move when the firm's indicator moves, and with them the scores of others and the
+   boundary. Only constant-benchmark `ratio` items get an estimate; the imputation effect is
+   not taken into account.
+4. Classes not decided by the score boundary alone: class adjustments (vetoes, downgrades),
+   class bounds (`max_share`/`min_share`), score thresholds (the lowest score in the class
+   may lie above the threshold: the estimate then asks too much) and stage selections
+   (chosen by another measure).
+5. An indicator is not an input: 亩均税收 moves with 评价税收 or 用地面积, which other
+   indicators read too (单位用电税收, 亩均增加值); the estimate moves the one indicator only.
+
+Every message says it is an estimate; the exact answer is `explain(..., what_if=True)` on the
+stored inputs (`tiangong explain`).
 """
 
 from __future__ import annotations

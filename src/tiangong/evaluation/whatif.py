@@ -2,9 +2,15 @@
 
 Scores are not the whole story: a group mean benchmark moves when the firm's own tax moves, quota
 boundaries depend on everyone's scores, and adjustments (vetoes, downgrades) may cap the class
-whatever the score. So the search re-runs the whole evaluation on the stored inputs with only this
-firm's value changed, first widening the step until the class improves (or showing that no
-change can), then bisecting to the nearest 0.01 of the unit.
+whatever the score. So every question of the search ("with this value, which class?") is
+answered exactly, as a re-evaluation of the stored inputs with only this firm's value changed
+would answer it; the search widens the step until the class improves (or shows that no change
+can), then narrows to the nearest 0.01 of the unit.
+
+Two ways to answer a question, with identical answers (`tests/test_whatif_fast.py`):
+`reference_trial` re-runs the whole evaluation (seconds per question, kept as the reference);
+`what_ifs` asks a `whatif_session.WhatIfSession`, which recomputes only the rows the change
+reaches and the firm's group and partition with the plan's own statements.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import pyarrow.compute as pc
 
 from tiangong.evaluation import canonical
 from tiangong.evaluation.scheme.loader import LoadedScheme
+from tiangong.evaluation.whatif_session import ROW_FIELDS, Outcome, WhatIfSession
 
 _RESOLUTION = 0.01  # 万元 or 亩: finer than any published figure
 _MAX_FACTOR = 1e4  # tax: up to 10,000× the current value (or 10,000 万元 from nothing)
@@ -46,19 +53,16 @@ def _with_value(inputs: dict[str, pa.Table], uscc: str, year: int, variable: str
     return out
 
 
-def relevant_inputs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
-                    row: dict[str, Any], results: pa.Table,
-                    evaluate_fn: Callable[..., Any]) -> dict[str, pa.Table]:
+def relevant_subset(inputs: dict[str, pa.Table], year: int, row: dict[str, Any],
+                    results: pa.Table) -> dict[str, pa.Table]:
     """The inputs that can move this firm's class: in the evaluated year, the firms of its
     group (its benchmarks and imputed means) and of its ranking partition, and their tenancy
     partners; every row of other years. A change of the firm's own value cannot reach any
     other firm (group membership depends on each firm's own values), so the firm's class is
     the same on these as on all inputs, at a fraction of the work (at province scale, one
-    group of one size class instead of the region).
-
-    Checked, not trusted: re-evaluated unchanged, the subset must give this firm's stored
-    result exactly; otherwise (a scheme whose benchmarks reach across groups) all inputs are
-    used.
+    group of one size class instead of the region). Returns `inputs` itself when the subset
+    is all of it. Not trusted: whoever uses it checks that the firm's stored result is
+    reproduced on it (`relevant_inputs`, `what_ifs`).
     """
     same = pc.equal(results["group"], row["group"])
     if row.get("partition") is not None:
@@ -83,14 +87,28 @@ def relevant_inputs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int
         subset[name] = table.filter(pc.or_(other_year, mine))
     if subset["enterprises"].num_rows == inputs["enterprises"].num_rows:
         return inputs
+    return subset
+
+
+def relevant_inputs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
+                    row: dict[str, Any], results: pa.Table,
+                    evaluate_fn: Callable[..., Any]) -> dict[str, pa.Table]:
+    """`relevant_subset`, checked by a full evaluation: re-evaluated unchanged, the subset must
+    give this firm's stored result exactly; otherwise (a scheme whose benchmarks reach across
+    groups) all inputs are used. The reference path of the what-if (`reference_trial`)."""
+    subset = relevant_subset(inputs, year, row, results)
+    if subset is inputs:
+        return inputs
     ev = evaluate_fn(loaded, subset, year, keep_inputs=False, check_inputs=False,
                      fingerprint=False)
     mine_now = ev.results.filter(pc.equal(ev.results["uscc"], row["uscc"])).to_pylist()
+    return subset if len(mine_now) == 1 and same_result(mine_now[0], row) else inputs
+
+
+def same_result(now: dict[str, Any], stored: dict[str, Any]) -> bool:
     fields = ("group", "class", "rank", "partition_size", "special_class")
-    if (len(mine_now) == 1 and all(mine_now[0].get(f) == row.get(f) for f in fields)
-            and _same_number(mine_now[0].get("score"), row.get("score"))):
-        return subset
-    return inputs
+    return (all(now.get(f) == stored.get(f) for f in fields)
+            and _same_number(now.get("score"), stored.get("score")))
 
 
 def _same_number(a: float | None, b: float | None) -> bool:
@@ -99,19 +117,49 @@ def _same_number(a: float | None, b: float | None) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(b))
 
 
-def search_what_if(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
-                   row: dict[str, Any], variable: str,
-                   evaluate_fn: Callable[..., Any],
-                   all_inputs: dict[str, pa.Table] | None = None) -> WhatIf:
-    """`inputs` may be `relevant_inputs`; then `all_inputs` are the whole inputs, used for a
-    value that moves the firm into another group (whose firms the subset may lack)."""
+Trial = Callable[[float, str], Outcome]
+"""value, target class → the firm's result with its value set to `value` (all else as
+stored) and the lowest score of `target` among the other firms of its partition."""
+
+
+def reference_trial(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
+                    row: dict[str, Any], variable: str, evaluate_fn: Callable[..., Any],
+                    all_inputs: dict[str, pa.Table] | None = None) -> Trial:
+    """The exact answer by a whole evaluation per question: slow, kept as the reference the
+    fast path (`what_ifs`) is tested against. `inputs` may be `relevant_inputs`; then
+    `all_inputs` are the whole inputs, used for a value that moves the firm into another group
+    (whose firms the subset may lack)."""
+    uscc = row["uscc"]
+
+    def trial(value: float, target: str) -> Outcome:
+        ev = evaluate_fn(loaded, _with_value(inputs, uscc, year, variable, value), year,
+                         keep_inputs=False, check_inputs=False, fingerprint=False)
+        res = ev.results.filter(pc.equal(ev.results["uscc"], uscc)).to_pylist()
+        if (all_inputs is not None and all_inputs is not inputs and res
+                and res[0]["group"] not in (None, row["group"])):
+            ev = evaluate_fn(loaded, _with_value(all_inputs, uscc, year, variable, value), year,
+                             keep_inputs=False, check_inputs=False, fingerprint=False)
+            res = ev.results.filter(pc.equal(ev.results["uscc"], uscc)).to_pylist()
+        if not res:
+            return Outcome(None, None)
+        return Outcome({f: res[0].get(f) for f in ROW_FIELDS}, _floor(ev.results, res[0], target))
+
+    return trial
+
+
+def current_value(inputs: dict[str, pa.Table], year: int, uscc: str, variable: str) -> Any:
+    ent = inputs["enterprises"]
+    rows = ent.filter(pc.and_(pc.equal(ent["uscc"], uscc),
+                              pc.equal(ent["year"], year))).select([variable]).to_pylist()
+    return rows[0][variable] if rows else None
+
+
+def search_what_if(loaded: LoadedScheme, row: dict[str, Any], variable: str,
+                   current: float | None, trial: Trial) -> WhatIf:
+    """The smallest change of `variable` (now `current`) that lifts the firm of the stored
+    result `row` one class, asking `trial` (exact: `reference_trial` or `what_ifs`' session)."""
     col = canonical.column("enterprises", variable)
     label, unit = col.label, col.unit
-    uscc = row["uscc"]
-    ent = inputs["enterprises"]
-    cur_rows = ent.filter(pc.and_(pc.equal(ent["uscc"], uscc),
-                                  pc.equal(ent["year"], year))).to_pylist()
-    current = cur_rows[0][variable] if cur_rows else None
     order = [c.code for c in loaded.scheme.classification.classes]
     cls = row.get("class")
 
@@ -134,18 +182,12 @@ def search_what_if(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
         partition (`seen`), from which `_narrow` predicts where the class changes."""
         nonlocal calls
         calls += 1
-        ev = evaluate_fn(loaded, _with_value(inputs, uscc, year, variable, value), year,
-                         keep_inputs=False, check_inputs=False, fingerprint=False)
-        res = ev.results.filter(pc.equal(ev.results["uscc"], uscc)).to_pylist()
-        if (all_inputs is not None and all_inputs is not inputs and res
-                and res[0]["group"] not in (None, row["group"])):
-            ev = evaluate_fn(loaded, _with_value(all_inputs, uscc, year, variable, value), year,
-                             keep_inputs=False, check_inputs=False, fingerprint=False)
-            res = ev.results.filter(pc.equal(ev.results["uscc"], uscc)).to_pylist()
-        if not res or res[0]["group"] is None or res[0]["class"] not in order:
+        got = trial(value, target)
+        res = got.row
+        if res is None or res["group"] is None or res["class"] not in order:
             return None
-        seen[value] = (res[0]["score"], _floor(ev.results, res[0], target))
-        return order.index(res[0]["class"]) <= index - 1
+        seen[value] = (res["score"], got.floor)
+        return order.index(res["class"]) <= index - 1
 
     base = float(current) if current is not None else 0.0
     seen[base] = (row.get("score"), None)  # the stored result at the current value
@@ -275,3 +317,62 @@ def _search_land(base: float, current: float | None, reaches: Callable[[float], 
 
 def _n(value: float) -> str:
     return f"{value:,.2f}"
+
+
+VARIABLES = ("eval_tax", "land_area")
+
+
+def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: dict[str, Any],
+             results: pa.Table, variables: tuple[str, ...] = VARIABLES) -> list[WhatIf]:
+    """The what-if of each variable for the firm of the stored result `row`, exact and fast:
+    the same search as with `reference_trial`, each question answered by a `WhatIfSession`
+    (the plan's own statements, only the changed rows recomputed) on `relevant_subset`, checked
+    to reproduce the stored result first (else on all inputs), and on all inputs for a value
+    that moves the firm into another group."""
+    uscc = row["uscc"]
+    subset = relevant_subset(inputs, year, row, results) if row.get("group") else inputs
+    opened: dict[str, WhatIfSession] = {}
+
+    def whole() -> WhatIfSession:
+        if "whole" not in opened:
+            opened["whole"] = WhatIfSession(loaded, inputs, year, uscc)
+        return opened["whole"]
+
+    def main() -> WhatIfSession:
+        if "main" not in opened:
+            if subset is inputs:
+                opened["main"] = whole()
+            else:
+                part = WhatIfSession(loaded, subset, year, uscc)
+                now = part.outcome(uscc, None).row
+                if now is not None and same_result(now, row):
+                    opened["main"] = part
+                else:  # benchmarks that reach across groups: the subset is not enough
+                    part.close()
+                    opened["main"] = whole()
+        return opened["main"]
+
+    def trial_of(variable: str) -> Trial:
+        def trial(value: float, target: str) -> Outcome:
+            s = main()
+            s.set_value(uscc, variable, value)
+            got = s.outcome(uscc, target)
+            if s is not opened.get("whole") and got.row is not None \
+                    and got.row["group"] not in (None, row["group"]):
+                w = whole()
+                w.set_value(uscc, variable, value)
+                got = w.outcome(uscc, target)
+            return got
+        return trial
+
+    out = []
+    try:
+        for variable in variables:
+            current = current_value(inputs, year, uscc, variable)
+            out.append(search_what_if(loaded, row, variable, current, trial_of(variable)))
+            for s in {id(s): s for s in opened.values()}.values():
+                s.set_value(uscc, variable, current)  # back to the stored value
+    finally:
+        for s in {id(s): s for s in opened.values()}.values():
+            s.close()
+    return out

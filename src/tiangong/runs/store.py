@@ -245,11 +245,15 @@ class RunStore:
             f"SELECT * EXCLUDE (run_id) FROM run_benchmarks WHERE run_id = '{rid}' "
             'ORDER BY "group", indicator').to_arrow_table()
 
-    def inputs(self, run_id: str) -> dict[str, pa.Table]:
+    def inputs(self, run_id: str, *, ordered: bool = True) -> dict[str, pa.Table]:
+        """The run's input tables; `ordered=False` leaves them in stored order (the what-if
+        reads them into an engine, where order is irrelevant: sorting the province's inputs
+        costs a second)."""
         rec = self.get(run_id)
         out = {}
         for table, key in sorted(rec.input_keys.items()):
-            out[table] = sorted_rows(self.input_table(key))
+            rows = self.input_table(key)
+            out[table] = sorted_rows(rows) if ordered else rows
         return out
 
     def input_table(self, key: str) -> pa.Table:

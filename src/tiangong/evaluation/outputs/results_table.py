@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tiangong.evaluation.outputs.csv_text import csv_bytes
 from tiangong.evaluation.outputs.layout import is_missing, text, write_atomic
 
 _TEXT_COLUMNS = (
@@ -50,7 +51,6 @@ def write_results_tables(
     if unknown:
         raise ValueError(f"unknown formats {unknown}; choose from {list(_FORMATS)}")
     out_dir = Path(out_dir)
-    frame: pd.DataFrame | None = None
     paths: list[Path] = []
     for fmt in formats:
         if fmt == "parquet":
@@ -62,11 +62,18 @@ def write_results_tables(
             else:
                 paths.append(write_results_parquet(results, target))
         else:
-            if frame is None:
-                frame = _typed_frame(_as_frame(results))
-            data = frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
-            paths.append(write_atomic(out_dir / f"results.{fmt}", data))
+            paths.append(write_atomic(out_dir / f"results.{fmt}", results_csv(results)))
     return paths
+
+
+def results_csv(results: pd.DataFrame | pa.Table) -> bytes:
+    """The bytes of results.csv: from the typed Arrow table where there is one (`csv_text`,
+    the same bytes as pandas writes, without its cell-by-cell formatting), else by pandas."""
+    table = _typed_arrow(results) if isinstance(results, pa.Table) else None
+    if table is not None:
+        return csv_bytes(table)
+    frame = _typed_frame(_as_frame(results))
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
 def write_results_parquet(results: pd.DataFrame | pa.Table, path: Path) -> Path:

@@ -73,11 +73,16 @@ def _partition_column(scheme: Scheme, part: str) -> str:
     return f"CAST({part} AS VARCHAR)"  # a yes/no flag: 'true' / 'false' on both engines
 
 
+def partition_key_sql(scheme: Scheme) -> str:
+    """The ranking partition of a row of `totals` as one text (every window partitions by it)."""
+    part_cols = [_partition_column(scheme, p) for p in scheme.classification.partition_by]
+    return "CONCAT_WS('|', " + ", ".join(f"COALESCE({c}, '')" for c in part_cols) + ")"
+
+
 def ranked_sql(scheme: Scheme) -> str:
     cls = scheme.classification
     key = measure_sql(scheme, cls.rank_by)
-    part_cols = [_partition_column(scheme, p) for p in cls.partition_by]
-    partition = "CONCAT_WS('|', " + ", ".join(f"COALESCE({c}, '')" for c in part_cols) + ")"
+    partition = partition_key_sql(scheme)
     counted = [s.code for s in scheme.special_classes if s.in_denominator]
     in_denominator = ELIGIBLE
     if counted:

@@ -79,10 +79,13 @@ def _benchmark_expr(item: Item) -> str:
     return f"{stat[bm.kind]}_{item.indicator} * {literal(float(bm.factor))}"
 
 
-def _benchmark_column(scheme: Scheme, ind: str) -> str:
+def _benchmark_column(scheme: Scheme, ind: str, alias: str) -> str:
+    """`alias`: the table whose group_id the CASE reads (the clip bounds joined beside
+    `group_stats` have a group_id too)."""
     per_group = {g.id: _benchmark_expr(i) for g in scheme.groups for i in g.items
                  if i.indicator == ind and i.benchmark is not None}
-    return f"{case_by_group(per_group)} AS bm_{ind}"
+    case = case_by_group(per_group).replace("CASE group_id", f"CASE {alias}.group_id", 1)
+    return f"{case} AS bm_{ind}"
 
 
 def _prior_join(scheme: Scheme, key: str) -> str:
@@ -96,7 +99,7 @@ def benchmarks_sql(scheme: Scheme, with_prior: bool) -> str:
     cols = []
     for ind in scored_items(scheme):
         low, high = clipping.range_columns(scheme, ind)
-        cols += [_benchmark_column(scheme, ind), f"{low} AS min_{ind}",
+        cols += [_benchmark_column(scheme, ind, "gs"), f"{low} AS min_{ind}",
                  f"{high} AS max_{ind}", f"gs.n_{ind} AS n_{ind}"]
     prior = _prior_join(scheme, "gs.group_id") if with_prior else ""
     return (f"SELECT {_with('gs.group_id', cols)} FROM {_every_group_stats(scheme)} gs{prior}"
@@ -106,7 +109,7 @@ def benchmarks_sql(scheme: Scheme, with_prior: bool) -> str:
 def benchmark_values_sql(scheme: Scheme, with_prior: bool) -> str:
     """The benchmarks alone, for a scheme whose points read no statistic of its own year
     (`reads_own_year_stats`): constants and prior-year means, before `group_stats` exists."""
-    cols = [_benchmark_column(scheme, ind) for ind in scored_items(scheme)]
+    cols = [_benchmark_column(scheme, ind, "a") for ind in scored_items(scheme)]
     prior = _prior_join(scheme, "a.group_id") if with_prior else ""
     return f"(SELECT {_with('a.group_id', cols)} FROM ({_scheme_groups(scheme)}) a{prior})"
 
