@@ -22,6 +22,8 @@ typed for digits (O/0, I/1, Z/2, S/5) are repaired when the result is a roster c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from tiangong.identity.crosswalk import apply_crosswalk
@@ -33,6 +35,8 @@ CONFIDENCE = {"crosswalk": 1.0, "uscc": 1.0, "org_code": 0.97, "name_exact": 0.9
 MISMATCH = 0.5  # trade names sharing fewer characters than this disagree
 P_HIGH = 0.9  # record-level posterior from which a probabilistic link is accepted unreviewed
 LABELS_MAX = 20_000  # records linked by a valid code that train m (true pairs)
+# the stages `link` reports to its `step` callback, in order
+STEPS = ("names parsed", "codes", "exact names", "probabilistic")
 
 
 def _org_code(code: str) -> str | None:
@@ -52,7 +56,8 @@ def _disagree(record_parts: pd.DataFrame, roster_parts: pd.DataFrame) -> pd.Seri
 
 def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | None = None,
          p_high: float = P_HIGH, p_low: float = 0.3, rho: float | None = None,
-         one_per_firm: bool = False) -> pd.DataFrame:
+         one_per_firm: bool = False,
+         step: Callable[[str], None] | None = None) -> pd.DataFrame:
     """One row per record: record_id, uscc, method, confidence, review, flag.
 
     records: record_id, name, optionally uscc (any code as written) and source; roster: uscc,
@@ -62,12 +67,18 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
     accepted, between p_low and p_high goes to review. one_per_firm: every source lists each
     firm at most once (a tax export: one row per taxpayer, not electricity accounts or land
     parcels), so firms already taken in a source are not candidates for its other records.
+    step: called with the name of each of the STEPS as it ends (a progress bar's tick).
     """
+    def done(name: str) -> None:
+        if step is not None:
+            step(name)
+
     firms = roster.drop_duplicates("uscc", keep="last").reset_index(drop=True)
     firms = firms.assign(uscc=firms["uscc"].map(normalize_uscc))
     fparts = parse_names(firms["name"])
     recs = records.reset_index(drop=True)
     rparts = parse_names(recs["name"])
+    done("names parsed")
     n = len(recs)
     out = pd.DataFrame({"record_id": recs["record_id"].to_numpy(),
                         "uscc": pd.Series([None] * n, dtype="string"),
@@ -120,10 +131,13 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
         out.loc[bad_idx, "flag"] = "code_name_mismatch"
         out.loc[bad_idx, "review"] = True
         out.loc[bad_idx, "confidence"] = 0.5
+    done("codes")
     take(todo, rparts["key"].map(_unique_keys(firms, fparts)), "name_exact")
+    done("exact names")
     if todo.any():
         _probabilistic(out, todo, recs, rparts, firms, fparts, p_high, p_low, rho,
                        one_per_firm)
+    done("probabilistic")
     return out
 
 

@@ -137,7 +137,7 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
     roster = _roster([f for f in files if f.source == "registry"], quality)
     views = land_rules.tenant_views(files)
     linked = [f for f in files if f.source != "registry"] + views
-    review = _link(linked, roster, crosswalk, year, quality)
+    review = _link(linked, roster, crosswalk, year, quality, progress)
     tenancies, tenancy_quality = land_rules.combine_parties(files, views, year)
     timings["link"] = time.perf_counter() - t
     if progress:
