@@ -28,7 +28,8 @@ import pandas as pd
 
 from tiangong.identity.crosswalk import apply_crosswalk
 from tiangong.identity.names import parse_names, trade_similarity
-from tiangong.identity.uscc import CONFUSABLE, is_valid_org_code, is_valid_uscc, normalize_uscc
+from tiangong.identity.uscc import CONFUSABLE, normalize_uscc
+from tiangong.identity.uscc_bulk import org_codes, valid_usccs
 
 METHODS = ("crosswalk", "uscc", "org_code", "name_exact", "probabilistic", "none")
 CONFIDENCE = {"crosswalk": 1.0, "uscc": 1.0, "org_code": 0.97, "name_exact": 0.98}
@@ -37,14 +38,6 @@ P_HIGH = 0.9  # record-level posterior from which a probabilistic link is accept
 LABELS_MAX = 20_000  # records linked by a valid code that train m (true pairs)
 # the stages `link` reports to its `step` callback, in order
 STEPS = ("names parsed", "codes", "exact names", "probabilistic")
-
-
-def _org_code(code: str) -> str | None:
-    """The organisation code a raw code carries: chars 9–17 of a USCC, chars 7–15 of an old
-    15-character taxpayer id (6-digit region + organisation code), or a 9-char code."""
-    c = normalize_uscc(code).replace("-", "")
-    body = c[8:17] if len(c) == 18 else c[6:15] if len(c) == 15 else c if len(c) == 9 else ""
-    return body if body and is_valid_org_code(body) else None
 
 
 def _disagree(record_parts: pd.DataFrame, roster_parts: pd.DataFrame) -> pd.Series:
@@ -75,9 +68,11 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
 
     firms = roster.drop_duplicates("uscc", keep="last").reset_index(drop=True)
     firms = firms.assign(uscc=firms["uscc"].map(normalize_uscc))
-    fparts = parse_names(firms["name"])
     recs = records.reset_index(drop=True)
-    rparts = parse_names(recs["name"])
+    # roster and records parsed together: a name both hold is parsed once
+    both = parse_names(pd.concat([firms["name"], recs["name"]], ignore_index=True))
+    fparts = both.iloc[:len(firms)].set_axis(firms.index)
+    rparts = both.iloc[len(firms):].set_axis(recs.index)
     done("names parsed")
     n = len(recs)
     out = pd.DataFrame({"record_id": recs["record_id"].to_numpy(),
@@ -97,15 +92,16 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
     by_uscc = pd.Series(firms.index, index=firms["uscc"])
     if "uscc" in recs:
         code = recs["uscc"].astype("string").fillna("").map(normalize_uscc)
-        valid = code.map(is_valid_uscc) & code.isin(by_uscc.index)
+        valid = pd.Series(valid_usccs(code), index=code.index) & code.isin(by_uscc.index)
         take(valid, code.where(valid), "uscc")
         # O/0, I/1, Z/2, S/5 typed for one another: repaired when the result is a roster code
         fixed = code.str.translate(CONFUSABLE)
-        repaired = todo & (fixed != code) & fixed.map(is_valid_uscc) & fixed.isin(by_uscc.index)
+        repaired = todo & (fixed != code) & pd.Series(valid_usccs(fixed), index=code.index) \
+            & fixed.isin(by_uscc.index)
         take(repaired, fixed.where(repaired), "uscc")
         out.loc[repaired[repaired].index, "flag"] = "code_repaired"
-        org = recs["uscc"].astype("string").fillna("").map(_org_code)
-        forg = firms["uscc"].map(_org_code)
+        org = org_codes(code)
+        forg = org_codes(firms["uscc"])
         unique_org = forg.dropna().drop_duplicates(keep=False)
         org_map = pd.Series(firms["uscc"][unique_org.index].to_numpy(), index=unique_org)
         take(org.notna(), org.map(org_map), "org_code")
