@@ -61,6 +61,9 @@ class Measurement:
     wall_s: float
     peak_mb: float
     returncode: int
+    # CPU seconds (user + system) of the process and the children it waited for: unlike the
+    # wall time, hardly changed by other processes competing for the cores
+    cpu_s: float = float("nan")
 
 
 def _tree(root: int) -> list[int]:
@@ -126,7 +129,8 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measurement:
         sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     peak_kb = max(peak_kb, usage.ru_maxrss)  # ru_maxrss: KB on Linux
-    return Measurement(round(wall, 3), round(peak_kb / 1024, 1), proc.returncode)
+    return Measurement(round(wall, 3), round(peak_kb / 1024, 1), proc.returncode,
+                       round(usage.ru_utime + usage.ru_stime, 3))
 
 
 def ensure_data(scale: str, seed: int, data_dir: Path) -> float | None:

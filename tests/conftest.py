@@ -52,3 +52,14 @@ def _store_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TIANGONG_STORE", str(tmp_path_factory.mktemp("store") / "tiangong.duckdb"))
         yield
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `seeds` (many generated counties, minutes) run only when selected by name:
+    `pytest -m seeds`; the default suite skips them."""
+    if "seeds" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="many-seed property test: select with -m seeds")
+    for item in items:
+        if "seeds" in item.keywords:
+            item.add_marker(skip)

@@ -37,9 +37,27 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> ExportManifest:
     return m
 
 
+PROGRESS: list[tuple[str, int, int]] = []  # (stage, done, total) as assemble reports them
+
+
 @pytest.fixture(scope="module")
 def result(manifest: ExportManifest, tmp_path_factory: pytest.TempPathFactory) -> IntakeResult:
-    return assemble(manifest.out_dir, YEAR, tmp_path_factory.mktemp("canonical") / "out")
+    return assemble(manifest.out_dir, YEAR, tmp_path_factory.mktemp("canonical") / "out",
+                    progress=lambda *call: PROGRESS.append(call))
+
+
+def test_progress_during_reading_linking_and_writing(result: IntakeResult) -> None:
+    """Linking reports as it goes (each file's records gathered, each linking stage, each
+    file's links written back), not only its start and end (issue 14 point 10)."""
+    from tiangong.identity.linking import STEPS
+
+    stages = {stage for stage, _, _ in PROGRESS}
+    assert {"read", "link", "write"} <= stages
+    linked_files = len({f.path.name for f in result.files if f.source != "registry"})
+    ticks = [(d, t) for s, d, t in PROGRESS if s == "link" and t > 1]
+    total = ticks[0][1]
+    assert total >= 2 * linked_files + len(STEPS)
+    assert [d for d, _ in ticks] == list(range(1, total + 1))
 
 
 def test_outputs_written(result: IntakeResult) -> None:

@@ -255,6 +255,44 @@ def test_land_use_filter_and_invalid_areas(tmp_path: Path) -> None:
                                                   "invalid area (zero or negative)"]
 
 
+LAND_WITH_USES = [
+    ["宗地号", "使用权人", "统一社会信用代码", "土地用途", "用地面积(平方米)"],
+    ["01", NAMES[A], A, "工业用地", 2000],  # 2: 3 亩
+    ["02", NAMES[A], A, "仓储用地", 1000],  # 3: 1.5 亩
+    ["03", NAMES[A], A, "商服用地", 400],  # 4: 0.6 亩
+    ["04", NAMES[B], B, "城镇住宅用地", 4000]]  # 5: 6 亩
+
+
+@pytest.mark.parametrize(("land_uses", "a_mu", "b_mu", "out_rows"), [
+    ("industrial", 3.0 + 1.5, None, [4, 5]),  # the default: 工业 and 仓储 count
+    ("工业", 3.0, None, [3, 4, 5]),  # a scheme counting 工业用地 only
+    ("工业、仓储，商服", 3.0 + 1.5 + 0.6, None, [5]),  # a county that adds commercial land
+    ("all", 3.0 + 1.5 + 0.6, 6.0, []),  # every parcel, whatever its use
+])
+def test_land_rule_says_which_uses_count(tmp_path: Path, land_uses: str, a_mu: float,
+                                         b_mu: float | None, out_rows: list[int]) -> None:
+    folder = tmp_path / "exports"
+    _registry(folder)
+    _one_sheet(folder, "x.xlsx", LAND_WITH_USES)
+    res = assemble(folder, YEAR, tmp_path / "out", land_uses=land_uses)
+    ent = res.enterprises.set_index("uscc")
+    assert ent.loc[A, "land_area"] == pytest.approx(a_mu)
+    if b_mu is None:
+        assert pd.isna(ent.loc[B, "land_area"])
+    else:
+        assert ent.loc[B, "land_area"] == pytest.approx(b_mu)
+    led = res.ledger[res.ledger["file"] == "x.xlsx"].set_index("row")
+    excluded = led.index[led["reason"] == "not industrial land"].tolist()
+    assert excluded == out_rows
+
+
+def test_land_rule_without_uses_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    _registry(folder)
+    with pytest.raises(DataError, match="土地用途规则为空"):
+        assemble(folder, YEAR, tmp_path / "out", land_uses=" , ")
+
+
 def test_event_types_canonicalised_unknown_quarantined(tmp_path: Path) -> None:
     folder = tmp_path / "exports"
     _registry(folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tiangong.identity import (
@@ -121,3 +122,37 @@ def test_make_uscc_array_styles_and_regions() -> None:
         make_uscc_array(rng, 3, ["33100X"] * 3)
     with pytest.raises(ValueError):
         make_uscc_array(rng, 3, ["331003"] * 2)
+
+
+def test_bulk_checks_by_hand() -> None:
+    """The column-wise checks (`identity.uscc_bulk`) on the hand-worked codes above: valid as
+    given; one character changed, lower case, full-width, too short, missing: not; the
+    organisation code inside a USCC, inside an old 15-character id (330100 + 71610585 2) and
+    alone, with the X check worked above."""
+    from tiangong.identity.uscc_bulk import org_codes, valid_org_codes, valid_usccs
+
+    cells = pd.Series([PUBLISHED, OTHER, PUBLISHED[:17] + "4", OTHER.lower(),
+                       "９" + PUBLISHED[1:], PUBLISHED[:17], None, ""], dtype=object)
+    assert valid_usccs(cells).tolist() == [True, True, False, False, False, False, False,
+                                           False]
+    orgs = pd.Series([PUBLISHED, OTHER, "330100716105852", "00000006X", "000000060",
+                      "M000100Y4", "12345", None], dtype=object)
+    assert org_codes(orgs).tolist() == ["M000100Y4", "716105852", "716105852", "00000006X",
+                                        None, "M000100Y4", None, None]
+    assert valid_org_codes(pd.Series(["00000006X", "00000006x", "0000000６X"])).tolist() == [
+        True, False, False]
+
+
+def test_bulk_checks_agree_with_the_per_code_checks() -> None:
+    """On valid codes, each with one character changed, and organisation codes cut from them,
+    the column-wise checks answer as `is_valid_uscc` / `is_valid_org_code` do code by code."""
+    from tiangong.identity.uscc_bulk import valid_org_codes, valid_usccs
+
+    rng = np.random.default_rng(5)
+    good = make_usccs(rng, 2_000, ["331003"] * 2_000)
+    bad = [c[:k] + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[int(rng.integers(36))] + c[k + 1:]
+           for c, k in zip(good, rng.integers(0, 18, len(good)), strict=True)]
+    codes = pd.Series(good + bad, dtype=object)
+    assert valid_usccs(codes).tolist() == [is_valid_uscc(c) for c in codes]
+    bodies = codes.str.slice(8, 17)
+    assert valid_org_codes(bodies).tolist() == [is_valid_org_code(c) for c in bodies]

@@ -57,6 +57,12 @@ def intake_command(
                             "leased_out_area or penalise tenant_count), leased (a tenant is "
                             "evaluated on at least the land it rents) or merge (tenants merged "
                             "into their landholder).")] = "separate",
+    land_use: Annotated[str, typer.Option(
+        "--land-use", help="Which land parcels count by their 土地用途: industrial (工业, 工矿, "
+                           "仓储, 采矿, 厂房), all, or the uses that count, comma-separated "
+                           "(e.g. 工业 to leave 仓储用地 out, 工业,仓储,物流 to add logistics "
+                           "land). Parcels of other uses are excluded (非工业用地).")
+    ] = "industrial",
     manifest: Annotated[Path | None, typer.Option(
         "--manifest", help="YAML saying which file is which source, which header is which "
                            "column, units, sheets and encodings, where intake's own recognition "
@@ -76,7 +82,7 @@ def intake_command(
     cw = crosswalk if crosswalk is not None else default_crosswalk(out)
     try:
         result, stored, store_path = _run_intake(exports, year, out, cw, land_rule, manifest,
-                                                 store, no_store)
+                                                 store, no_store, land_use)
     except KeyboardInterrupt:
         err_console.print("已中断 (interrupted): nothing was written; the output folder and the "
                           "run store are as they were")
@@ -126,7 +132,8 @@ def intake_command(
 
 
 def _run_intake(exports: Path, year: int, out: Path, cw: Path, land_rule: str,
-                manifest: Path | None, store: Path | None, no_store: bool
+                manifest: Path | None, store: Path | None, no_store: bool,
+                land_use: str = "industrial"
                 ) -> tuple[IntakeResult, IntakeRecord | None, Path | None]:
     """assemble with progress bars (reading files, linking, writing), then the store."""
     from rich.progress import (
@@ -151,7 +158,7 @@ def _run_intake(exports: Path, year: int, out: Path, cw: Path, land_rule: str,
             bars.update(tasks[stage], completed=done, total=total)
 
         result = assemble(exports, year, out, crosswalk=cw, land_rule=land_rule,
-                          manifest=manifest, progress=progress)
+                          manifest=manifest, progress=progress, land_uses=land_use)
         stored, store_path = None, None
         if not no_store:
             from tiangong.runs import RunStore

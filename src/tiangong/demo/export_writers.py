@@ -40,6 +40,9 @@ class Sheet:
     encoding: str | None = None  # CSV only: "gbk" or "utf-8-sig"
     # more truth per data row (the tenant party of a tenancy file): column → values
     extra_truth: dict[str, np.ndarray] = field(default_factory=dict)
+    # the ledger's expected reason per data row ("" = used; `tiangong.demo.export_noise`);
+    # None: every data row is a record to be used
+    expect: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:

@@ -8,7 +8,11 @@ real exports have (title rows, 合计 rows, blank lines, footnotes, numbers as t
 digits, missing / mistyped / old-style codes, name variants) at the rates in
 `tiangong.demo.export_quirks`. `out_dir/_truth/` keeps, for every data row (file, sheet, row as
 seen in the file), the true USCC and the quirks applied, and the canonical totals per
-enterprise, so intake accuracy and reconciliation can be measured. Deterministic per seed.
+enterprise, so intake accuracy and reconciliation can be measured; `_truth/ledger.parquet`
+says, for every physical row of every file (title, header, blank, 合计 and note rows included),
+what intake's row-level ledger must record: used for which firm, or excluded / quarantined and
+why (with `variation`, sheets also carry rows to be set aside: `tiangong.demo.export_noise`).
+Deterministic per seed.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from tiangong.demo import export_noise as noise
 from tiangong.demo import export_sources as src
 from tiangong.demo.export_relations import tenancy
 from tiangong.demo.export_variation import vary
-from tiangong.demo.export_writers import Sheet, layout, write_book, write_csv
+from tiangong.demo.export_writers import Layout, Sheet, layout, write_book, write_csv
 
 TRUTH_DIR = "_truth"
 TOTAL_COLUMNS = ("eval_tax", "revenue", "land_area", "electricity", "emissions", "value_added",
@@ -54,6 +59,7 @@ class ExportManifest:
     files: tuple[ExportFile, ...]
     truth_rows: Path  # parquet: file, sheet, row, source, uscc, code_written, quirks
     truth_totals: Path  # parquet: canonical totals per enterprise
+    truth_ledger: Path  # parquet: file, sheet, row, status, reason, uscc of every physical row
     seconds: float
 
     @property
@@ -111,8 +117,12 @@ def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, y
     if "tenancies" in tables:
         sheets += tenancy(ent, _frame(tables["tenancies"]), rng(8), year)
     if variation:
+        names = dict(zip(ent["uscc"], ent["name"], strict=True))
+        sheets = [noise.land_uses(s, rng(20), names) if s.source == "land" else s
+                  for s in sheets]
+        sheets = [noise.duplicate_rows(s, rng(30 + k)) for k, s in enumerate(sheets)]
         sheets = vary(sheets, rng(11))
-    files, truth = [], []
+    files, truth, fates = [], [], []
     lays = [layout(sheet, rng(100 + k)) for k, sheet in enumerate(sheets)]
     books: dict[str, list[int]] = {}
     for k, sheet in enumerate(sheets):
@@ -129,21 +139,50 @@ def write_exports(tables: dict[str, pa.Table], out_dir: str | Path, seed: int, y
         files.append(ExportFile(path, sheet.source, None if sheet.encoding else sheet.sheet_name,
                                 sheet.encoding, dict(sheet.units), lay.header_rows,
                                 sheet.n_rows, excluded, time.perf_counter() - t0))
+        expect = noise.expectations(sheet)
+        record = expect == ""
+        name = "" if sheet.encoding else sheet.sheet_name
         truth.append(pd.DataFrame({
-            "file": sheet.filename, "sheet": "" if sheet.encoding else sheet.sheet_name,
-            "row": lay.data_rows, "source": sheet.source, "uscc": sheet.uscc,
-            "code_written": sheet.columns[_code_column(sheet)],
+            "file": sheet.filename, "sheet": name, "row": lay.data_rows, "source": sheet.source,
+            "uscc": sheet.uscc, "code_written": sheet.columns[_code_column(sheet)],
             "code_quirk": sheet.code_quirk, "name_quirk": sheet.name_quirk,
-            **sheet.extra_truth}))
+            **sheet.extra_truth}).loc[record])
+        fates.append(_fates(sheet, lay, expect))
     rows_path = out / TRUTH_DIR / "rows.parquet"
     rows = pd.concat(truth, ignore_index=True)
     for col in ("code_written", *sorted({c for s in sheets for c in s.extra_truth})):
         rows[col] = rows[col].astype("string")
-    rows.to_parquet(rows_path, index=False)
+    rows.reset_index(drop=True).to_parquet(rows_path, index=False)
+    ledger_path = out / TRUTH_DIR / "ledger.parquet"
+    pd.concat(fates, ignore_index=True).to_parquet(ledger_path, index=False)
     totals_path = out / TRUTH_DIR / "totals.parquet"
     _totals(ent, ev, accounts, land_sums).to_parquet(totals_path, index=False)
-    return ExportManifest(out, seed, year, tuple(files), rows_path, totals_path,
+    return ExportManifest(out, seed, year, tuple(files), rows_path, totals_path, ledger_path,
                           time.perf_counter() - start)
+
+
+def _fates(sheet: Sheet, lay: Layout, expect: np.ndarray) -> pd.DataFrame:
+    """What the row-level ledger must say of every physical row of one sheet: title, blank,
+    header, 合计 and notes rows excluded with intake's reason, each data row used for its firm
+    or set aside with the reason its noise kind calls for (`tiangong.demo.export_noise`)."""
+    n_title = len(sheet.title)
+    rows = np.arange(1, lay.last_row + 1)
+    reason = np.full(rows.size, "blank", dtype=object)
+    reason[:n_title] = "title"
+    reason[np.asarray(lay.header_rows) - 1] = "header"
+    reason[lay.total_row - 1] = "total"
+    reason[np.asarray(lay.footnote_rows, dtype=np.int64) - 1] = "footnote"
+    reason[lay.data_rows - 1] = expect
+    uscc = np.full(rows.size, None, dtype=object)
+    used = lay.data_rows[expect == ""] - 1
+    uscc[used] = sheet.uscc[expect == ""]
+    status = np.where(reason == "", "used", np.where(
+        reason == noise.INVALID_AREA, "quarantined", "excluded")).astype(object)
+    return pd.DataFrame({"file": sheet.filename,
+                         "sheet": "" if sheet.encoding else sheet.sheet_name, "row": rows,
+                         "status": status,
+                         "reason": np.where(reason == "", np.array(None, dtype=object), reason),
+                         "uscc": uscc})
 
 
 def _code_column(sheet: Sheet) -> int:

@@ -22,25 +22,22 @@ typed for digits (O/0, I/1, Z/2, S/5) are repaired when the result is a roster c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from tiangong.identity.crosswalk import apply_crosswalk
 from tiangong.identity.names import parse_names, trade_similarity
-from tiangong.identity.uscc import CONFUSABLE, is_valid_org_code, is_valid_uscc, normalize_uscc
+from tiangong.identity.uscc import CONFUSABLE, normalize_uscc
+from tiangong.identity.uscc_bulk import org_codes, valid_usccs
 
 METHODS = ("crosswalk", "uscc", "org_code", "name_exact", "probabilistic", "none")
 CONFIDENCE = {"crosswalk": 1.0, "uscc": 1.0, "org_code": 0.97, "name_exact": 0.98}
 MISMATCH = 0.5  # trade names sharing fewer characters than this disagree
 P_HIGH = 0.9  # record-level posterior from which a probabilistic link is accepted unreviewed
 LABELS_MAX = 20_000  # records linked by a valid code that train m (true pairs)
-
-
-def _org_code(code: str) -> str | None:
-    """The organisation code a raw code carries: chars 9–17 of a USCC, chars 7–15 of an old
-    15-character taxpayer id (6-digit region + organisation code), or a 9-char code."""
-    c = normalize_uscc(code).replace("-", "")
-    body = c[8:17] if len(c) == 18 else c[6:15] if len(c) == 15 else c if len(c) == 9 else ""
-    return body if body and is_valid_org_code(body) else None
+# the stages `link` reports to its `step` callback, in order
+STEPS = ("names parsed", "codes", "exact names", "probabilistic")
 
 
 def _disagree(record_parts: pd.DataFrame, roster_parts: pd.DataFrame) -> pd.Series:
@@ -52,7 +49,8 @@ def _disagree(record_parts: pd.DataFrame, roster_parts: pd.DataFrame) -> pd.Seri
 
 def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | None = None,
          p_high: float = P_HIGH, p_low: float = 0.3, rho: float | None = None,
-         one_per_firm: bool = False) -> pd.DataFrame:
+         one_per_firm: bool = False,
+         step: Callable[[str], None] | None = None) -> pd.DataFrame:
     """One row per record: record_id, uscc, method, confidence, review, flag.
 
     records: record_id, name, optionally uscc (any code as written) and source; roster: uscc,
@@ -62,12 +60,20 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
     accepted, between p_low and p_high goes to review. one_per_firm: every source lists each
     firm at most once (a tax export: one row per taxpayer, not electricity accounts or land
     parcels), so firms already taken in a source are not candidates for its other records.
+    step: called with the name of each of the STEPS as it ends (a progress bar's tick).
     """
+    def done(name: str) -> None:
+        if step is not None:
+            step(name)
+
     firms = roster.drop_duplicates("uscc", keep="last").reset_index(drop=True)
     firms = firms.assign(uscc=firms["uscc"].map(normalize_uscc))
-    fparts = parse_names(firms["name"])
     recs = records.reset_index(drop=True)
-    rparts = parse_names(recs["name"])
+    # roster and records parsed together: a name both hold is parsed once
+    both = parse_names(pd.concat([firms["name"], recs["name"]], ignore_index=True))
+    fparts = both.iloc[:len(firms)].set_axis(firms.index)
+    rparts = both.iloc[len(firms):].set_axis(recs.index)
+    done("names parsed")
     n = len(recs)
     out = pd.DataFrame({"record_id": recs["record_id"].to_numpy(),
                         "uscc": pd.Series([None] * n, dtype="string"),
@@ -86,15 +92,16 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
     by_uscc = pd.Series(firms.index, index=firms["uscc"])
     if "uscc" in recs:
         code = recs["uscc"].astype("string").fillna("").map(normalize_uscc)
-        valid = code.map(is_valid_uscc) & code.isin(by_uscc.index)
+        valid = pd.Series(valid_usccs(code), index=code.index) & code.isin(by_uscc.index)
         take(valid, code.where(valid), "uscc")
         # O/0, I/1, Z/2, S/5 typed for one another: repaired when the result is a roster code
         fixed = code.str.translate(CONFUSABLE)
-        repaired = todo & (fixed != code) & fixed.map(is_valid_uscc) & fixed.isin(by_uscc.index)
+        repaired = todo & (fixed != code) & pd.Series(valid_usccs(fixed), index=code.index) \
+            & fixed.isin(by_uscc.index)
         take(repaired, fixed.where(repaired), "uscc")
         out.loc[repaired[repaired].index, "flag"] = "code_repaired"
-        org = recs["uscc"].astype("string").fillna("").map(_org_code)
-        forg = firms["uscc"].map(_org_code)
+        org = org_codes(code)
+        forg = org_codes(firms["uscc"])
         unique_org = forg.dropna().drop_duplicates(keep=False)
         org_map = pd.Series(firms["uscc"][unique_org.index].to_numpy(), index=unique_org)
         take(org.notna(), org.map(org_map), "org_code")
@@ -120,10 +127,13 @@ def link(records: pd.DataFrame, roster: pd.DataFrame, crosswalk: pd.DataFrame | 
         out.loc[bad_idx, "flag"] = "code_name_mismatch"
         out.loc[bad_idx, "review"] = True
         out.loc[bad_idx, "confidence"] = 0.5
+    done("codes")
     take(todo, rparts["key"].map(_unique_keys(firms, fparts)), "name_exact")
+    done("exact names")
     if todo.any():
         _probabilistic(out, todo, recs, rparts, firms, fparts, p_high, p_low, rho,
                        one_per_firm)
+    done("probabilistic")
     return out
 
 

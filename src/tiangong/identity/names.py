@@ -109,6 +109,12 @@ def parse_names(names: pd.Series, regions: Iterable[str] | None = None) -> pd.Da
     (legal form as written), legal (legal class), branch, and key (region + trade + industry
     + legal class + branch), the exact-match key.
     """
+    # parsed once per distinct name (an export writes a firm's name on every account, month
+    # and parcel; the roster and the records share most names), then spread back
+    codes, uniques = pd.factorize(names, use_na_sentinel=False)
+    if len(uniques) < len(names):
+        parts = parse_names(pd.Series(uniques, dtype=names.dtype), regions)
+        return parts.take(codes).set_axis(names.index)
     pats = _patterns(tuple(sorted(set(regions) if regions is not None else default_regions())))
     norm = normalize_names(names)
     text = norm

@@ -68,7 +68,7 @@ from tiangong.intake.quality import QualityRow
 from tiangong.intake.reconcile import _reconcile, _status_quality
 from tiangong.intake.result import IntakeResult
 from tiangong.intake.review import review_table
-from tiangong.intake.row_rules import apply_row_rules
+from tiangong.intake.row_rules import LAND_USES_DEFAULT, apply_row_rules, land_use_pattern
 from tiangong.intake.severity import severity_quality
 from tiangong.intake.write import MERGED_HEADERS, _write
 
@@ -86,7 +86,8 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
              crosswalk: pd.DataFrame | str | Path | None = None,
              settings: UnitSettings | None = None, land_rule: str = "separate",
              manifest: IntakeManifest | str | Path | None = None,
-             progress: Progress | None = None) -> IntakeResult:
+             progress: Progress | None = None,
+             land_uses: str = LAND_USES_DEFAULT) -> IntakeResult:
     """Read every departmental file in `exports_dir`, link, aggregate, reconcile and write
     enterprises / events / tenancies.parquet, quality.xlsx, reconciliation.csv,
     review_<year>.xlsx and land_list_<year>.xlsx into `out_dir` (see the module docstring).
@@ -94,6 +95,8 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
     crosswalk: the analyst's decisions, as a table or the path of its Parquet file (a missing
     file is an empty crosswalk; the review workbook names the path so `tiangong review` stores
     decisions there). land_rule: separate, leased or merge (`tiangong.intake.tenancy`).
+    land_uses: which parcels count by their 土地用途 — "industrial" (default), "all", or the
+    words of the uses that count ("工业,仓储"; `tiangong.intake.row_rules.land_use_pattern`).
     manifest: which file is which source, headers, units, sheets (`tiangong.intake.manifest`;
     its 亩 per 平方米 applies unless `settings` is given). progress: called with (stage, done,
     total) as files are read ("read"), records linked ("link") and the folder written ("write").
@@ -106,6 +109,10 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
     if land_rule not in land_rules.LAND_RULES:
         raise DataError([Problem(f"unknown land rule {land_rule!r}; choose one of "
                                  + ", ".join(land_rules.LAND_RULES))])
+    try:
+        land_use_pattern(land_uses)
+    except ValueError as e:
+        raise DataError([Problem(str(e))]) from None
     crosswalk_path = None
     if isinstance(crosswalk, (str, Path)):
         from tiangong.identity.crosswalk import load_crosswalk
@@ -123,14 +130,14 @@ def assemble(exports_dir: str | Path, year: int, out_dir: str | Path,
              for p, s, i in loaded.sheets]
     for f in files:
         quality.extend(f.intake.quality)
-    quality.extend(apply_row_rules(files))
+    quality.extend(apply_row_rules(files, land_uses))
     t = time.perf_counter()
     if progress:
         progress("link", 0, 1)
     roster = _roster([f for f in files if f.source == "registry"], quality)
     views = land_rules.tenant_views(files)
     linked = [f for f in files if f.source != "registry"] + views
-    review = _link(linked, roster, crosswalk, year, quality)
+    review = _link(linked, roster, crosswalk, year, quality, progress)
     tenancies, tenancy_quality = land_rules.combine_parties(files, views, year)
     timings["link"] = time.perf_counter() - t
     if progress:

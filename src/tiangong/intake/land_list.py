@@ -45,7 +45,15 @@ def land_list_table(files: list[LoadedFile], roster: pd.DataFrame, evaluated: pd
     if "cert_no" not in land:
         land["cert_no"] = None
     by_firm = land.groupby("uscc")
-    certs = by_firm["cert_no"].agg(lambda s: "、".join(sorted({str(c) for c in s.dropna()})))
+    # each firm's distinct certificates, sorted, joined: one sort and one pass, not a
+    # pandas function per firm
+    held = land.loc[land["cert_no"].notna(), ["uscc", "cert_no"]]
+    held = held.assign(cert_no=[str(c) for c in held["cert_no"]]).drop_duplicates() \
+        .sort_values(["uscc", "cert_no"], kind="stable")
+    joined: dict[object, list[str]] = {}
+    for firm, cert in zip(held["uscc"].tolist(), held["cert_no"].tolist(), strict=True):
+        joined.setdefault(firm, []).append(cert)
+    certs = pd.Series({firm: "、".join(c) for firm, c in joined.items()}, dtype=object)
     out = pd.DataFrame({"uscc": roster["uscc"].to_numpy(), "name": roster["name"].to_numpy()})
     for col in ("town_code", "town_name"):
         out[col] = roster[col].to_numpy() if col in roster else None

@@ -9,11 +9,13 @@ keep a status per file row so that every file still reconciles.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tiangong.intake.files import Progress
 from tiangong.intake.loaded import LoadedFile
 from tiangong.intake.quality import QualityRow, valid_as_given
 
@@ -54,12 +56,22 @@ def _roster(files: list[LoadedFile], quality: list[QualityRow]) -> pd.DataFrame:
 
 
 def _link(files: list[LoadedFile], roster: pd.DataFrame, crosswalk: pd.DataFrame | None,
-          year: int, quality: list[QualityRow] | None = None) -> pd.DataFrame:
+          year: int, quality: list[QualityRow] | None = None,
+          progress: Progress | None = None) -> pd.DataFrame:
     """Link every non-registry record; fill status / uscc; return the review queue. A record
     read as a renamed firm (a valid code, a name no registered firm has) is used and noted in
-    `quality` (提示), so the analyst sees which names the code overruled."""
+    `quality` (提示), so the analyst sees which names the code overruled. progress: called
+    with ("link", done, total) as each file's records are gathered, each linking stage ends
+    (`tiangong.identity.linking.STEPS`) and each file's links are written back."""
     from tiangong.identity.crosswalk import rejected_records
-    from tiangong.identity.linking import link
+    from tiangong.identity.linking import STEPS, link
+
+    total, ticks = 2 * len(files) + len(STEPS), [0]
+
+    def tick(_: object = None) -> None:
+        ticks[0] += 1
+        if progress is not None:
+            progress("link", min(ticks[0], total), total)
 
     recs = []
     for k, f in enumerate(files):
@@ -76,15 +88,17 @@ def _link(files: list[LoadedFile], roster: pd.DataFrame, crosswalk: pd.DataFrame
             "name": name[todo].astype("string").fillna("").to_numpy(),
             "uscc": code[todo].astype("string").to_numpy(), "source": f.source,
             "file_k": k, "file_row": frame.index[todo].astype(int)}))
+        tick()
     records = pd.concat(recs, ignore_index=True) if recs else pd.DataFrame()
     if records.empty:
         return _review_frame([])
-    links = _link_distinct(link, records, roster, crosswalk)
+    links = _link_distinct(partial(link, step=tick), records, roster, crosswalk)
     records["rejected"] = rejected_records(crosswalk, records).to_numpy()
     records = records.merge(links, on="record_id", how="left", suffixes=("", "_linked"))
     roster_name = pd.Series(roster["name"].to_numpy(), index=roster["uscc"].to_numpy())
     review_rows = []
     for k, f in enumerate(files):
+        tick()
         mine = records[records["file_k"] == k]
         if mine.empty:
             continue

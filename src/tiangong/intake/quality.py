@@ -18,11 +18,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from tiangong.identity import is_valid_org_code, is_valid_uscc, normalize_uscc, uscc_check_char
-from tiangong.identity.uscc import CHARSET, ORG_BODY_CHARS, ORG_WEIGHTS, WEIGHTS
+from tiangong.identity.uscc_bulk import valid_usccs
 from tiangong.intake.report_zh import SEVERITY_ZH, action_zh, rule_zh
 from tiangong.intake.values import row_number
 
@@ -78,34 +76,7 @@ def uscc_problem(raw: str | None) -> tuple[str, str, str] | None:
 def valid_as_given(cells: pd.Series) -> np.ndarray:
     """True where a cell is already a valid USCC exactly as written (18 characters of the code
     alphabet, both check characters right): the bulk of any export, checked with numpy."""
-    arr = pa.array(cells.astype("string").array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    arr = pc.cast(arr, pa.string())
-    out = np.zeros(len(arr), dtype=bool)
-    cand = np.asarray(pc.fill_null(pc.equal(pc.binary_length(arr), 18), False)
-                      .to_numpy(zero_copy_only=False), dtype=bool)
-    if not cand.any():
-        return out
-    codes = pc.filter(arr, pa.array(cand))
-    offsets = np.frombuffer(codes.buffers()[1], dtype=np.int32)[codes.offset:]
-    data = np.frombuffer(codes.buffers()[2], dtype=np.uint8)
-    chars = data[offsets[0]:offsets[0] + 18 * len(codes)].reshape(len(codes), 18)
-    values = _USCC_VALUE[chars]
-    ok = (values >= 0).all(axis=1)
-    values = np.where(values >= 0, values, 0)
-    total = (values[:, :17] * np.asarray(WEIGHTS, dtype=np.int64)).sum(axis=1)
-    ok &= values[:, 17] == (31 - total % 31) % 31
-    org = (_ORG_OF_USCC[values[:, 8:16]] * np.asarray(ORG_WEIGHTS, dtype=np.int64)).sum(axis=1)
-    ok &= chars[:, 16] == _ORG_CHECK[11 - org % 11]
-    out[np.flatnonzero(cand)[ok]] = True
-    return out
-
-
-_USCC_VALUE = np.full(256, -1, dtype=np.int64)
-_USCC_VALUE[np.frombuffer(CHARSET.encode("ascii"), dtype=np.uint8)] = np.arange(len(CHARSET))
-_ORG_OF_USCC = np.array([ORG_BODY_CHARS.index(c) for c in CHARSET], dtype=np.int64)
-_ORG_CHECK = np.frombuffer(b"0123456789X0", dtype=np.uint8)  # by 11 - sum % 11
+    return valid_usccs(cells)
 
 
 def check_uscc(frame: pd.DataFrame, file: str, sheet: str = "",

@@ -32,6 +32,24 @@ _MEASURE = {"tax": "eval_tax", "electricity": "electricity", "land": "land_area"
 EXCLUDING_REASONS = frozenset({REASON_NOT_INDUSTRIAL, REASON_REJECTED, REASON_TOTAL_BY_CONTENT})
 # 土地用途 of industrial land (GB/T 21010: 工矿仓储用地 = 工业用地, 采矿用地, 仓储用地)
 INDUSTRIAL_LAND = re.compile(r"工业|工矿|仓储|采矿|厂房")
+LAND_USES_DEFAULT = "industrial"
+
+
+def land_use_pattern(land_uses: str) -> re.Pattern[str] | None:
+    """Which parcels count, as the county's land rule says: "industrial" (the default: 工业,
+    工矿, 仓储, 采矿, 厂房), "all" (every parcel, whatever its 土地用途), or the words of the uses
+    that count, separated by commas or 、 (e.g. "工业" for a scheme that leaves 仓储用地 out, or
+    "工业,仓储,物流" for one that adds logistics land): a parcel counts when its 土地用途 contains
+    one of them. None: no filter. Raises ValueError for an empty list."""
+    text = land_uses.strip()
+    if text.lower() == "all":
+        return None
+    if text.lower() == LAND_USES_DEFAULT:
+        return INDUSTRIAL_LAND
+    words = [w.strip() for w in re.split(r"[,，、;；\s]+", text) if w.strip()]
+    if not words:
+        raise ValueError("土地用途规则为空：请写 industrial、all 或计入的用途（如 工业,仓储）")
+    return re.compile("|".join(re.escape(unicodedata.normalize("NFKC", w)) for w in words))
 # event types as departments write them → the scheme vocabulary (keys of EVENT_TYPES)
 EVENT_WORDS: dict[str, str] = {
     **{k: k for k in EVENT_TYPES}, **{v: k for k, v in EVENT_TYPES.items()},
@@ -61,21 +79,26 @@ def canonical_event_type(text: object) -> str | None:
     return _EVENT_LOOKUP.get(_norm(str(text)))
 
 
-def apply_row_rules(files: list[LoadedFile]) -> list[QualityRow]:
-    """Set the status of rows the rules take out; return their quality rows."""
+def apply_row_rules(files: list[LoadedFile],
+                    land_uses: str = LAND_USES_DEFAULT) -> list[QualityRow]:
+    """Set the status of rows the rules take out; return their quality rows. land_uses: which
+    parcels count (`land_use_pattern`)."""
     out: list[QualityRow] = []
+    counted = land_use_pattern(land_uses)
+    said = "工业用地" if counted is INDUSTRIAL_LAND else f"计入的用途（{land_uses}）"
     for f in files:
         frame, file, sheet = f.intake.frame, str(f.path), f.sheet
         out += _totals_by_content(f)
         if f.source == "land":
-            if "land_use" in frame:
+            if "land_use" in frame and counted is not None:
                 use = frame["land_use"].astype("string")
-                other = use.notna() & ~use.fillna("").str.contains(INDUSTRIAL_LAND)
+                normal = use.fillna("").map(lambda t: unicodedata.normalize("NFKC", t))
+                other = use.notna() & ~normal.str.contains(counted)
                 header = f.intake.columns.get("land_use", "")
                 for row in _mark(f, other, REASON_NOT_INDUSTRIAL):
                     out.append(QualityRow(file, sheet, row, header, str(use[row]),
                                           "land_not_industrial", "info",
-                                          "不计入：土地用途不是工业用地"))
+                                          f"不计入：土地用途不是{said}"))
             if "land_area" in frame:
                 area = frame["land_area"]
                 header = f.intake.columns.get("land_area", "")
