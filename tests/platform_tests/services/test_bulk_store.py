@@ -15,7 +15,13 @@ from django.db import transaction
 from tiangong.platform.core.calendar import seed_year
 from tiangong.platform.core.changelog import snapshot
 from tiangong.platform.core.context import acting_as
-from tiangong.platform.core.models import Enterprise, ObjectChange, Region, WorkflowEvent
+from tiangong.platform.core.models import (
+    Department,
+    Enterprise,
+    ObjectChange,
+    Region,
+    WorkflowEvent,
+)
 from tiangong.platform.core.testing import World
 from tiangong.platform.services.actions import config, rules
 from tiangong.platform.services.calendar import table_calendar
@@ -93,7 +99,7 @@ def test_bulk_store_logs_every_row_like_a_save(world: World) -> None:
 
 
 def test_bulk_store_writes_each_event_as_generated(world: World) -> None:
-    req_df, ev_df = _stored(world, 40)
+    _, ev_df = _stored(world, 40)
     pk_of = dict(ServiceRequest.objects.values_list("external_id", "pk"))
     rows = list(WorkflowEvent.objects.filter(workflow="service_request").values_list(
         "object_id", "action", "time", "from_state", "to_state", "actor_name", "sla"))
@@ -109,3 +115,35 @@ def test_bulk_store_writes_each_event_as_generated(world: World) -> None:
     assert got == want
     # a task's link to its request is written too
     assert PartnerTask.requests.through.objects.count() == PartnerTask.objects.count()
+
+
+def test_kpi_report_from_the_database_equals_the_library_on_the_same_tables(
+        world: World) -> None:
+    """The platform's narrow read (export.tables) gives the KPIs the library gives on the
+    tables that were stored: same rows, same numerators, denominators and values."""
+    import pyarrow as pa
+
+    from tiangong.platform.services.export import report
+    from tiangong.services.kpi import kpi_report
+    from tiangong.services.tables import EVENTS, REQUESTS
+
+    req_df, ev_df = _stored(world, 120)
+    county = Region.objects.get(code="331003")
+    as_of = dt.date(2025, 12, 31)
+    lib = kpi_report(pa.Table.from_pandas(req_df[REQUESTS.names], schema=REQUESTS,
+                                          preserve_index=False),
+                     pa.Table.from_pandas(ev_df[EVENTS.names], schema=EVENTS,
+                                          preserve_index=False),
+                     table_calendar(county, [2025, 2026]), as_of)
+    got = report(county, ServiceRequest.objects.all(), as_of)
+    assert len(got) == len(lib) and len(lib) > 50
+    cols = ["kpi", "group", "period", "numerator", "denominator", "value"]
+    key = ["kpi", "period", "group"]
+    # the tables say "税务局", the county's department is "黄岩区税务局" (matched by suffix)
+    names = list(Department.objects.filter(county=county).values_list("name", flat=True))
+    lib["group"] = lib["group"].map(lambda g: next(
+        (n for n in names if n == g), next((n for n in names if n.endswith(g)), g)))
+    lib = lib.sort_values(key)
+    got = got.sort_values(key)
+    pd.testing.assert_frame_equal(got[cols].reset_index(drop=True),
+                                  lib[cols].reset_index(drop=True))

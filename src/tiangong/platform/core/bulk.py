@@ -69,7 +69,8 @@ def insert_frame(model: type[models.Model], frame: pd.DataFrame,
                  now: dt.datetime | None = None) -> int:
     """Insert the frame's rows into the model's table. Columns are attnames; `auto_now` and
     `auto_now_add` fields missing from the frame are set to `now` (default: the current
-    time), other missing fields to their model default. JSON columns hold dicts or already-encoded text. Returns the number of rows."""
+    time), other missing fields to their model default. JSON columns hold dicts or
+    already-encoded text. Returns the number of rows."""
     if frame.empty:
         return 0
     stamp = now or timezone.now()
