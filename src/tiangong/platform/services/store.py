@@ -84,7 +84,7 @@ def _facts(ev: pd.DataFrame) -> pd.DataFrame:
 
 def _text(col: pd.Series) -> pd.Series:
     """Text cells, '' where missing (None / NaN)."""
-    return col.where(col.map(lambda v: isinstance(v, str)), "").astype(object)
+    return col.astype(object).where(col.notna(), "")
 
 
 def store(county: Region, firms: dict[str, Enterprise], req: pd.DataFrame, ev: pd.DataFrame,
