@@ -7,13 +7,23 @@ Measured, each printed:
 1. setup (not timed as import): migrate a fresh database, seed the 2025–2026 calendar, the
    province's regions and its 120,000 enterprises (demo generator);
 2. import: the generated year stored as platform rows through `services.store` (the path the
-   12345 importer and the demo use): requests, events, partner tasks, departments;
-3. KPI report: platform rows → library tables (`services.export.tables`) → `kpi_report`, for
-   the province by department and month;
-4. queue page: gunicorn (2 workers × 4 threads, as `tiangong serve`) on loopback, 50 client
-   threads each signed in as a different department user, GET /services/ (the department's
-   queue by deadline) `--rounds` times each; p50 / p95 / max and throughput.
-Run: uv run python benchmarks/bench_services_platform.py [--requests 140000] [--db FILE]
+   12345 importer and the demo use): requests, events, partner tasks, departments, and the
+   change-log entry of every request and task; written in bulk (`core.bulk`: COPY on
+   PostgreSQL, executemany on SQLite), one transaction per county;
+3. KPI report: platform rows → library tables (`services.export.tables`, one plain SQL read
+   per table) → `kpi_report`, for the province by department and month, 3 times (median);
+4. queue page: 50 department users (the busiest departments), each with its own session, GET
+   /services/ (the department's queue by deadline) through gunicorn configured as `tiangong
+   serve` (gthread, 2 workers × 4 threads) on loopback, in two load models
+   (benchmarks/page_load.py): "stress", closed loop with zero think time, `--rounds` requests
+   per user; "users", 1–3 s think time for `--duration` seconds. Printed: requests, errors,
+   p50 / p95 / max and pages/s.
+Run (SQLite in a new temporary file, or --db FILE):
+    python3 -m uv run python benchmarks/bench_services_platform.py --requests 140000
+PostgreSQL (PGDATABASE names an empty database the role owns):
+    TIANGONG_DB=postgres PGHOST=localhost PGUSER=tiangong PGPASSWORD=tiangong \
+      PGDATABASE=bench_services python3 -m uv run python benchmarks/bench_services_platform.py \
+      --requests 140000
 """
 
 from __future__ import annotations
