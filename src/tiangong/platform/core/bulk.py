@@ -52,7 +52,8 @@ def _column(field: models.Field[Any, Any], col: pd.Series, postgres: bool) -> li
         return _times(_utc(col), postgres)
     if isinstance(field, models.DateField):
         days = pd.to_datetime(col)
-        return days.dt.strftime("%Y-%m-%d").where(days.notna(), None).tolist()
+        return [None if missing else d for d, missing in
+                zip(days.dt.strftime("%Y-%m-%d").tolist(), days.isna(), strict=True)]
     if isinstance(field, models.JSONField):
         return [None if v is None or (isinstance(v, float) and np.isnan(v))
                 else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
