@@ -75,8 +75,10 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     qs = restrict(Project, request.user).select_related("region", "enterprise")
     town, team = request.GET.get("town", ""), request.GET.get("team", "")
     stage, cls = request.GET.get("stage", ""), request.GET.get("class", "")
-    options = {"towns": sorted(set(qs.values_list("region__name", flat=True))),
-               "teams": sorted(set(qs.values_list("team", flat=True)) - {""})}
+    options = {"towns": sorted(qs.order_by().values_list("region__name", flat=True)
+                               .distinct()),
+               "teams": sorted(set(qs.order_by().values_list("team", flat=True).distinct())
+                               - {""})}
     if town:
         qs = qs.filter(region__name=town)
     if team:
