@@ -147,3 +147,15 @@ def test_kpi_report_from_the_database_equals_the_library_on_the_same_tables(
     got = got.sort_values(key)
     pd.testing.assert_frame_equal(got[cols].reset_index(drop=True),
                                   lib[cols].reset_index(drop=True))
+
+
+def test_reads_of_a_queryset_that_cannot_match_are_empty(world: World) -> None:
+    """A user without a scope gets `.none()`; the plain-SQL reads give empty tables for it."""
+    from tiangong.platform.projects import services as projects
+    from tiangong.platform.projects.models import Project
+    from tiangong.platform.services.export import tables
+
+    _stored(world, 10)
+    req, ev = tables(ServiceRequest.objects.none())
+    assert req.num_rows == 0 and ev.num_rows == 0
+    assert len(projects.portfolio(Project.objects.none()).projects) == 0

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+from django.core.exceptions import EmptyResultSet
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 
@@ -69,8 +70,12 @@ def portfolio(projects: Any) -> Portfolio:
 
 
 def _fetch(qs: Any) -> list[tuple[Any, ...]]:
-    """The rows of a values_list queryset by its own SQL, straight from the cursor."""
-    sql, params = qs.query.sql_with_params()
+    """The rows of a values_list queryset by its own SQL, straight from the cursor (none for
+    a queryset that cannot match, e.g. a user without a scope: `.none()`)."""
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return []
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import CharField
 from django.db.models.functions import Cast
@@ -40,9 +41,11 @@ def tables(requests: Any) -> tuple[pa.Table, pa.Table]:
               "lead__name": "lead_department", "assigned_on": "assigned_on",
               "due_on": "due_on", "state": "state", "closure_code": "closure_code",
               "rating": "rating"}
-    rq = pd.DataFrame.from_records(
-        _fetch(*requests.order_by("pk").values_list(*fields).query.sql_with_params()),
-        columns=list(fields.values()))
+    try:
+        rows = _fetch(*requests.order_by("pk").values_list(*fields).query.sql_with_params())
+    except EmptyResultSet:  # a queryset that cannot match (`.none()`)
+        rows = []
+    rq = pd.DataFrame.from_records(rows, columns=list(fields.values()))
     rq["request_id"] = rq["request_id"].astype(str)
     rq["received_at"] = _local(rq["received_at"])
     rq["needs_confirmation"] = rq["needs_confirmation"].astype(bool)
@@ -52,17 +55,18 @@ def tables(requests: Any) -> tuple[pa.Table, pa.Table]:
     rq = rq.assign(link_method="platform", industry_chain=None, enterprise_class=None)
     req = pa.Table.from_pandas(rq[REQUESTS.names], schema=REQUESTS, preserve_index=False)
     ct = ContentType.objects.get_for_model(ServiceRequest)
-    keys, key_params = (requests.order_by().annotate(key=Cast("pk", CharField()))
-                        .values("key").query.sql_with_params())
-    q = connection.ops.quote_name
     seconds = ("FLOOR(EXTRACT(EPOCH FROM e.time))" if connection.vendor == "postgresql"
                else "CAST(strftime('%%s', e.time) AS INTEGER)")
-    table = q(WorkflowEvent._meta.db_table)
-    frame = pd.DataFrame.from_records(_fetch(
-        f"SELECT e.object_id, {seconds}, e.action, e.to_state FROM {table} e "
-        f"WHERE e.content_type_id = %s AND e.object_id IN ({keys}) "
-        "ORDER BY e.object_id, e.time, e.id", (ct.pk, *key_params)),
-        columns=["request_id", "epoch", "action", "to_state"])
+    table = connection.ops.quote_name(WorkflowEvent._meta.db_table)
+    events: list[tuple[Any, ...]] = []
+    if rows:
+        keys, key_params = (requests.order_by().annotate(key=Cast("pk", CharField()))
+                            .values("key").query.sql_with_params())
+        events = _fetch(f"SELECT e.object_id, {seconds}, e.action, e.to_state FROM {table} e "
+                        f"WHERE e.content_type_id = %s AND e.object_id IN ({keys}) "
+                        "ORDER BY e.object_id, e.time, e.id", (ct.pk, *key_params))
+    frame = pd.DataFrame.from_records(events, columns=["request_id", "epoch", "action",
+                                                       "to_state"])
     frame["at"] = _local(pd.to_datetime(frame["epoch"].astype("int64"), unit="s", utc=True))
     frame["seq"] = frame.groupby("request_id").cumcount().astype("int32") + 1
     frame = frame.assign(from_state=None, department=None, role=None, closure_code=None,
