@@ -22,15 +22,24 @@ import tempfile
 import time
 from pathlib import Path
 
+import page_load
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--projects", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--db", type=Path, default=None, help="SQLite file (default: a new one)")
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=20, help="requests per user, stress mode")
+    ap.add_argument("--duration", type=float, default=60, help="seconds, users mode")
+    ap.add_argument("--modes", default="stress,users")
+    ap.add_argument("--port", type=int, default=8766)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tiangong-bench-projects-"))
-    os.environ.setdefault("TIANGONG_PLATFORM_DB", str(tmp / "platform.sqlite3"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tiangong.platform.test_settings"
+    db = args.db or tmp / "platform.sqlite3"
+    os.environ["TIANGONG_PLATFORM_DB"] = str(db)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tiangong.platform.settings"
     import django
 
     django.setup()
@@ -100,13 +109,24 @@ def main() -> None:
     pages = []
     for _ in range(args.repeat):
         t = time.perf_counter()
-        assert client.get("/projects/").status_code == 200
+        assert client.get("/projects/", HTTP_HOST="localhost").status_code == 200
         pages.append(time.perf_counter() - t)
     print(f"  read portfolio from the database      median {statistics.median(read):.2f} s")
     print(f"  quarterly 晾晒 incl. the read          median {statistics.median(whole):.2f} s "
           f"(max {max(whole):.2f}; target ≤ 2 s)")
-    print(f"  portfolio page, one user              median {statistics.median(pages):.2f} s "
+    print(f"  portfolio page, one user, no server   median {statistics.median(pages):.2f} s "
           f"(max {max(pages):.2f})")
+    analysts = [analyst] + [make_user(f"bench_county_{i}", "county_analyst", region=c)
+                            for i, c in enumerate(sorted(counties.values(),
+                                                         key=lambda r: r.code))]
+    analysts = [analysts[i % len(analysts)] for i in range(args.users)]
+    cookies = page_load.session_cookies(analysts)
+    connection.close()
+    with page_load.gunicorn({"TIANGONG_PLATFORM_DB": str(db)}, args.port) as base:
+        for mode in args.modes.split(","):
+            res = page_load.run(f"{base}/projects/", cookies, mode, rounds=args.rounds,
+                                duration=args.duration)
+            print("  " + res.line("portfolio page /projects/", 300))
 
 
 if __name__ == "__main__":

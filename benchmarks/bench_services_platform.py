@@ -7,13 +7,23 @@ Measured, each printed:
 1. setup (not timed as import): migrate a fresh database, seed the 2025–2026 calendar, the
    province's regions and its 120,000 enterprises (demo generator);
 2. import: the generated year stored as platform rows through `services.store` (the path the
-   12345 importer and the demo use): requests, events, partner tasks, departments;
-3. KPI report: platform rows → library tables (`services.export.tables`) → `kpi_report`, for
-   the province by department and month;
-4. queue page: gunicorn (2 workers × 4 threads, as `tiangong serve`) on loopback, 50 client
-   threads each signed in as a different department user, GET /services/ (the department's
-   queue by deadline) `--rounds` times each; p50 / p95 / max and throughput.
-Run: uv run python benchmarks/bench_services_platform.py [--requests 140000] [--db FILE]
+   12345 importer and the demo use): requests, events, partner tasks, departments, and the
+   change-log entry of every request and task; written in bulk (`core.bulk`: COPY on
+   PostgreSQL, executemany on SQLite), one transaction per county;
+3. KPI report: platform rows → library tables (`services.export.tables`, one plain SQL read
+   per table) → `kpi_report`, for the province by department and month, 3 times (median);
+4. queue page: 50 department users (the busiest departments), each with its own session, GET
+   /services/ (the department's queue by deadline) through gunicorn configured as `tiangong
+   serve` (gthread, 2 workers × 4 threads) on loopback, in two load models
+   (benchmarks/page_load.py): "stress", closed loop with zero think time, `--rounds` requests
+   per user; "users", 1–3 s think time for `--duration` seconds. Printed: requests, errors,
+   p50 / p95 / max and pages/s.
+Run (SQLite in a new temporary file, or --db FILE):
+    python3 -m uv run python benchmarks/bench_services_platform.py --requests 140000
+PostgreSQL (PGDATABASE names an empty database the role owns):
+    TIANGONG_DB=postgres PGHOST=localhost PGUSER=tiangong PGPASSWORD=tiangong \
+      PGDATABASE=bench_services python3 -m uv run python benchmarks/bench_services_platform.py \
+      --requests 140000
 """
 
 from __future__ import annotations
@@ -21,13 +31,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from pathlib import Path
+
+import page_load
 
 
 def _setup_django(db: Path) -> None:
@@ -77,7 +85,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--db", type=Path, default=None)
     ap.add_argument("--users", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=20, help="requests per user, stress mode")
+    ap.add_argument("--duration", type=float, default=60, help="seconds, users mode")
+    ap.add_argument("--modes", default="stress,users")
     ap.add_argument("--port", type=int, default=8765)
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="bench-services-")
@@ -138,9 +148,7 @@ def main() -> None:
 
 
 def _queue_load(args: argparse.Namespace, db: Path) -> None:
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
     from django.db.models import Count
 
     from tiangong.platform.core.models import Department, User
@@ -148,61 +156,15 @@ def _queue_load(args: argparse.Namespace, db: Path) -> None:
 
     busiest = (Department.objects.annotate(n=Count("led_requests")).order_by("-n")
                [: args.users])
-    cookies = []
-    for i, dept in enumerate(busiest):
-        user = User.objects.create(username=f"bench{i}", role=Role.DEPARTMENT_USER,
-                                   department=dept)
-        s = SessionStore()
-        s[SESSION_KEY] = str(user.pk)
-        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        s[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        s.create()
-        cookies.append(f"{settings.SESSION_COOKIE_NAME}={s.session_key}")
-    env = {**os.environ, "TIANGONG_PLATFORM_DB": str(db)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tiangong.platform.wsgi:application", "-w", "2",
-         "--threads", "4", "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"], env=env)
-    try:
-        url = f"http://127.0.0.1:{args.port}/services/"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(urllib.request.Request(url, headers={
-                    "Cookie": cookies[0]}), timeout=5).read()
-                break
-            except Exception:
-                time.sleep(0.3)
-        lat: list[float] = []
-        errors = [0]
-        lock = threading.Lock()
-
-        def client(cookie: str) -> None:
-            for _ in range(args.rounds):
-                t = time.perf_counter()
-                try:
-                    with urllib.request.urlopen(urllib.request.Request(
-                            url, headers={"Cookie": cookie}), timeout=60) as r:
-                        r.read()
-                        ok = r.status == 200
-                except Exception:
-                    ok = False
-                with lock:
-                    lat.append(time.perf_counter() - t)
-                    errors[0] += not ok
-        t0 = time.perf_counter()
-        threads = [threading.Thread(target=client, args=(c,)) for c in cookies]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        wall = time.perf_counter() - t0
-        lat.sort()
-        p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
-        print(f"queue page /services/, {len(cookies)} concurrent department users × "
-              f"{args.rounds}: p50 {p(0.5):.0f} ms, p95 {p(0.95):.0f} ms, max {lat[-1]*1000:.0f}"
-              f" ms, {len(lat) / wall:.1f} pages/s, errors {errors[0]}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    users = [User.objects.create(username=f"bench{i}", role=Role.DEPARTMENT_USER,
+                                 department=dept) for i, dept in enumerate(busiest)]
+    cookies = page_load.session_cookies(users)
+    connection.close()
+    with page_load.gunicorn({"TIANGONG_PLATFORM_DB": str(db)}, args.port) as base:
+        for mode in args.modes.split(","):
+            res = page_load.run(f"{base}/services/", cookies, mode, rounds=args.rounds,
+                                duration=args.duration)
+            print(res.line("queue page /services/ (a department's queue by deadline)", 200))
 
 
 if __name__ == "__main__":

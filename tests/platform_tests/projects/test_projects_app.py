@@ -251,3 +251,31 @@ def test_a_project_problem_becomes_a_routed_request(world: World, client: Client
     client.force_login(world.users["supervisor"])
     assert client.post(f"/projects/{own.pk}/problem/", form).status_code == 403
     assert ServiceRequest.objects.count() == 1
+
+
+def test_portfolio_pages_classify_only_their_projects_with_the_same_result(
+        world: World, demo: int, client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list is paged and only the page's projects are read and classified; a project's
+    classes and money are those of the whole portfolio's classification (they are per
+    project), and every project appears on exactly one page."""
+    import re
+
+    from tiangong.platform.projects import views
+
+    monkeypatch.setattr(views, "PAGE", 15)
+    config = project_config()
+    whole, money = views._classes(Project.objects.all(), config)
+    some = list(Project.objects.order_by("code").values_list("pk", flat=True)[15:30])
+    part, part_money = views._classes(Project.objects.filter(pk__in=some), config)
+    assert {str(k) for k in some} == set(part_money.index)
+    for pk in some:
+        assert part.get(str(pk), []) == whole.get(str(pk), [])
+        assert part_money.at[str(pk), "ytd_invest"] == money.at[str(pk), "ytd_invest"]
+    client.force_login(world.users["county_analyst"])
+    codes = []
+    for page in (1, 2, 3):
+        html = client.get("/projects/", {"page": page}).content.decode()
+        assert f"第 {page} / 3 页" in html
+        codes += re.findall(r"<tr><td>([^<]+)</td><td><a href=", html)
+    assert sorted(codes) == sorted(Project.objects.values_list("code", flat=True))
+    assert len(codes) == demo == 40

@@ -97,6 +97,51 @@ def bulk_create_logged(model: type, objs: list[Any], batch_size: int = 2000) -> 
     return list(created)
 
 
+def log_created_frame(model: type, frame: Any, reprs: Any, region_paths: Any) -> int:
+    """One ObjectChange "create" row per row of `frame` (attnames, the primary key included),
+    written in bulk: the change log of a bulk import (`core.bulk.insert_frame`), with the same
+    `after` image `snapshot` gives for a saved instance (fields missing from the frame take
+    their defaults; times in the platform's time zone, ISO 8601)."""
+    import pandas as pd
+    from django.utils import timezone
+
+    from tiangong.platform.core.bulk import insert_frame
+    from tiangong.platform.core.models.changes import ObjectChange
+
+    if len(frame) == 0:
+        return 0
+    zone = str(timezone.get_current_timezone())
+    cols: dict[str, list[Any]] = {}
+    for f in model._meta.concrete_fields:  # type: ignore[attr-defined]
+        if f.name in _SECRET_FIELDS:
+            cols[f.attname] = ["******"] * len(frame)
+        elif f.attname not in frame:
+            cols[f.attname] = [_json_value(f.get_default())] * len(frame)
+        elif isinstance(f, models.DateTimeField):
+            at = pd.to_datetime(frame[f.attname])
+            at = (at.dt.tz_localize(zone) if at.dt.tz is None else at.dt.tz_convert(zone))
+            cols[f.attname] = [None if pd.isna(t) else t.to_pydatetime().isoformat()
+                               for t in at]
+        elif isinstance(f, models.DateField):
+            days = pd.to_datetime(frame[f.attname])
+            cols[f.attname] = [None if pd.isna(d) else d.date().isoformat() for d in days]
+        else:
+            cols[f.attname] = [None if v is None or (isinstance(v, float) and v != v)
+                               else _json_value(v.item() if hasattr(v, "item") else v)
+                               for v in frame[f.attname].tolist()]
+    names = list(cols)
+    after = [dict(zip(names, row, strict=True)) for row in zip(*cols.values(), strict=True)]
+    user = actor_user()
+    return insert_frame(ObjectChange, pd.DataFrame({
+        "user_id": user.pk if user is not None else None,
+        "user_name": user.get_username() if user is not None else "系统",
+        "request_id": request_id(), "action": "create",
+        "content_type_id": ContentType.objects.get_for_model(model).pk,
+        "object_id": [str(v) for v in frame["id"].tolist()],
+        "object_repr": [str(r)[:200] for r in reprs], "before": None, "after": after,
+        "region_path": list(region_paths)}))
+
+
 def _logged(sender: type) -> bool:
     from tiangong.platform.core.models.base import ChangeLoggedModel
 

@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+from django.core.exceptions import EmptyResultSet
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 
 from tiangong.platform.core.workflow import TransitionRefused, apply_transition, events_for
 from tiangong.platform.projects.models import (
@@ -33,28 +34,29 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def portfolio(projects: Any) -> Portfolio:
-    """The library's Portfolio of the given (already scoped) Project queryset."""
-    rows = list(projects.select_related("region").values(
-        "pk", "code", "name", "region__code", "region__name", "region__level", "team",
-        "industry_code", "investor", "enterprise__uscc", "total_investment", "fixed_investment",
-        "land_mu", "origin"))
+    """The library's Portfolio of the given (already scoped) Project queryset.
+
+    A province is 5,000 projects with 180,000 monthly rows: each table is read with one plain
+    SQL query (the ORM's SQL, fetched without model instances or per-row dicts) and built
+    column-wise; the library fixes the types (`Portfolio.normalised`)."""
+    names = ["pk", "name", "region__code", "region__name", "team", "industry_code", "investor",
+             "enterprise__uscc", "total_investment", "fixed_investment", "land_mu", "origin"]
+    frame = pd.DataFrame(_fetch(projects.order_by().values_list(*names)), columns=names)
+    frame = pd.DataFrame({
+        "project_id": frame["pk"].astype(str), "name": frame["name"],
+        "county_code": frame["region__code"].str[:6], "town_code": frame["region__code"],
+        "town_name": frame["region__name"],
+        "team": frame["team"].where(frame["team"].astype(bool), "(未填)"),
+        "industry_code": frame["industry_code"], "investor": frame["investor"],
+        "uscc": frame["enterprise__uscc"], "total_investment": frame["total_investment"],
+        "fixed_investment": frame["fixed_investment"], "land_mu": frame["land_mu"],
+        "origin": frame["origin"]})
     ids = projects.values("pk")  # a subquery, not a list of thousands of parameters
-    frame = pd.DataFrame([{
-        "project_id": str(r["pk"]), "name": r["name"],
-        "county_code": r["region__code"][:6], "town_code": r["region__code"],
-        "town_name": r["region__name"], "team": r["team"] or "(未填)",
-        "industry_code": r["industry_code"], "investor": r["investor"],
-        "uscc": r["enterprise__uscc"], "total_investment": r["total_investment"],
-        "fixed_investment": r["fixed_investment"], "land_mu": r["land_mu"],
-        "origin": r["origin"]} for r in rows],
-        columns=["project_id", "name", "county_code", "town_code", "town_name", "team",
-                 "industry_code", "investor", "uscc", "total_investment", "fixed_investment",
-                 "land_mu", "origin"])
 
     def table(model: Any, fields: list[str], names: list[str]) -> pd.DataFrame:
-        values = model.objects.filter(project_id__in=ids).order_by().values_list(
-            "project_id", *fields)
-        out = pd.DataFrame(list(values), columns=["project_id", *names])
+        out = pd.DataFrame(_fetch(model.objects.filter(project_id__in=ids).order_by()
+                                  .values_list("project_id", *fields)),
+                           columns=["project_id", *names])
         out["project_id"] = out["project_id"].astype(str)
         return out
 
@@ -65,6 +67,18 @@ def portfolio(projects: Any) -> Portfolio:
         table(ProjectMonth, ["month", "invest", "funds"], ["month", "invest", "funds"]),
         table(ProjectCommitment, ["indicator", "value"], ["indicator", "value"]),
     ).normalised()
+
+
+def _fetch(qs: Any) -> list[tuple[Any, ...]]:
+    """The rows of a values_list queryset by its own SQL, straight from the cursor (none for
+    a queryset that cannot match, e.g. a user without a scope: `.none()`)."""
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
 
 
 def evidence_of(project: Project) -> dict[str, list[Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -59,37 +60,57 @@ def _quarter(request: HttpRequest) -> tuple[int, int]:
     return (year, quarter) if quarter in (1, 2, 3, 4) and 2000 <= year <= 2100 else last
 
 
+PAGE = 100  # portfolio rows a page
+
+
+def _classes(qs: Any, config: Any) -> tuple[dict[str, list[str]], Any]:
+    """Classes and money facts (by project id) of the projects of `qs`, as of today."""
+    facts = project_facts(services.portfolio(qs), config, _today())
+    return classes_of(classify_facts(facts, config)), facts.set_index("project_id")
+
+
 def portfolio(request: HttpRequest) -> HttpResponse:
     """All projects the user may see, filtered by town, 专班, stage and class."""
     config = project_config()
     qs = restrict(Project, request.user).select_related("region", "enterprise")
     town, team = request.GET.get("town", ""), request.GET.get("team", "")
     stage, cls = request.GET.get("stage", ""), request.GET.get("class", "")
-    options = {"towns": sorted(set(qs.values_list("region__name", flat=True))),
-               "teams": sorted(set(qs.values_list("team", flat=True)) - {""})}
+    options = {"towns": sorted(qs.order_by().values_list("region__name", flat=True)
+                               .distinct()),
+               "teams": sorted(set(qs.order_by().values_list("team", flat=True).distinct())
+                               - {""})}
     if town:
         qs = qs.filter(region__name=town)
     if team:
         qs = qs.filter(team=team)
     if stage:
         qs = qs.filter(state=stage)
-    p = services.portfolio(qs)
-    facts = project_facts(p, config, _today())
-    held = classes_of(classify_facts(facts, config))
-    if cls:
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    if cls:  # the class is computed, not stored: the whole filtered portfolio is classified
+        held, money = _classes(qs, config)
         keep = {pid for pid, labels in held.items() if cls in labels}
         qs = qs.filter(pk__in=[int(k) for k in keep])
-    money = facts.set_index("project_id")
+    count = qs.count()
+    shown = list(qs.order_by("code")[(page - 1) * PAGE:page * PAGE])
+    if not cls:  # only the page's projects are read and classified (a province has 5,000)
+        held, money = _classes(qs.filter(pk__in=[pr.pk for pr in shown]), config)
     rows = [{"project": pr, "classes": held.get(str(pr.pk), []),
              "state": Project.workflow.state_label(pr.state),
              "ytd": money.at[str(pr.pk), "ytd_invest"] if str(pr.pk) in money.index else 0,
              "ratio": money.at[str(pr.pk), "schedule_ratio"] if str(pr.pk) in money.index
-             else None} for pr in qs.order_by("code")[:500]]
+             else None} for pr in shown]
+    pages = max(1, -(-count // PAGE))
+    query = urlencode({k: v for k, v in (("town", town), ("team", team), ("stage", stage),
+                                         ("class", cls)) if v})
     from tiangong.platform.projects.models import Baseline
 
     return render(request, "projects/portfolio.html", {
         "baselines": restrict(Baseline, request.user).order_by("-pk")[:5],
-        "rows": rows, "count": qs.count(), "options": options,
+        "rows": rows, "count": count, "options": options, "page": page, "pages": pages,
+        "query": query, "page_size": PAGE,
         "stages": [(s.id, s.label) for s in config.stages],
         "class_labels": [c.label for c in config.classes],
         "selected": {"town": town, "team": team, "stage": stage, "class": cls}})

@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -26,8 +28,12 @@ from tiangong.services.tables import EVENTS, REQUESTS
 
 
 def tables(requests: Any) -> tuple[pa.Table, pa.Table]:
-    """(requests, events) of a queryset of ServiceRequest, in the library's schemas; read with
-    two value queries and converted column-wise (a province is 140,000 requests)."""
+    """(requests, events) of a queryset of ServiceRequest, in the library's schemas, for the
+    KPI report. A province is 140,000 requests with 1.5 M events, so both are read with one
+    plain SQL query each (no model instances, no per-row field converters) and converted
+    column-wise; of the events only what the KPIs read is fetched (request, time, action, new
+    state; the closure code and rating come from the request), the other event columns are
+    left empty."""
     fields = {"pk": "request_id", "received_at": "received_at", "channel": "channel",
               "external_id": "external_id", "enterprise__uscc": "uscc",
               "enterprise__name": "enterprise_name", "needs_confirmation": "needs_confirmation",
@@ -35,29 +41,38 @@ def tables(requests: Any) -> tuple[pa.Table, pa.Table]:
               "lead__name": "lead_department", "assigned_on": "assigned_on",
               "due_on": "due_on", "state": "state", "closure_code": "closure_code",
               "rating": "rating"}
-    rq = pd.DataFrame.from_records(requests.order_by("pk").values_list(*fields),
-                                   columns=list(fields.values()))
-    if rq.empty:  # a county without requests yet: empty tables (pandas would type them float)
+    try:
+        rows = _fetch(*requests.order_by("pk").values_list(*fields).query.sql_with_params())
+    except EmptyResultSet:  # a queryset that cannot match (`.none()`)
+        rows = []
+    if not rows:  # a county without requests yet: empty tables (pandas would type them float)
         return REQUESTS.empty_table(), EVENTS.empty_table()
+    rq = pd.DataFrame.from_records(rows, columns=list(fields.values()))
     rq["request_id"] = rq["request_id"].astype(str)
     rq["received_at"] = _local(rq["received_at"])
+    rq["needs_confirmation"] = rq["needs_confirmation"].astype(bool)
+    for day in ("assigned_on", "due_on"):
+        rq[day] = pd.to_datetime(rq[day]).dt.date.astype(object).where(rq[day].notna(), None)
     rq["external_id"] = rq["external_id"].replace("", None)
     rq = rq.assign(link_method="platform", industry_chain=None, enterprise_class=None)
     req = pa.Table.from_pandas(rq[REQUESTS.names], schema=REQUESTS, preserve_index=False)
     ct = ContentType.objects.get_for_model(ServiceRequest)
-    cols = ["object_id", "time", "action", "from_state", "to_state", "role", "note", "sla"]
-    frame = pd.DataFrame.from_records(
-        WorkflowEvent.objects.filter(content_type=ct).filter(
-            object_id__in=requests.order_by().annotate(key=Cast("pk", CharField()))
-            .values("key"))
-        .order_by("object_id", "time", "pk").values_list(*cols), columns=cols)
-    frame["at"] = _local(frame["time"])
-    frame["seq"] = frame.groupby("object_id").cumcount().astype("int32") + 1
-    frame["due_on"] = [dt.date.fromisoformat(x["due_on"]) if isinstance(x, dict) and
-                       x.get("due_on") else None for x in frame["sla"]]
-    frame = frame.rename(columns={"object_id": "request_id"}).assign(
-        department=None, closure_code=None, rating=None)
-    frame["from_state"] = frame["from_state"].replace("", None)
+    seconds = ("FLOOR(EXTRACT(EPOCH FROM e.time))" if connection.vendor == "postgresql"
+               else "CAST(strftime('%%s', e.time) AS INTEGER)")
+    table = connection.ops.quote_name(WorkflowEvent._meta.db_table)
+    events: list[tuple[Any, ...]] = []
+    if rows:
+        keys, key_params = (requests.order_by().annotate(key=Cast("pk", CharField()))
+                            .values("key").query.sql_with_params())
+        events = _fetch(f"SELECT e.object_id, {seconds}, e.action, e.to_state FROM {table} e "
+                        f"WHERE e.content_type_id = %s AND e.object_id IN ({keys}) "
+                        "ORDER BY e.object_id, e.time, e.id", (ct.pk, *key_params))
+    frame = pd.DataFrame.from_records(events, columns=["request_id", "epoch", "action",
+                                                       "to_state"])
+    frame["at"] = _local(pd.to_datetime(frame["epoch"].astype("int64"), unit="s", utc=True))
+    frame["seq"] = frame.groupby("request_id").cumcount().astype("int32") + 1
+    frame = frame.assign(from_state=None, department=None, role=None, closure_code=None,
+                         rating=None, due_on=None, note=None)
     # closure codes and ratings are fields of the request; put them on their last event
     outcome = rq.set_index("request_id")
     for action, name in (("close", "closure_code"), ("rate", "rating")):
@@ -68,11 +83,20 @@ def tables(requests: Any) -> tuple[pa.Table, pa.Table]:
     return req, ev
 
 
+def _fetch(sql: str, params: Any) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
 def _local(times: pd.Series) -> pd.Series:
     """Aware database times → naive local times to the second (the library's timestamps are
     seconds; a time typed in a form or read from an export has none, one taken from the clock
     has microseconds, which the library's schema would refuse)."""
-    at = pd.to_datetime(times, utc=True)
+    present = times.dropna()
+    text = len(present) > 0 and isinstance(present.iloc[0], str)  # SQLite hands back text
+    at = pd.to_datetime(times, utc=True, format="ISO8601") if text \
+        else pd.to_datetime(times, utc=True)
     local = at.dt.tz_convert(str(timezone.get_current_timezone())).dt.tz_localize(None)
     return local.dt.floor("s")
 
