@@ -151,7 +151,11 @@ def test_an_invalid_value_is_named_in_the_explanation(tmp_path: Path) -> None:
         store.save(ev)
         ex = explain(store, "latest", "F3", what_if=False)
     text = "\n".join(ex.lines())
-    assert "invalid:penalty 1" in text and "invalid:group_mean" in text
+    # in words (issue 15, point 19): the scheme says `invalid: penalty 1` for 对数税收 and
+    # `invalid: group_mean` for 大数
+    assert ("对数税收：— ，基准值 2（constant），权重 10，方法 ratio → -1 分，"
+            "得分按规则补入：数据无效，扣1分") in text
+    assert "大数：— ，权重 10，方法 minmax → 10 分，得分按规则补入：数据无效，取同组均分" in text
 
 
 def test_an_item_over_ln_must_state_its_invalid_rule() -> None:
