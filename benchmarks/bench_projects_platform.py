@@ -5,12 +5,18 @@ Builds a province's region tree from the demo province's firms, stores 5,000 gen
 with their plans, monthly figures and stage dates through the projects app
 (`services.store_portfolio`), then times, as the province analyst and `--repeat` times each:
 reading the portfolio from the database into the library's tables, and the whole 晾晒 (flags,
-回头看, KPIs, town and 专班 rankings) on them; and the portfolio page (first 500 rows of 5,000,
-classes computed) through Django's test client (one user, no network: the 50-user load test of
-the issue is not measured here). The database is whatever the settings select: SQLite in a
-temporary file by default, PostgreSQL with TIANGONG_DB=postgres (see docs/platform-internals.md).
+回头看, KPIs, town and 专班 rankings) on them; the province analyst's portfolio page (first 100
+rows of 5,000, classes computed) through Django's test client (one user, no network); then the
+portfolio page under `--users` signed-in users (the province analyst and county analysts, each
+county's analyst seeing its own projects) through gunicorn as `tiangong serve` runs it, in the
+two load models of benchmarks/page_load.py ("stress": zero think time; "users": 1–3 s). The
+database is whatever the settings select: SQLite in a temporary file by default, PostgreSQL with
+TIANGONG_DB=postgres and an empty database named by PGDATABASE (see docs/platform-internals.md).
 
     python3 -m uv run python benchmarks/bench_projects_platform.py [--projects 5000]
+    TIANGONG_DB=postgres PGHOST=localhost PGUSER=tiangong PGPASSWORD=tiangong PGDATABASE=bench_p \
+      python3 -m uv run python benchmarks/bench_projects_platform.py \
+      --repeat 3 --rounds 10 --duration 40
 """
 
 from __future__ import annotations
