@@ -106,7 +106,7 @@ class User:
 
 
 async def _drive(port: int, users: list[User], seconds: float, think: tuple[float, float] | None,
-                 seed: int) -> Outcome:
+                 seed: int, rounds: int | None = None) -> Outcome:
     out = Outcome()
     stop_at = time.perf_counter() + seconds
 
@@ -116,7 +116,9 @@ async def _drive(port: int, users: list[User], seconds: float, think: tuple[floa
         mine = out.latencies.setdefault(user.label, [])
         if think is not None:
             await asyncio.sleep(rng.uniform(0, think[1]))
-        while time.perf_counter() < stop_at:
+        sent = 0
+        while (sent < rounds) if rounds is not None else (time.perf_counter() < stop_at):
+            sent += 1
             path = user.paths(rng)
             t = time.perf_counter()
             try:
@@ -137,10 +139,11 @@ async def _drive(port: int, users: list[User], seconds: float, think: tuple[floa
 
 
 def run(port: int, users: list[User], seconds: float, think: tuple[float, float] | None = None,
-        seed: int = 0) -> Outcome:
+        seed: int = 0, rounds: int | None = None) -> Outcome:
     """Drive `users` against 127.0.0.1:`port` for `seconds` (requests started before the end
-    are completed and counted); think=None is the stress model, (lo, hi) the users model."""
-    return asyncio.run(_drive(port, users, seconds, think, seed))
+    are completed and counted), or, with `rounds`, until each user has sent that many;
+    think=None is the stress model, (lo, hi) the users model."""
+    return asyncio.run(_drive(port, users, seconds, think, seed, rounds))
 
 
 def pct(values: list[float], q: int) -> float:

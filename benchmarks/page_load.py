@@ -1,10 +1,11 @@
-"""A minimal load generator for the platform's page benchmarks (services queue, portfolio).
+"""Page load runs for the services queue and the portfolio benchmarks, on the shared generator.
 
 The load model, printed with every result:
-- the server is gunicorn configured as `tiangong serve` configures it (gthread worker class,
-  2 workers × 4 threads, timeout 120 s), on loopback, against the benchmark's database;
+- the server is gunicorn started by `tiangong serve`'s own `run_gunicorn` (gthread worker
+  class, its workers and threads), on loopback, against the benchmark's database;
 - `users` virtual users, each with its own session cookie (a different signed-in user), each
-  in its own client thread;
+  on its own keep-alive connection of the shared load generator `_loadgen` (asyncio, one
+  process);
 - "stress" mode: closed loop with zero think time (each user sends its next request as soon
   as the previous answer is read), `rounds` requests per user: the server's worst case;
 - "users" mode: each user waits a uniform 1–3 s think time between requests (a person reading
@@ -15,15 +16,16 @@ Reported: requests, errors (non-200 or failed), p50 / p95 / max latency, through
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
-import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+import _loadgen
 
 
 @dataclass
@@ -47,12 +49,11 @@ class Result:
 
 @contextmanager
 def gunicorn(env: dict[str, str], port: int) -> Iterator[str]:
-    """gunicorn as `tiangong serve` runs it (see tiangong.cli.serve._gunicorn); yields the
-    base URL once it answers."""
+    """gunicorn started through `tiangong serve`'s own `run_gunicorn` (same worker class,
+    workers and threads); yields the base URL once it answers."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tiangong.platform.wsgi:application",
-         "--worker-class", "gthread", "--workers", "2", "--threads", "4", "--timeout", "120",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"], env={**os.environ, **env})
+        [sys.executable, "-c", "from tiangong.cli.serve import run_gunicorn; "
+         f"run_gunicorn('127.0.0.1', {port})"], env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -67,55 +68,24 @@ def gunicorn(env: dict[str, str], port: int) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def _get(url: str, cookie: str) -> bool:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(
-                url, headers={"Cookie": cookie}), timeout=120) as r:
-            r.read()
-            return r.status == 200
-    except Exception:
-        return False
-
-
 def run(url: str, cookies: Sequence[str], mode: str, rounds: int = 20,
         duration: float = 60.0, seed: int = 1) -> Result:
-    """Drive `url` with one thread per cookie in the given mode ("stress" or "users")."""
+    """Drive `url` with one simulated user per cookie in the given mode ("stress": `rounds`
+    requests each, zero think time; "users": 1–3 s think time for `duration` seconds), through
+    the one load generator of the benchmarks (`_loadgen`: asyncio, keep-alive connections)."""
     if mode not in ("stress", "users"):
         raise ValueError(f"unknown mode {mode!r}")
-    lat: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    end = time.perf_counter() + duration
-
-    def client(i: int, cookie: str) -> None:
-        rng = random.Random(seed * 1000 + i)
-        if mode == "users":  # people do not all click in the same instant
-            time.sleep(rng.uniform(0, 3))
-        n = 0
-        while (n < rounds) if mode == "stress" else (time.perf_counter() < end):
-            t = time.perf_counter()
-            ok = _get(url, cookie)
-            with lock:
-                lat.append(time.perf_counter() - t)
-                errors[0] += not ok
-            n += 1
-            if mode == "users":
-                time.sleep(rng.uniform(1, 3))
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i, c)) for i, c in enumerate(cookies)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    wall = time.perf_counter() - t0
-    lat.sort()
-
-    def q(p: float) -> float:
-        return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")
-
-    return Result(mode, len(cookies), len(lat), errors[0], q(0.5), q(0.95),
-                  lat[-1] * 1000 if lat else float("nan"), len(lat) / wall)
+    parts = urllib.parse.urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    users = [_loadgen.User(cookie, "all", lambda _rng: path) for cookie in cookies]
+    if mode == "stress":
+        out = _loadgen.run(parts.port or 80, users, 0.0, None, seed, rounds=rounds)
+    else:
+        out = _loadgen.run(parts.port or 80, users, duration, (1.0, 3.0), seed)
+    lat = sorted(out.every())
+    return Result(mode, len(cookies), len(lat), out.errors, _loadgen.pct(lat, 50),
+                  _loadgen.pct(lat, 95), lat[-1] * 1000 if lat else float("nan"),
+                  len(lat) / out.wall if out.wall else float("nan"))
 
 
 def session_cookies(users: Sequence[object]) -> list[str]:
@@ -128,7 +98,7 @@ def session_cookies(users: Sequence[object]) -> list[str]:
     for user in users:
         s = SessionStore()
         s[SESSION_KEY] = str(user.pk)  # type: ignore[attr-defined]
-        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]  # else: not signed in
         s[HASH_SESSION_KEY] = user.get_session_auth_hash()  # type: ignore[attr-defined]
         s.create()
         out.append(f"{settings.SESSION_COOKIE_NAME}={s.session_key}")
