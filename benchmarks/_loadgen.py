@@ -105,6 +105,17 @@ class User:
     paths: Callable[[random.Random], str]
 
 
+async def _timed_get(conn: Connection, path: str, into: list[float], out: Outcome) -> None:
+    """One GET timed into `into`; anything but a 200 (a redirect, a failure) counts as an error."""
+    t = time.perf_counter()
+    try:
+        status, _ = await conn.get(path)
+    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+        status = 0
+    into.append(time.perf_counter() - t)
+    out.errors += status != 200
+
+
 async def _drive(port: int, users: list[User], seconds: float, think: tuple[float, float] | None,
                  seed: int, rounds: int | None = None) -> Outcome:
     out = Outcome()
@@ -119,15 +130,7 @@ async def _drive(port: int, users: list[User], seconds: float, think: tuple[floa
         sent = 0
         while (sent < rounds) if rounds is not None else (time.perf_counter() < stop_at):
             sent += 1
-            path = user.paths(rng)
-            t = time.perf_counter()
-            try:
-                status, _ = await conn.get(path)
-            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
-                status = 0
-            mine.append(time.perf_counter() - t)
-            if status != 200:
-                out.errors += 1
+            await _timed_get(conn, user.paths(rng), mine, out)
             if think is not None:
                 await asyncio.sleep(rng.uniform(*think))
         conn.close()
@@ -180,13 +183,7 @@ def run_lists(port: int, users: list[tuple[str, str, list[str]]]) -> Outcome:
             conn = Connection(port, cookie)
             mine = out.latencies.setdefault(label, [])
             for path in paths:
-                t = time.perf_counter()
-                try:
-                    status, _ = await conn.get(path)
-                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
-                    status = 0
-                mine.append(time.perf_counter() - t)
-                out.errors += status != 200
+                await _timed_get(conn, path, mine, out)
             conn.close()
 
         t0, c0 = time.perf_counter(), time.process_time()
