@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -28,6 +28,9 @@ from tiangong.evaluation.plausibility import check_values, enforce
 from tiangong.evaluation.scheme.loader import LoadedScheme, load_scheme
 from tiangong.evaluation.scheme.model import SQL_TYPES, Scheme
 from tiangong.evaluation.sources import InputSet, column_types, empty_table, find_inputs
+
+if TYPE_CHECKING:  # pandas is imported by `to_pandas`' caller, not by every command
+    import pandas as pd
 
 Progress = Callable[[str, int, int], None]
 

@@ -223,11 +223,10 @@ def _class_floors(results: pa.Table, row: dict[str, Any], order: list[str]) -> d
         return {}
     same = results.filter(pc.and_(pc.equal(results["partition"], row["partition"]),
                                   pc.is_valid(results["score"])))
-    floors: dict[str, float] = {}
-    for r in same.select(["class", "score"]).to_pylist():
-        if r["class"] is not None:
-            floors[r["class"]] = min(floors.get(r["class"], math.inf), r["score"])
-    return {c: floors[c] for c in order if c in floors}
+    lows = same.select(["class", "score"]).group_by("class").aggregate([("score", "min")])
+    floors = dict(zip(lows.column("class").to_pylist(), lows.column("score_min").to_pylist(),
+                      strict=True))
+    return {c: float(floors[c]) for c in order if floors.get(c) is not None}
 
 
 __all__ = ["Explanation", "ItemLine", "PointsLine", "StoredRun", "WhatIf", "explain",

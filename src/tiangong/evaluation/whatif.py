@@ -15,6 +15,7 @@ reaches and the firm's group and partition with the plan's own statements.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from tiangong.evaluation.scheme.loader import LoadedScheme
 from tiangong.evaluation.whatif_session import ROW_FIELDS, Outcome, WhatIfSession
 
 _RESOLUTION = 0.01  # 万元 or 亩: finer than any published figure
+_SCALE = 100  # 1 / _RESOLUTION: an answer is k / _SCALE for a whole k
 _MAX_FACTOR = 1e4  # tax: up to 10,000× the current value (or 10,000 万元 from nothing)
 
 
@@ -121,6 +123,10 @@ Trial = Callable[[float, str], Outcome]
 """value, target class → the firm's result with its value set to `value` (all else as
 stored) and the lowest score of `target` among the other firms of its partition."""
 
+ScoreProbe = Callable[[float], float | None]
+"""value → the firm's score with its value set to `value`, the group statistics as stored: a
+cheap guess of where the class changes (no ranking), never an answer by itself."""
+
 
 def reference_trial(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
                     row: dict[str, Any], variable: str, evaluate_fn: Callable[..., Any],
@@ -155,9 +161,18 @@ def current_value(inputs: dict[str, pa.Table], year: int, uscc: str, variable: s
 
 
 def search_what_if(loaded: LoadedScheme, row: dict[str, Any], variable: str,
-                   current: float | None, trial: Trial) -> WhatIf:
+                   current: float | None, trial: Trial, *, floor: float | None = None,
+                   probe: ScoreProbe | None = None) -> WhatIf:
     """The smallest change of `variable` (now `current`) that lifts the firm of the stored
-    result `row` one class, asking `trial` (exact: `reference_trial` or `what_ifs`' session)."""
+    result `row` one class, asking `trial` (exact: `reference_trial` or `what_ifs`' session).
+
+    The answer lies on the grid of `_RESOLUTION` (0.01 万元 or 亩): the lowest grid value that
+    reaches the better class (the highest, for land), confirmed by `trial` there and one grid
+    step short of it, so every way of searching that only trusts `trial` gives the same number.
+    With `floor` (the lowest score of the better class among the other firms of the
+    partition, as stored) and `probe`, the search first guesses that value from the score's
+    slope and confirms it with two questions; a wrong guess only narrows the bracket.
+    """
     col = canonical.column("enterprises", variable)
     label, unit = col.label, col.unit
     order = [c.code for c in loaded.scheme.classification.classes]
@@ -174,43 +189,94 @@ def search_what_if(loaded: LoadedScheme, row: dict[str, Any], variable: str,
         return answer(None, None, 0, f"已是最高等级 {cls}")
     target = order[index - 1]
     calls = 0
-    seen: dict[float, tuple[float | None, float | None]] = {}
+    seen: dict[int, tuple[float | None, float | None]] = {}
+    known: dict[int, bool | None] = {}  # grid value → answer: no question is asked twice
 
-    def reaches(value: float) -> bool | None:
-        """True/False: better-or-equal to target or not; None: no longer in the evaluation.
-        Also notes the firm's score and the lowest score of the target class in its
-        partition (`seen`), from which `_narrow` predicts where the class changes."""
+    def reaches(k: int) -> bool | None:
+        """True/False: better-or-equal to target or not at the grid value k; None: no longer
+        in the evaluation. Also notes the firm's score and the lowest score of the target class
+        in its partition (`seen`), from which `_narrow` predicts where the class changes."""
         nonlocal calls
+        if k in known:
+            return known[k]
         calls += 1
-        got = trial(value, target)
+        got = trial(k / _SCALE, target)
         res = got.row
         if res is None or res["group"] is None or res["class"] not in order:
+            known[k] = None
             return None
-        seen[value] = (res["score"], got.floor)
-        return order.index(res["class"]) <= index - 1
+        seen[k] = (res["score"], got.floor if got.floor is not None else floor)
+        known[k] = order.index(res["class"]) <= index - 1
+        return known[k]
 
     base = float(current) if current is not None else 0.0
-    seen[base] = (row.get("score"), None)  # the stored result at the current value
+    guess = None
+    if probe is not None and floor is not None and row.get("score") is not None:
+        guess = _guess(base, float(row["score"]), floor, probe,
+                       per_unit=variable == "land_area")
     if variable == "land_area":
+        in_group = None if probe is None else (lambda k: probe(k / _SCALE) is not None)
         return _search_land(base, current, reaches, answer, label, unit, target, lambda: calls,
-                            seen)
+                            seen, guess, in_group)
     # eval_tax (or any higher-is-better variable): widen upwards, then bisect
-    step = max(abs(base) * 0.01, _RESOLUTION)
-    limit = max(abs(base), 1.0) * _MAX_FACTOR
-    lo, hi = base, None
-    while step <= limit:
-        ok = reaches(base + step)
+    lo = math.floor(base * _SCALE + 1e-6)  # not reached here: at or below the current value
+    hi: int | None = None
+    if guess is not None and guess > lo:
+        ok = reaches(guess)
+        if ok and (guess - 1 == lo or reaches(guess - 1) is False):
+            return _up_answer(answer, label, unit, target, base, guess, calls)
         if ok:
-            hi = base + step
+            hi = guess - 1
+        elif ok is False:
+            lo = guess
+    limit = round(max(abs(base), 1.0) * _MAX_FACTOR * _SCALE)
+    step = max(round(abs(base) * 0.01 * _SCALE), 1)
+    start = lo
+    while hi is None and lo - start + step <= limit:
+        ok = reaches(lo + step)
+        if ok:
+            hi = lo + step
             break
-        lo = base + step
+        lo += step
         step *= 4
     if hi is None:
-        return answer(None, target, calls, f"{label}即使增至 {_n(base + limit)} {unit}也无法升至 "
-                      f"{target} 类（等级由其他规则决定，如一票否决或降档）")
+        return answer(None, target, calls, f"{label}即使增至 {_n(base + limit / _SCALE)} {unit}"
+                      f"也无法升至 {target} 类（等级由其他规则决定，如一票否决或降档）")
     hi = _narrow(lo, hi, reaches, seen)
+    return _up_answer(answer, label, unit, target, base, hi, calls)
+
+
+def _up_answer(answer: Callable[..., WhatIf], label: str, unit: str, target: str, base: float,
+               k: int, calls: int) -> WhatIf:
+    hi = k / _SCALE
     return answer(hi, target, calls, f"{label}从 {_n(base)} 增至 {_n(hi)} {unit}"
                   f"（+{_n(hi - base)}）即可升至 {target} 类，其他数据不变")
+
+
+def _guess(base: float, score: float, floor: float, probe: ScoreProbe, *,
+           per_unit: bool) -> int | None:
+    """The grid value at which the firm's own score reaches `floor`, from its score at `base`
+    and at one probe further on: scores are linear in the value (in 1 / value for land, every
+    figure being per 亩) until a cap or floor of an item. None when the probe shows no slope."""
+    if per_unit:
+        if base <= 0:
+            return None
+        other = base * 0.9
+        s1 = probe(other)
+        if s1 is None or s1 == score:
+            return None
+        x = 1 / base + (floor - score) * (1 / other - 1 / base) / (s1 - score)
+        if x <= 0:
+            return None
+        return math.floor(_SCALE / x + 1e-6)
+    other = base + max(abs(base) * 0.1, 1.0)
+    s1 = probe(other)
+    if s1 is None or s1 == score:
+        return None
+    v = base + (floor - score) * (other - base) / (s1 - score)
+    if not math.isfinite(v):
+        return None
+    return math.ceil(v * _SCALE - 1e-6)
 
 
 def _floor(results: pa.Table, mine: dict[str, Any], target: str) -> float | None:
@@ -224,23 +290,23 @@ def _floor(results: pa.Table, mine: dict[str, Any], target: str) -> float | None
     return None if low is None else float(low)
 
 
-def _narrow(bad: float, good: float, reaches: Callable[[float], bool | None],
-            seen: dict[float, tuple[float | None, float | None]], *,
-            per_unit: bool = False) -> float:
-    """The value within `_RESOLUTION` of `bad` (class not reached) that reaches it, from a
-    bracket [bad, good] (either order).
+def _narrow(bad: int, good: int, reaches: Callable[[int], bool | None],
+            seen: dict[int, tuple[float | None, float | None]], *,
+            per_unit: bool = False) -> int:
+    """The grid value next to a `bad` one (class not reached) that reaches it, from a bracket
+    [bad, good] of grid values (either order).
 
     First up to three interpolation steps: the score is nearly linear in the value between
     two evaluations, and the class changes where it passes the lowest score of the better
     class (quota boundaries move little when one firm moves), so the boundary is usually
-    found, and confirmed one resolution step below, in two or three evaluations. Whatever
+    found, and confirmed one grid step short of it, in two or three evaluations. Whatever
     the prediction, only evaluated points move the bracket, and bisection finishes the job:
-    the answer is exact to the resolution either way. `per_unit`: the score is linear in
+    the answer is exact to the grid either way. `per_unit`: the score is linear in
     1 / value (land: every figure is per 亩), so the interpolation is made on 1 / value.
     """
-    step = _RESOLUTION if good > bad else -_RESOLUTION
+    step = 1 if good > bad else -1
     for _ in range(3):
-        if abs(good - bad) <= _RESOLUTION:
+        if abs(good - bad) <= 1:
             return good
         (sb, floor), (sg, above) = seen.get(bad, (None, None)), seen.get(good, (None, None))
         floor = floor if floor is not None else above
@@ -250,10 +316,11 @@ def _narrow(bad: float, good: float, reaches: Callable[[float], bool | None],
         if not 0 < frac < 1:
             break
         if per_unit and bad > 0 and good > 0:
-            guess = 1 / (1 / bad + frac * (1 / good - 1 / bad)) + step / 2
+            at = 1 / (1 / bad + frac * (1 / good - 1 / bad))
         else:
-            guess = bad + frac * (good - bad) + step / 2
-        if abs(good - guess) < _RESOLUTION or (guess - bad) * step <= 0:
+            at = bad + frac * (good - bad)
+        guess = math.ceil(at - 1e-6) if step > 0 else math.floor(at + 1e-6)
+        if (good - guess) * step <= 0 or (guess - bad) * step <= 0:
             break
         ok = reaches(guess)
         if ok is None:
@@ -271,8 +338,8 @@ def _narrow(bad: float, good: float, reaches: Callable[[float], bool | None],
                 good = below
             else:
                 bad = below
-    while abs(good - bad) > _RESOLUTION:
-        mid = (good + bad) / 2
+    while abs(good - bad) > 1:
+        mid = (good + bad) // 2
         if reaches(mid):
             good = mid
         else:
@@ -280,38 +347,84 @@ def _narrow(bad: float, good: float, reaches: Callable[[float], bool | None],
     return good
 
 
-def _search_land(base: float, current: float | None, reaches: Callable[[float], bool | None],
+def _search_land(base: float, current: float | None, reaches: Callable[[int], bool | None],
                  answer: Callable[..., WhatIf], label: str, unit: str, target: str,
                  calls: Callable[[], int],
-                 seen: dict[float, tuple[float | None, float | None]]) -> WhatIf:
+                 seen: dict[int, tuple[float | None, float | None]],
+                 guess: int | None, in_group: Callable[[int], bool] | None) -> WhatIf:
+    """Like the upward search, downwards; where a smaller area leaves the population (a
+    group's minimum area), the lowest area still evaluated is found with `in_group` (a score
+    probe: membership depends on the firm's own values only) and confirmed by `reaches` on
+    both sides, else found by `reaches` alone."""
     if current is None or base <= 0:
         return answer(None, target, calls(), f"无{label}数据，无法计算")
-    good, bad = None, base
+    top = math.ceil(base * _SCALE - 1e-6)  # not reached here: at or above the current value
+    good: int | None = None
+    bad = top
+    first = None  # a guess that left the population: the edge lies above it
+    if guess is not None and 0 < guess < top:
+        ok = reaches(guess)
+        if ok and (guess + 1 == top or reaches(guess + 1) is False):
+            return _down_answer(answer, label, unit, target, base, guess, calls())
+        if ok:
+            good = guess
+        elif ok is False:
+            bad = guess
+        else:
+            first = guess
     factor = 0.9
-    while base * factor >= _RESOLUTION:
-        ok = reaches(base * factor)
+    while good is None and math.floor(base * factor * _SCALE) >= 1:
+        k = min(math.floor(base * factor * _SCALE), bad - 1) if first is None else first
+        first = None
+        if k < 1:
+            break
+        ok = reaches(k)
         if ok is None:  # left the population: try the lowest land that is still evaluated
-            out, kept = base * factor, bad
-            while kept - out > _RESOLUTION:
-                mid = (out + kept) / 2
-                if reaches(mid) is None:
-                    out = mid
-                else:
-                    kept = mid
+            _, kept = _population_edge(k, bad, reaches, in_group)
             if kept < bad and reaches(kept):
                 good = kept
                 break
-            return answer(None, target, calls(), f"{label}减至 {_n(kept)} {unit}以下即不再参评"
-                          f"（低于参评门槛），在参评范围内减少{label}无法升至 {target} 类")
+            return answer(None, target, calls(), f"{label}减至 {_n(kept / _SCALE)} {unit}"
+                          f"以下即不再参评（低于参评门槛），在参评范围内减少{label}无法升至 "
+                          f"{target} 类")
         if ok:
-            good = base * factor
+            good = k
             break
-        bad = base * factor
+        bad = k
         factor = factor * factor if factor > 0.01 else factor / 10
     if good is None:
         return answer(None, target, calls(), f"{label}无论减少多少都无法升至 {target} 类")
     good = _narrow(bad, good, reaches, seen, per_unit=True)
-    return answer(good, target, calls(), f"{label}从 {_n(base)} 减至 {_n(good)} {unit}"
+    return _down_answer(answer, label, unit, target, base, good, calls())
+
+
+def _population_edge(out: int, kept: int, reaches: Callable[[int], bool | None],
+                     in_group: Callable[[int], bool] | None) -> tuple[int, int]:
+    """Adjacent grid values (out, kept): not evaluated at `out`, evaluated at `kept`."""
+    lo, hi = out, kept
+    if in_group is not None:
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if in_group(mid):
+                hi = mid
+            else:
+                lo = mid
+        if hi == kept or (reaches(hi) is not None and reaches(hi - 1) is None):
+            return hi - 1, hi
+        lo, hi = out, kept  # the probe disagreed with the evaluation: ask it all the way
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if reaches(mid) is None:
+            lo = mid
+        else:
+            hi = mid
+    return lo, hi
+
+
+def _down_answer(answer: Callable[..., WhatIf], label: str, unit: str, target: str,
+                 base: float, k: int, calls: int) -> WhatIf:
+    good = k / _SCALE
+    return answer(good, target, calls, f"{label}从 {_n(base)} 减至 {_n(good)} {unit}"
                   f"（−{_n(base - good)}）即可升至 {target} 类，其他数据不变")
 
 
@@ -332,6 +445,12 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
     uscc = row["uscc"]
     subset = relevant_subset(inputs, year, row, results) if row.get("group") else inputs
     opened: dict[str, WhatIfSession] = {}
+    order = [c.code for c in loaded.scheme.classification.classes]
+    cls = row.get("class")
+    # the stored floor of the better class guides the search; the session then need not
+    # compute the floor after each trial (the search only interpolates with it)
+    floor = (_floor(results, row, order[order.index(cls) - 1])
+             if cls in order and order.index(cls) > 0 else None)
 
     def whole() -> WhatIfSession:
         if "whole" not in opened:
@@ -344,7 +463,7 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
                 opened["main"] = whole()
             else:
                 part = WhatIfSession(loaded, subset, year, uscc)
-                now = part.outcome(uscc, None).row
+                now = part.outcome(uscc, None, floor=False).row
                 if now is not None and same_result(now, row):
                     opened["main"] = part
                 else:  # benchmarks that reach across groups: the subset is not enough
@@ -356,20 +475,26 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
         def trial(value: float, target: str) -> Outcome:
             s = main()
             s.set_value(uscc, variable, value)
-            got = s.outcome(uscc, target)
+            got = s.outcome(uscc, target, floor=floor is None)
             if s is not opened.get("whole") and got.row is not None \
                     and got.row["group"] not in (None, row["group"]):
                 w = whole()
                 w.set_value(uscc, variable, value)
-                got = w.outcome(uscc, target)
+                got = w.outcome(uscc, target, floor=floor is None)
             return got
         return trial
+
+    def probe_of(variable: str) -> ScoreProbe:
+        def probe(value: float) -> float | None:
+            return main().score_probe(uscc, variable, value)
+        return probe
 
     out = []
     try:
         for variable in variables:
             current = current_value(inputs, year, uscc, variable)
-            out.append(search_what_if(loaded, row, variable, current, trial_of(variable)))
+            out.append(search_what_if(loaded, row, variable, current, trial_of(variable),
+                                      floor=floor, probe=probe_of(variable)))
             for s in {id(s): s for s in opened.values()}.values():
                 s.set_value(uscc, variable, current)  # back to the stored value
     finally:

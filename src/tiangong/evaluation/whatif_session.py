@@ -111,8 +111,11 @@ class WhatIfSession:
             " (landlord_uscc = ? OR tenant_uscc = ?)", [self.year, uscc, uscc]).fetchall()
         return sorted({uscc, *(u for pair in rows for u in pair if u is not None)})
 
-    def set_value(self, uscc: str, variable: str, value: float | None) -> None:
-        """This firm's `variable` in the year becomes `value`; every step reads it next."""
+    def set_value(self, uscc: str, variable: str, value: float | None, *,
+                  refresh: bool = True) -> None:
+        """This firm's `variable` in the year becomes `value`; every step reads it next.
+        `refresh=False` leaves the group statistics as they were (`score_probe`): the next
+        call with `refresh` recomputes them from all rows, so nothing stale survives it."""
         self.con.execute(f'UPDATE enterprises__input SET "{variable}" = ? WHERE uscc = ?'
                          " AND year = ?",
                          [value, uscc, self.year])
@@ -121,15 +124,31 @@ class WhatIfSession:
         self.con.execute(f"DELETE FROM classified WHERE uscc IN ({marks})", changed)
         self.con.execute("INSERT INTO classified SELECT * FROM classified_chain"
                          f" WHERE uscc IN ({marks})", changed)
+        if not refresh:
+            return
         for name, sql in self._refresh:
             self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 
-    def outcome(self, uscc: str, target: str | None) -> Outcome:
-        """The firm's result row as it stands, and the target class's lowest other score."""
-        sql = (f"WITH r AS MATERIALIZED ({self._result}) SELECT m.*, (SELECT MIN(o.score)"
-               ' FROM r o WHERE o."partition" = m."partition" AND o.class = ? AND'
-               " o.uscc <> m.uscc) AS floor FROM r m WHERE m.uscc = ?")
-        cur = self.con.execute(sql, [target, uscc])
+    def score_probe(self, uscc: str, variable: str, value: float) -> float | None:
+        """The firm's score with `variable` at `value` and the group statistics as they stand:
+        its own row only, no ranking; a guess for the search (`whatif._guess`), which confirms
+        any value it returns with `outcome`. None when the firm is in no group then."""
+        self.set_value(uscc, variable, value, refresh=False)
+        got = self.con.execute("SELECT score FROM totals WHERE uscc = ?", [uscc]).fetchone()
+        return None if got is None or got[0] is None else float(got[0])
+
+    def outcome(self, uscc: str, target: str | None, *, floor: bool = True) -> Outcome:
+        """The firm's result row as it stands, and the target class's lowest other score
+        (`floor=False`: not asked, about half the work — the firm's row alone lets DuckDB
+        carry only the ranking columns through the partition's windows)."""
+        if floor:
+            sql = (f"WITH r AS MATERIALIZED ({self._result}) SELECT m.*, (SELECT MIN(o.score)"
+                   ' FROM r o WHERE o."partition" = m."partition" AND o.class = ? AND'
+                   " o.uscc <> m.uscc) AS floor FROM r m WHERE m.uscc = ?")
+            cur = self.con.execute(sql, [target, uscc])
+        else:
+            cur = self.con.execute(f"SELECT *, NULL AS floor FROM ({self._result}) WHERE"
+                                   " uscc = ?", [uscc])
         found = cur.fetchone()
         if found is None:
             return Outcome(None, None)

@@ -21,7 +21,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tiangong.evaluation.evaluate import Evaluation
-from tiangong.evaluation.outputs.results_table import write_results_parquet
 from tiangong.processes import sweep
 
 INPUT_TABLES = ("enterprises", "events", "tenancies")
@@ -122,6 +121,9 @@ class PreparedRun:
         # side by side (at 2.5 million firms, about 9 s one after the other on two cores).
         # Each is written to a file that DuckDB reads as a BLOB, so that no encoded copy is
         # held in Python memory as well.
+        # imported here: reading a stored run (explain, runs list) needs no pandas
+        from tiangong.evaluation.outputs.results_table import write_results_parquet
+
         with ThreadPoolExecutor(max_workers=2) as pool:
             jobs: list[Future[Any]] = [
                 pool.submit(write_results_parquet, ev.results, self.results_file)]
