@@ -38,7 +38,7 @@ def _expected(name: str, role: str) -> int:
     if role == "anonymous":
         return 302
     if name in {"objection_file", "objection_action", "objection_link", "upload", "evaluate",
-                "publish"}:
+                "publish", "what_if_start"}:
         return 405
     if name == "home":
         return 302 if role == "firm_user" else 200
@@ -49,7 +49,8 @@ def _expected(name: str, role: str) -> int:
     sees_pub = role in county_region
     if name == "publication_detail":
         return 200 if sees_pub or role in {"town_official", "firm_user"} else 404
-    if name in {"result_detail", "result_pdf", "own_detail", "objection_detail"}:
+    if name in {"result_detail", "result_pdf", "own_detail", "objection_detail",
+                "what_if_panel"}:
         return 200 if sees_pub or role in {"town_official", "firm_user"} else 404
     if name in {"other_town_detail"}:
         return 200 if sees_pub else 404
@@ -69,6 +70,8 @@ def test_every_route_as_every_role(client, world, objects, firm_user, monkeypatc
         "result_detail": f"/evaluation/results/{own.pk}/",
         "other_town_detail": f"/evaluation/results/{other.pk}/",
         "result_pdf": f"/evaluation/results/{own.pk}/pdf/",
+        "what_if_panel": f"/evaluation/results/{own.pk}/what-if/",
+        "what_if_start": f"/evaluation/results/{own.pk}/what-if/exact/",
         "objection_file": f"/evaluation/results/{own.pk}/object/",
         "objection_list": "/evaluation/objections/",
         "objection_detail": f"/evaluation/objections/{obj.pk}/",

@@ -56,7 +56,9 @@ class ResultOut(Schema):
 class ResultDetailOut(ResultOut):
     items: list[dict[str, Any]]
     points: list[dict[str, Any]]
-    what_if: list[dict[str, Any]]
+    what_if: list[dict[str, Any]]  # the publication's estimate (explain_bulk)
+    # the exact what-if once computed on request (ExactWhatIf), else null
+    what_if_exact: list[dict[str, Any]] | None
     explanation: list[str]
 
 
@@ -89,11 +91,15 @@ def list_results(request: HttpRequest, pk: int, class_code: str = "", offset: in
 
 @router.get("/results/{pk}", response=answers(ResultDetailOut))
 def get_result(request: HttpRequest, pk: int) -> dict[str, Any]:
-    row = get_scoped_or_404(PublishedResult.objects.select_related("publication", "region"),
+    row = get_scoped_or_404(PublishedResult.objects.select_related("publication", "region",
+                                                                   "exact_what_if"),
                             request.auth, pk=pk)
     view = queries.result_view(row)
+    exact = getattr(row, "exact_what_if", None)
     return {**_result(row), "items": view["items"], "points": view["points"],
-            "what_if": view["what_if"], "explanation": view["explanation"]}
+            "what_if": view["what_if"],
+            "what_if_exact": exact.answers if exact is not None and exact.computed else None,
+            "explanation": view["explanation"]}
 
 
 # Objections: their own module (multipart filing, actions), mounted on this router.

@@ -141,6 +141,33 @@ class PublishedResult(ImmutableModel):
         return reverse("evaluation:result_detail", args=[self.pk])
 
 
+class ExactWhatIf(PlatformModel):
+    """The exact what-if of one published result, computed on request in the background.
+
+    The published row keeps the estimate made for every firm at publication (`explain_bulk`:
+    other firms' scores held fixed, so a tie or a moving group mean can make it wrong) and
+    stays immutable; this row adds beside it the answer of `tiangong explain` (the library's
+    `whatif.what_ifs`: the firm's value changed, its group and ranking recomputed with the
+    scheme's own rules, confirmed on both sides of the boundary), from the publication's
+    run in the run store."""
+
+    result = models.OneToOneField(PublishedResult, verbose_name="评价结果",
+                                  on_delete=models.CASCADE, related_name="exact_what_if")
+    # [{variable, label, unit, current, needed, target, message}] (whatif.WhatIf)
+    answers = models.JSONField("升档精确测算", default=list)
+    task_id = models.CharField("后台任务", max_length=64, blank=True)
+    computed = models.DateTimeField("测算完成时间", null=True, blank=True)
+    error = models.TextField("测算失败原因", blank=True)
+
+    scope: ClassVar[Scope] = Scope(region="result__region", enterprise="result__enterprise")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "升档精确测算"
+
+    def __str__(self) -> str:
+        return f"升档精确测算（{self.result}）"
+
+
 class Objection(PlatformModel):
     """An enterprise's objection (异议) to its published result, moved by OBJECTION_WORKFLOW."""
 

@@ -104,3 +104,36 @@ def evaluate_task(context: Any, intake_id: str, scheme: str,
         raise TaskRefused(f"评价失败：{_chinese(err)}") from err
     progress.update(1, 1, f"评价运行 {run.id}：{run.n_results} 家企业")
     return {"run": run.id, "digest": run.results_sha256}
+
+
+@task(takes_context=True)
+def exact_what_if_task(context: Any, exact_id: int, user_id: int | None) -> dict[str, Any]:
+    """The exact what-if of one published result (`tiangong explain` with what-if) from the
+    publication's run, kept in its ExactWhatIf row; a failure is kept there in Chinese."""
+    from dataclasses import asdict
+
+    from django.utils import timezone
+
+    from tiangong.evaluation.explain import explain
+    from tiangong.platform.evaluation.models import ExactWhatIf
+    from tiangong.runs import RunStore
+
+    progress = Progress.of(context)
+    row = ExactWhatIf.objects.select_related("result__publication").get(pk=exact_id)
+    result, pub = row.result, row.result.publication
+    progress.update(0, 1, f"精确测算 {result.name} 的升档条件")
+    try:
+        with RunStore(pub.store_path or _store(), read_only=True) as store:
+            ex = explain(store, pub.run_id, result.uscc, what_if=True)
+    except Exception as err:
+        with acting_as(_user(user_id)):
+            row.error = f"精确测算失败：{_chinese(err)}"
+            row.save(update_fields=["error", "updated"])
+        raise TaskRefused(row.error) from err
+    with acting_as(_user(user_id)):
+        row.answers = [asdict(w) for w in ex.what_if]
+        row.computed = timezone.now()
+        row.error = ""
+        row.save(update_fields=["answers", "computed", "error", "updated"])
+    progress.update(1, 1, "精确测算完成")
+    return {"answers": len(row.answers)}

@@ -28,10 +28,13 @@ def _pdf(request: HttpRequest, template: str, context: dict[str, object],
 
 
 def result_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    row = get_scoped_or_404(PublishedResult.objects.select_related("publication", "region"),
+    row = get_scoped_or_404(PublishedResult.objects.select_related("publication", "region",
+                                                                   "exact_what_if"),
                             request.user, pk=pk)
-    return _pdf(request, "evaluation/pdf_result.html", {"row": row, "pub": row.publication,
-                                                        "view": queries.result_view(row)},
+    exact = getattr(row, "exact_what_if", None)
+    return _pdf(request, "evaluation/pdf_result.html", {
+                    "row": row, "pub": row.publication, "view": queries.result_view(row),
+                    "exact": exact if exact is not None and exact.computed else None},
                 f"yiqiyidan-{row.uscc}-{row.year}.pdf")
 
 

@@ -1,0 +1,91 @@
+"""The enterprise page's what-if: the publication's estimate is labelled as one, and the exact
+answer (`tiangong explain`'s search: the firm's value changed, its group and ranking recomputed
+with the scheme's rules) is computed on request by the task worker and then shown instead.
+
+The exact answer is checked here against whole re-evaluations of the stored inputs (the
+definition of the what-if), not against the code that computed it: at the answer the firm
+reaches the better class, 0.01 short of it it does not."""
+
+from __future__ import annotations
+
+import pyarrow.compute as pc
+from django.core.management import call_command
+
+from tiangong.evaluation.evaluate import evaluate
+from tiangong.evaluation.whatif import _with_value
+from tiangong.platform.core.testing import make_user
+from tiangong.platform.evaluation.models import ExactWhatIf, PublishedResult
+from tiangong.runs import RunStore
+
+from .conftest import YEAR
+
+
+def _class_with(runs, uscc: str, variable: str, value: float) -> str | None:
+    with RunStore(runs.store, read_only=True) as st:
+        inputs = st.inputs(runs.first)
+        scheme = st.scheme(runs.first)
+    ev = evaluate(scheme, _with_value(inputs, uscc, YEAR, variable, value), YEAR,
+                  keep_inputs=False, check_inputs=False, fingerprint=False)
+    mine = ev.results.filter(pc.equal(ev.results["uscc"], uscc)).to_pylist()
+    return mine[0]["class"] if mine else None
+
+
+def test_page_labels_the_estimate_and_offers_the_exact_computation(client, published,
+                                                                    firm_user):
+    row = PublishedResult.objects.get(publication=published, enterprise=firm_user.enterprise)
+    client.force_login(firm_user)
+    page = client.get(f"/evaluation/results/{row.pk}/").content.decode()
+    assert "估算：假定其他企业得分不变" in page and "精确测算升档条件" in page
+    panel = client.get(f"/evaluation/results/{row.pk}/what-if/").content.decode()
+    assert 'id="what-if"' in panel and "估算" in panel
+    assert client.get(f"/api/evaluation/results/{row.pk}").json()["what_if_exact"] is None
+
+
+def test_exact_what_if_through_the_worker(client, runs, published, firm_user,
+                                          transactional_db):
+    row = PublishedResult.objects.get(publication=published, enterprise=firm_user.enterprise)
+    client.force_login(firm_user)
+    response = client.post(f"/evaluation/results/{row.pk}/what-if/exact/")
+    assert response.status_code == 302
+    exact = ExactWhatIf.objects.get(result=row)
+    assert exact.task_id and exact.computed is None
+    running = client.get(f"/evaluation/results/{row.pk}/").content.decode()
+    assert "正在精确测算" in running and 'hx-trigger="every 2s"' in running
+    # asking again while it runs starts nothing new
+    client.post(f"/evaluation/results/{row.pk}/what-if/exact/")
+    assert ExactWhatIf.objects.get(result=row).task_id == exact.task_id
+
+    call_command("db_worker", "--batch", "--no-reload", verbosity=0)
+    exact.refresh_from_db()
+    assert exact.computed is not None and exact.error == "", exact.error
+    answers = {a["variable"]: a for a in exact.answers}
+    assert set(answers) == {"eval_tax", "land_area"}
+    target = row.next_class
+    tax = answers["eval_tax"]
+    assert tax["target"] == target and tax["needed"] is not None
+    assert _class_with(runs, row.uscc, "eval_tax", tax["needed"]) == target
+    assert _class_with(runs, row.uscc, "eval_tax", round(tax["needed"] - 0.01, 2)) \
+        == row.class_code
+    page = client.get(f"/evaluation/results/{row.pk}/").content.decode()
+    assert "精确测算（" in page and tax["message"] in page and "估算：" not in page
+    assert 'hx-trigger="every 2s"' not in page
+    api = client.get(f"/api/evaluation/results/{row.pk}").json()
+    assert api["what_if_exact"] == exact.answers and api["what_if"]
+
+
+def test_only_those_who_see_the_result_and_may_act_can_ask(client, world, published,
+                                                           firm_user):
+    row = PublishedResult.objects.get(publication=published, enterprise=firm_user.enterprise)
+    other = PublishedResult.objects.filter(publication=published).exclude(
+        enterprise=firm_user.enterprise).exclude(next_class="").first()
+    client.force_login(firm_user)
+    assert client.post(f"/evaluation/results/{other.pk}/what-if/exact/").status_code == 404
+    assert client.get(f"/evaluation/results/{other.pk}/what-if/").status_code == 404
+    client.force_login(world.users["supervisor"])
+    assert client.post(f"/evaluation/results/{row.pk}/what-if/exact/").status_code == 403
+    assert "精确测算升档条件" not in client.get(f"/evaluation/results/{row.pk}/").content.decode()
+    assert not ExactWhatIf.objects.exists()
+    top = PublishedResult.objects.filter(publication=published, next_class="",
+                                         class_code="A").first()
+    client.force_login(make_user("top_firm", "enterprise_user", enterprise=top.enterprise))
+    assert client.post(f"/evaluation/results/{top.pk}/what-if/exact/").status_code == 403
