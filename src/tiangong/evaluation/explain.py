@@ -159,15 +159,20 @@ def find_enterprise(results: pa.Table, wanted: str, run_id: str, where: str = ""
     """The row of the enterprise `wanted`: its USCC, its exact name, or a part of a name that
     only one enterprise has. Several matches are listed, so the analyst can pick one."""
     key = wanted.strip()
-    usccs = results.column("uscc").to_pylist()
-    names = [n or "" for n in results.column("name").to_pylist()]
-    for candidates in ([i for i, u in enumerate(usccs) if u == key.upper()],
-                       [i for i, n in enumerate(names) if n == key],
-                       [i for i, n in enumerate(names) if key and key in n]):
+    uscc_col, name_col = results.column("uscc"), pc.fill_null(results.column("name"), "")
+    matches = (lambda: pc.equal(uscc_col, key.upper()), lambda: pc.equal(name_col, key),
+               lambda: pc.match_substring(name_col, key) if key else None)
+    for match in matches:  # columns compared whole: a province's 120,000 names in milliseconds
+        mask = match()
+        if mask is None:
+            continue
+        candidates = pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
         if len(candidates) == 1:
-            return candidates[0]
+            return int(candidates[0])
         if len(candidates) > 1:
-            shown = "；".join(f"{names[i]}（{usccs[i]}）" for i in candidates[:8])
+            usccs = results.column("uscc").take(candidates[:8]).to_pylist()
+            names = results.column("name").take(candidates[:8]).to_pylist()
+            shown = "；".join(f"{n or ''}（{u}）" for n, u in zip(names, usccs, strict=True))
             more = f" 等 {len(candidates)} 家" if len(candidates) > 8 else ""
             raise TiangongError([Problem(
                 f"“{key}” matches {len(candidates)} enterprises in run {run_id}: {shown}{more}; "

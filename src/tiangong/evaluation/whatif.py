@@ -69,15 +69,19 @@ def relevant_subset(inputs: dict[str, pa.Table], year: int, row: dict[str, Any],
     same = pc.equal(results["group"], row["group"])
     if row.get("partition") is not None:
         same = pc.or_(same, pc.equal(results["partition"], row["partition"]))
-    keep = set(results.filter(pc.fill_null(same, False)).column("uscc").to_pylist())
-    keep.add(row["uscc"])
+    # whole columns, not Python sets: at province scale the group holds 60,000 firms
+    keep = pa.chunked_array([*results.filter(pc.fill_null(same, False)).column("uscc").chunks,
+                             pa.array([row["uscc"]], pa.string())], pa.string())
     ten = inputs.get("tenancies")
     if ten is not None and ten.num_rows:
         now = ten.filter(pc.equal(ten["year"], year))
-        pairs = zip(now.column("landlord_uscc").to_pylist(),
-                    now.column("tenant_uscc").to_pylist(), strict=True)
-        keep |= {b if a in keep else a for a, b in pairs if a in keep or b in keep}
-    codes = pa.array(sorted(keep), pa.string())
+        landlord, tenant = now.column("landlord_uscc"), now.column("tenant_uscc")
+        touched = now.filter(pc.or_(pc.fill_null(pc.is_in(landlord, keep), False),
+                                    pc.fill_null(pc.is_in(tenant, keep), False)))
+        keep = pa.chunked_array([*keep.chunks, *touched.column("landlord_uscc").cast(
+            pa.string()).chunks, *touched.column("tenant_uscc").cast(pa.string()).chunks],
+            pa.string())
+    codes = pc.unique(pc.drop_null(keep))
     subset = {}
     for name, table in inputs.items():
         other_year = pc.not_equal(table["year"], year)
