@@ -500,7 +500,9 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
             out.append(search_what_if(loaded, row, variable, current, trial_of(variable),
                                       floor=floor, probe=probe_of(variable)))
             for s in {id(s): s for s in opened.values()}.values():
-                s.set_value(uscc, variable, current)  # back to the stored value
+                # back to the stored value; the group statistics are recomputed by the next
+                # question's set_value, which always refreshes them from every row
+                s.set_value(uscc, variable, current, refresh=False)
     finally:
         for s in {id(s): s for s in opened.values()}.values():
             s.close()
