@@ -89,3 +89,43 @@ def test_only_those_who_see_the_result_and_may_act_can_ask(client, world, publis
                                          class_code="A").first()
     client.force_login(make_user("top_firm", "enterprise_user", enterprise=top.enterprise))
     assert client.post(f"/evaluation/results/{top.pk}/what-if/exact/").status_code == 403
+
+
+def test_a_publication_computed_for_every_firm_once(runs, published):
+    from tiangong.platform.evaluation.tasks import exact_what_ifs
+
+    rows = list(PublishedResult.objects.filter(publication=published).exclude(next_class="")
+                .order_by("uscc")[:4])
+    reports = []
+    assert exact_what_ifs(published, rows, lambda *a: reports.append(a)) == 4
+    assert [r[:2] for r in reports] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    stored = {e.result_id: e for e in ExactWhatIf.objects.filter(result__in=rows)}
+    assert set(stored) == {r.pk for r in rows}
+    first = rows[0]
+    land = next(a for a in stored[first.pk].answers if a["variable"] == "land_area")
+    if land["needed"] is not None:  # land: the highest area on the grid that still lifts
+        assert _class_with(runs, first.uscc, "land_area", land["needed"]) == first.next_class
+        assert _class_with(runs, first.uscc, "land_area", round(land["needed"] + 0.01, 2)) \
+            == first.class_code
+    else:
+        assert "无法" in land["message"]
+    assert exact_what_ifs(published, rows, lambda *a: None) == 0  # computed once
+
+
+def test_only_the_county_analyst_starts_the_whole_publication(client, world, published):
+    from tiangong.platform.core.models import TaskProgress
+
+    url = f"/evaluation/publications/{published.pk}/what-if/"
+    client.force_login(world.users["town_official"])
+    assert client.post(url).status_code == 403
+    assert "为全部企业精确测算" not in client.get(
+        f"/evaluation/publications/{published.pk}/").content.decode()
+    client.force_login(world.users["other_county_analyst"])
+    assert client.post(url).status_code == 404
+    assert not TaskProgress.objects.exists()
+    client.force_login(world.users["county_analyst"])
+    assert "为全部企业精确测算" in client.get(
+        f"/evaluation/publications/{published.pk}/").content.decode()
+    response = client.post(url)
+    assert response.status_code == 302 and "/tasks/" in response["Location"]
+    assert TaskProgress.objects.get().title == f"升档精确测算（{published.run_id}）"

@@ -38,7 +38,7 @@ def _expected(name: str, role: str) -> int:
     if role == "anonymous":
         return 302
     if name in {"objection_file", "objection_action", "objection_link", "upload", "evaluate",
-                "publish", "what_if_start"}:
+                "publish", "what_if_start", "what_if_all"}:
         return 405
     if name == "home":
         return 302 if role == "firm_user" else 200
@@ -72,6 +72,7 @@ def test_every_route_as_every_role(client, world, objects, firm_user, monkeypatc
         "result_pdf": f"/evaluation/results/{own.pk}/pdf/",
         "what_if_panel": f"/evaluation/results/{own.pk}/what-if/",
         "what_if_start": f"/evaluation/results/{own.pk}/what-if/exact/",
+        "what_if_all": f"/evaluation/publications/{pub.pk}/what-if/",
         "objection_file": f"/evaluation/results/{own.pk}/object/",
         "objection_list": "/evaluation/objections/",
         "objection_detail": f"/evaluation/objections/{obj.pk}/",

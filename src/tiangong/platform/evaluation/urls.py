@@ -12,6 +12,7 @@ urlpatterns = [
     path("gongshi/<int:pk>/", public.gongshi_list, name="gongshi_list"),
     path("gongshi/<int:pk>/pdf/", pdfs.gongshi_pdf, name="gongshi_pdf"),
     path("publications/<int:pk>/", results.publication_detail, name="publication_detail"),
+    path("publications/<int:pk>/what-if/", analyst.exact_what_if_all, name="what_if_all"),
     path("results/<int:pk>/", results.result_detail, name="result_detail"),
     path("results/<int:pk>/pdf/", pdfs.result_pdf, name="result_pdf"),
     path("results/<int:pk>/what-if/", results.what_if_panel, name="what_if_panel"),

@@ -19,7 +19,13 @@ from tiangong.platform.core.scope import restrict
 from tiangong.platform.evaluation.forms import PublishForm, UploadForm, form_errors
 from tiangong.platform.evaluation.models import Publication
 from tiangong.platform.evaluation.publishing import PublishRefused, prepare
-from tiangong.platform.evaluation.tasks import evaluate_task, intake_task, publish_run_task
+from tiangong.platform.evaluation.queries import publication_or_404
+from tiangong.platform.evaluation.tasks import (
+    evaluate_task,
+    exact_what_if_all_task,
+    intake_task,
+    publish_run_task,
+)
 from tiangong.platform.evaluation.uploads import UploadRefused, save_exports
 from tiangong.runs import RunStore, default_store_path
 from tiangong.runs.intakes import list_intakes
@@ -116,4 +122,16 @@ def publish(request: HttpRequest) -> HttpResponse:
     result = enqueue_with_progress(publish_run_task, f"发布 {pub.run_id}", user, user.county(),
                                    pub.pk, user.pk)
     Publication.objects.filter(pk=pub.pk).update(task_id=str(result.id))
+    return redirect("core:task_detail", result.id)
+
+
+@require_POST
+def exact_what_if_all(request: HttpRequest, pk: int) -> HttpResponse:
+    """Compute the exact what-if of every firm of a publication in the background."""
+    user = _analyst(request)
+    pub = publication_or_404(user, pk)
+    if pub.county_id != user.county().pk or pub.state != Publication.PUBLISHED:
+        raise PermissionDenied("只能为本县已发布的评价结果发起精确测算。")
+    result = enqueue_with_progress(exact_what_if_all_task, f"升档精确测算（{pub.run_id}）",
+                                   user, user.county(), pub.pk, user.pk)
     return redirect("core:task_detail", result.id)

@@ -54,7 +54,11 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     towns = pub.county.children.order_by("code") if pub.county.level == "county" else []
     return render(request, "evaluation/publication_detail.html", {
         "pub": pub, "page": page, "cls": cls, "town": town, "towns": towns,
-        "classes": queries.gongshi_classes(pub), "in_period": queries.in_period(pub)})
+        "classes": queries.gongshi_classes(pub), "in_period": queries.in_period(pub),
+        "can_compute_all": (request.user.role == Role.COUNTY_ANALYST
+                            and not request.user.is_read_only
+                            and pub.state == Publication.PUBLISHED
+                            and pub.county_id == getattr(request.user.county(), "pk", None))})
 
 
 def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
