@@ -79,7 +79,14 @@ def partition_key_sql(scheme: Scheme) -> str:
     return "CONCAT_WS('|', " + ", ".join(f"COALESCE({c}, '')" for c in part_cols) + ")"
 
 
-def ranked_sql(scheme: Scheme) -> str:
+def ranked_sql(scheme: Scheme, *, join_back: bool = True) -> str:
+    """Rank, tie and partition-size columns of every row of `totals`.
+
+    `join_back=False` gives the same columns with the windows over the rows themselves instead
+    of over a narrow copy joined back by uscc: slower on a whole province (the windows sort the
+    wide rows) but bound and planned in half the time, which is what a what-if session asking
+    about one partition again and again pays for (`whatif_session`; tests/test_whatif_fast.py
+    compares its answers with whole evaluations)."""
     cls = scheme.classification
     key = measure_sql(scheme, cls.rank_by)
     partition = partition_key_sql(scheme)
@@ -105,8 +112,24 @@ def ranked_sql(scheme: Scheme) -> str:
         " CAST(SUM(CASE WHEN counted THEN 1 ELSE 0 END) OVER (PARTITION BY partition_key)"
         f" AS BIGINT) AS partition_size FROM ({keyed}) k WHERE group_id IS NOT NULL"
     )
-    return (  # percentile: adjustment conditions may read it (see validate.outcome_names)
-        "SELECT q.*, CAST(q.rank_pos AS DOUBLE) / NULLIF(q.partition_size, 0) AS percentile"
+    # percentile: adjustment conditions may read it (see validate.outcome_names)
+    percentile = "CAST(q.rank_pos AS DOUBLE) / NULLIF(q.partition_size, 0) AS percentile"
+    if not join_back:  # firms in no group: a partition of their own, every column NULL
+        grouped = "group_id IS NOT NULL"
+        over_g = f"{over}, group_id IS NULL"
+        return (
+            f"SELECT q.*, {percentile} FROM (SELECT r.*,"
+            f" CASE WHEN eligible AND {grouped} THEN ROW_NUMBER() OVER ({over_g} ORDER BY"
+            f" {_order(cls, scheme)}) END AS rank_pos,"
+            f" CASE WHEN eligible AND {grouped} THEN RANK() OVER ({over_g} ORDER BY {key} DESC"
+            " NULLS LAST) END AS min_rank,"
+            f" CASE WHEN eligible AND {grouped} THEN COUNT(*) OVER ({over_g}, {key}) END"
+            " AS tie_count,"
+            f" CASE WHEN {grouped} THEN CAST(SUM(CASE WHEN counted THEN 1 ELSE 0 END) OVER"
+            " (PARTITION BY partition_key, group_id IS NULL) AS BIGINT) END AS partition_size"
+            f" FROM ({keyed}) r) q")
+    return (
+        f"SELECT q.*, {percentile}"
         " FROM (SELECT r.*, w.rank_pos, w.min_rank, w.tie_count, w.partition_size"
         f" FROM ({keyed}) r LEFT JOIN ({windows}) w ON w.ranked_uscc = r.uscc) q"
     )
