@@ -127,6 +127,8 @@ def page_table(fx: dict[str, Any]) -> dict[str, tuple[str, dict[str, int]]]:
                                     _all(405)),
         # the portfolio lists the rows each role may see (none for departments and experts)
         "projects:portfolio": ("/projects/", _all(200)),
+        # towns of the projects each role may see (an empty list for the others)
+        "projects:town_suggestions": ("/projects/towns/?q=东", _all(200)),
         "projects:showing": ("/projects/showing/",
                              {r_: 403 if r_ in ENTERPRISES else 200 for r_ in ROLES}),
         "projects:showing_workbook": ("/projects/showing.xlsx",

@@ -42,6 +42,14 @@ class Project(PlatformModel):
     land_mu = models.FloatField("用地（亩）", default=0)
     origin = models.CharField("来源", max_length=20, blank=True)
     state = models.CharField("所处阶段", max_length=20, default=REGISTERED)
+    # classes computed by the configuration's rules (never typed in), stored by
+    # `projects.classes.refresh` when figures change; `classes_digest` names the rules used
+    class_ids = models.CharField("类别（按规则计算）", max_length=500, blank=True, default="",
+                                 editable=False, help_text="|id|id|")
+    class_reasons = models.JSONField("类别判定理由", default=list, blank=True, editable=False)
+    classes_digest = models.CharField("类别规则摘要", max_length=64, blank=True, default="",
+                                      editable=False, db_index=True)
+    classes_as_of = models.DateField("类别计算日期", null=True, blank=True, editable=False)
 
     scope: ClassVar[Scope] = Scope(region="region", enterprise="enterprise")
     workflow: ClassVar[Any] = _GateWorkflow()

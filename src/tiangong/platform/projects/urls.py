@@ -7,6 +7,7 @@ from tiangong.platform.projects import ledger_views, showing_pdf, views
 app_name = "projects"
 urlpatterns = [
     path("", views.portfolio, name="portfolio"),
+    path("towns/", views.town_suggestions, name="town_suggestions"),
     path("showing/", views.showing_page, name="showing"),
     path("showing.xlsx", views.showing_workbook, name="showing_workbook"),
     path("showing.pdf", showing_pdf.showing_pdf, name="showing_pdf"),
