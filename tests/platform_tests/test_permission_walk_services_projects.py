@@ -144,6 +144,13 @@ def page_table(fx: dict[str, Any]) -> dict[str, tuple[str, dict[str, int]]]:
         "projects:baseline_detail": (f"/projects/baselines/{fx['base'].pk}/",
                                      _sees(SEES_COUNTY)),
         "projects:project_detail": (f"/projects/{p}/", _sees(SEES_P)),
+        # registering and editing: county and town project officers (the supervisor reads only)
+        "projects:project_new": ("/projects/new/",
+                                 _only({"county_analyst", "town_official",
+                                        "other_county_analyst"})),
+        "projects:project_edit": (f"/projects/{p}/edit/",
+                                  {r_: (200 if r_ in {"county_analyst", "town_official"}
+                                        else 403) if r_ in SEES_P else 404 for r_ in ROLES}),
         "projects:gate": (f"/projects/{p}/gate/land/", _all(405)),
         "projects:back": (f"/projects/{p}/back/", _all(405)),
         "projects:report": (f"/projects/{p}/report/", _all(405)),

@@ -35,11 +35,13 @@ class Project(PlatformModel):
     enterprise = models.ForeignKey(Enterprise, verbose_name="项目企业", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="projects")
     investor = models.CharField("投资主体", max_length=200, blank=True)
+    investor_uscc = models.CharField("投资主体统一社会信用代码", max_length=18, blank=True)
     team = models.CharField("专班", max_length=100, blank=True)
     industry_code = models.CharField("行业代码", max_length=10, blank=True)
     total_investment = models.FloatField("总投资（万元）", null=True, blank=True)
     fixed_investment = models.FloatField("固定资产投资（万元）", null=True, blank=True)
     land_mu = models.FloatField("用地（亩）", default=0)
+    land_parcels = models.CharField("地块（宗地编号）", max_length=500, blank=True)
     origin = models.CharField("来源", max_length=20, blank=True)
     state = models.CharField("所处阶段", max_length=20, default=REGISTERED)
     # classes computed by the configuration's rules (never typed in), stored by

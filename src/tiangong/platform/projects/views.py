@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.core.workflow import TransitionRefused, events_for
-from tiangong.platform.projects import classes, services
+from tiangong.platform.projects import classes, register, services
 from tiangong.platform.projects.models import Project, ProjectProblem
 from tiangong.platform.projects.workflow import project_config
 from tiangong.platform.services.actions import config as service_config
@@ -111,7 +111,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/portfolio.html", {
         "baselines": restrict(Baseline, request.user).order_by("-pk")[:5]
         if request.user.role == "county_analyst" else [],
-        "rows": rows, "count": count, "teams": teams, "page": page, "pages": pages,
+        "rows": rows, "count": count, "teams": teams,
+        "may_register": register.may_register(request.user), "page": page, "pages": pages,
         "query": query, "page_size": PAGE,
         "stages": [(s.id, s.label) for s in config.stages],
         "class_options": [(c.id, c.label) for c in config.classes],
@@ -126,6 +127,38 @@ def town_suggestions(request: HttpRequest) -> JsonResponse:
             .values_list("region__name", "region__parent__name").distinct()
             .order_by("region__name", "region__parent__name")[:TOWN_SUGGESTIONS]) if q else []
     return JsonResponse({"towns": [{"name": n, "county": c or ""} for n, c in rows]})
+
+
+def project_new(request: HttpRequest) -> HttpResponse:
+    """Register a project by hand (county or town project officer)."""
+    return _project_form(request, None)
+
+
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a project's figures, dates, plans and commitments (404 outside the scope)."""
+    return _project_form(request, get_scoped_or_404(Project, request.user, pk=pk))
+
+
+def _project_form(request: HttpRequest, project: Project | None) -> HttpResponse:
+    if not register.may_register(request.user):
+        raise PermissionDenied("只有县级或乡镇项目专员可以登记和修改项目。")
+    config = project_config()
+    kwargs: dict[str, Any] = {"user": request.user, "config": config, "project": project,
+                              "today": _today()}
+    if request.method == "POST":
+        form = register.ProjectForm(request.POST, **kwargs)
+        if form.is_valid():
+            saved = register.save_project(form)
+            messages.success(request, f"项目“{saved.name}”已{'保存' if project else '登记'}。")
+            return redirect(saved)
+    else:
+        form = register.ProjectForm(**kwargs)
+        if project is not None:
+            form.initial = form.initial_from(project)
+    return render(request, "projects/project_form.html", {
+        "form": form, "project": project,
+        "errors": [(form.fields[name].label if name in form.fields else "", e)
+                   for name, errs in form.errors.items() for e in errs]})
 
 
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -159,7 +192,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "state_label": Project.workflow.state_label(project.state),
         "gate": gate, "gate_stage": config.stage(gate.target) if gate else None, "back": back,
         "chart": {"months": months, "plans": plans}, "month_form": MonthForm(),
-        "may_report": may_report, "today": today})
+        "may_report": may_report, "today": today,
+        "may_edit": register.may_register(request.user)})
 
 
 @require_POST
