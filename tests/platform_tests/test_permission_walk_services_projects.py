@@ -148,6 +148,10 @@ def page_table(fx: dict[str, Any]) -> dict[str, tuple[str, dict[str, int]]]:
         "projects:project_new": ("/projects/new/",
                                  _only({"county_analyst", "town_official",
                                         "other_county_analyst"})),
+        # a county's stage chain: its analyst (the administrator names the county: ?county=)
+        "projects:chain": ("/projects/chain/",
+                           {r_: 200 if r_ in {"county_analyst", "other_county_analyst"}
+                            else 404 if r_ == "administrator" else 403 for r_ in ROLES}),
         "projects:project_edit": (f"/projects/{p}/edit/",
                                   {r_: (200 if r_ in {"county_analyst", "town_official"}
                                         else 403) if r_ in SEES_P else 404 for r_ in ROLES}),

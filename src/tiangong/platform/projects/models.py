@@ -173,3 +173,21 @@ class ProjectProblem(PlatformModel):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.request_id}"
+
+
+class StageChain(PlatformModel):
+    """A county's own stage chain (added or renamed stages), checked by the library's
+    `tiangong.projects.chain.county_config`; projects of the county follow it (`chains`).
+    Without a row the county follows the installation's chain."""
+
+    region = models.OneToOneField(Region, verbose_name="县（市、区）", on_delete=models.PROTECT,
+                                  related_name="+")
+    stages = models.JSONField("阶段链")
+
+    scope: ClassVar[Scope] = Scope(region="region")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "县级阶段链"
+
+    def __str__(self) -> str:
+        return f"{self.region_id} 阶段链"

@@ -29,7 +29,8 @@ from tiangong.platform.projects.models import (
     ProjectPlan,
     ProjectStage,
 )
-from tiangong.platform.projects.workflow import REGISTERED, project_config
+from tiangong.platform.projects.workflow import REGISTERED, gate_workflow, project_config
+from tiangong.projects.config import ProjectsConfig
 from tiangong.projects.portfolio import Portfolio
 from tiangong.projects.stages import gate_problems
 
@@ -130,8 +131,11 @@ def pass_gate(project: Project, stage: str, user: Any, actual: dt.date,
     evidence given now, date not in the future), then the core's transition with the files as
     attachments and the stage's actual date set in the same transaction. At 投产 a project
     without its firm must name it by USCC (a firm of the enterprise roster the officer sees),
-    so that the hand-over (新升规, 达产 check) finds it in the evaluation data."""
-    config = project_config()
+    so that the hand-over (新升规, 达产 check) finds it in the evaluation data. The chain and
+    its gates are those of the project's county (`chains.config_of`)."""
+    from tiangong.platform.projects.chains import config_of
+
+    config = config_of(project)
     chain = [s.id for s in config.stages]
     if stage not in chain:
         raise TransitionRefused(f"没有“{stage}”这一阶段。")
@@ -149,7 +153,7 @@ def pass_gate(project: Project, stage: str, user: Any, actual: dt.date,
         uploads = [*uploads, upload]
     with transaction.atomic():
         event = apply_transition(project, f"pass_{stage}", user, note, uploads,
-                                 updates=updates)
+                                 updates=updates, workflow=gate_workflow(config))
         row, _ = ProjectStage.objects.get_or_create(project=project, stage=stage)
         row.actual = actual
         row.save()
@@ -176,9 +180,12 @@ def _production_firm(user: Any, uscc: str) -> Any:
 def go_back(project: Project, user: Any, note: str) -> Any:
     """Return the project to the previous stage with a reason; the stage's actual date is
     cleared (the event keeps what it was)."""
+    from tiangong.platform.projects.chains import config_of
+
     stage = project.state
     with transaction.atomic():
-        event = apply_transition(project, f"back_{stage}", user, note)
+        event = apply_transition(project, f"back_{stage}", user, note,
+                                 workflow=gate_workflow(config_of(project)))
         ProjectStage.objects.filter(project=project, stage=stage).update(actual=None)
     return event
 
@@ -211,7 +218,7 @@ def refresh_classes(project: Project) -> None:
 
 
 def store_portfolio(p: Portfolio, regions: Mapping[str, Any], enterprises: Mapping[str, Any],
-                    default_region: Any) -> int:
+                    default_region: Any, config: ProjectsConfig | None = None) -> int:
     """Write a library Portfolio (the demo's, an imported ledger) as platform rows; towns are
     matched by name in `regions`, firms by USCC in `enterprises`. The state is the last stage
     reached; the classes are computed for the whole portfolio at once and stored with the rows.
@@ -220,7 +227,7 @@ def store_portfolio(p: Portfolio, regions: Mapping[str, Any], enterprises: Mappi
     from tiangong.platform.projects import classes
     from tiangong.projects.classes import rules_digest
 
-    config = project_config()
+    config = config or project_config()
     chain = [s.id for s in config.stages]
     p = p.normalised()
     pr = p.projects

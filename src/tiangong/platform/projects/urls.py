@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tiangong.platform.projects import ledger_views, showing_pdf, views
+from tiangong.platform.projects import chains, ledger_views, showing_pdf, views
 
 app_name = "projects"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("baselines/freeze/", views.baseline_freeze, name="baseline_freeze"),
     path("baselines/<int:pk>/", views.baseline_detail, name="baseline_detail"),
     path("new/", views.project_new, name="project_new"),
+    path("chain/", chains.chain_page, name="chain"),
     path("<int:pk>/", views.project_detail, name="project_detail"),
     path("<int:pk>/edit/", views.project_edit, name="project_edit"),
     path("<int:pk>/gate/<str:stage>/", views.gate, name="gate"),

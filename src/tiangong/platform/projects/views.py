@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.core.workflow import TransitionRefused, events_for
-from tiangong.platform.projects import classes, register, services
+from tiangong.platform.projects import chains, classes, register, services
 from tiangong.platform.projects.models import Project, ProjectProblem
-from tiangong.platform.projects.workflow import project_config
+from tiangong.platform.projects.workflow import gate_workflow, project_config
 from tiangong.platform.services.actions import config as service_config
 from tiangong.platform.services.actions import file_request
 from tiangong.projects.facts import project_facts
@@ -92,14 +92,14 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     shown = list(qs.select_related("region").defer("class_reasons").order_by("code")[
         (page - 1) * PAGE:page * PAGE])
     money = services.page_money(shown, _today())
-    state_label = Project.workflow.state_label
+    state_label = chains.state_labels()
     url = reverse("projects:project_detail", args=[0]).removesuffix("0/")  # not one a row
     rows = []
     for pr in shown:  # figures formatted here: template filters cost a page 10 ms
         ytd, ratio = money.get(pr.pk, (0.0, None))
         rows.append({"project": pr, "url": f"{url}{pr.pk}/",
                      "classes": "、".join(classes.labels_of(pr.class_ids, config)),
-                     "state": state_label(pr.state), "ytd": f"{ytd:.1f}",
+                     "state": state_label(pr), "ytd": f"{ytd:.1f}",
                      "total": "" if pr.total_investment is None else
                      f"{pr.total_investment:.0f}",
                      "ratio": "—" if ratio is None else f"{round(ratio * 100)}%"})
@@ -142,7 +142,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _project_form(request: HttpRequest, project: Project | None) -> HttpResponse:
     if not register.may_register(request.user):
         raise PermissionDenied("只有县级或乡镇项目专员可以登记和修改项目。")
-    config = project_config()
+    config = chains.config_for(project.region if project else request.user.region)
     kwargs: dict[str, Any] = {"user": request.user, "config": config, "project": project,
                               "today": _today()}
     if request.method == "POST":
@@ -164,7 +164,8 @@ def _project_form(request: HttpRequest, project: Project | None) -> HttpResponse
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_scoped_or_404(Project.objects.select_related("region", "enterprise"),
                                 request.user, pk=pk)
-    config = project_config()
+    config = chains.config_of(project)
+    workflow = gate_workflow(config)
     one = Project.objects.filter(pk=project.pk)
     if classes.refresh_stale():
         project.refresh_from_db(fields=classes.FIELDS)
@@ -176,7 +177,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
                  "planned": stages[s.id].planned if s.id in stages else None,
                  "actual": stages[s.id].actual if s.id in stages else None,
                  "given": {k: evidence.get(k, []) for k in s.evidence}} for s in config.stages]
-    actions = Project.workflow.allowed(project, request.user)
+    actions = workflow.allowed(project, request.user)
     gate = next((t for t in actions if t.action.startswith("pass_")), None)
     back = next((t for t in actions if t.action.startswith("back_")), None)
     months = list(project.months.order_by("month").values("month", "invest", "funds"))
@@ -189,7 +190,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "project": project, "timeline": timeline, "events": events_for(project),
         "classes": classes.reasons_table(project, config), "classes_as_of": project.classes_as_of,
         "facts": facts.iloc[0].to_dict(),
-        "state_label": Project.workflow.state_label(project.state),
+        "state_label": workflow.state_label(project.state),
         "gate": gate, "gate_stage": config.stage(gate.target) if gate else None, "back": back,
         "chart": {"months": months, "plans": plans}, "month_form": MonthForm(),
         "may_report": may_report, "today": today,
@@ -231,10 +232,10 @@ def gate(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
     except ValueError:
         messages.error(request, "请填写实际日期（YYYY-MM-DD）。")
         return redirect(project)
+    config = chains.config_of(project)
     files = {kind: request.FILES[f"evidence_{i}"]
-             for i, kind in enumerate(project_config().stage(stage).evidence)
-             if f"evidence_{i}" in request.FILES} if stage in {
-                 s.id for s in project_config().stages} else {}
+             for i, kind in enumerate(config.stage(stage).evidence)
+             if f"evidence_{i}" in request.FILES} if stage in config.stage_ids() else {}
     try:
         services.pass_gate(project, stage, request.user, actual, files,
                            request.POST.get("note", ""), uscc=request.POST.get("uscc", ""))
@@ -278,7 +279,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _showing(request: HttpRequest) -> dict[str, Any]:
-    config = project_config()
+    config = chains.config_for(request.user.region)
     year, quarter = _quarter(request)
     p = services.portfolio(restrict(Project, request.user))
     now = showing(p, config, year, quarter)
@@ -306,7 +307,7 @@ def units(request: HttpRequest, unit: str) -> HttpResponse:
     """Money and rates per town, 专班 or industry as of today (ratios of sums)."""
     if unit not in ("town", "team", "industry") or request.user.role == "enterprise_user":
         raise PermissionDenied("无此视图。")
-    config = project_config()
+    config = chains.config_for(request.user.region)
     p = services.portfolio(restrict(Project, request.user))
     facts = project_facts(p, config, _today())
     table = unit_money(p, facts, unit)
@@ -395,9 +396,10 @@ def baseline_detail(request: HttpRequest, pk: int) -> HttpResponse:
     names = dict(zip(p.projects["project_id"], p.projects["name"], strict=True))
     money = money_variance(base, p)
     money = money[money["change"].fillna(1) != 0]
-    dates = date_variance(base, p, project_config(), _today())
+    config = chains.config_for(request.user.region)
+    dates = date_variance(base, p, config, _today())
     dates = dates[dates["slip_days"].fillna(0) != 0]
-    labels = {s.id: s.label for s in project_config().stages}
+    labels = {s.id: s.label for s in config.stages}
     return render(request, "projects/baseline.html", {
         "baseline": row, "names": names,
         "money": [{**r, "name": names.get(r["project_id"], r["project_id"])}
