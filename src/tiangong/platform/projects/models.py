@@ -191,3 +191,34 @@ class StageChain(PlatformModel):
 
     def __str__(self) -> str:
         return f"{self.region_id} 阶段链"
+
+
+class HandoverResult(PlatformModel):
+    """What the hand-over (`tiangong manage projects_handover`) found for a project linked to
+    its firm, stored so the project page never opens the run store: 新升规 (library
+    `detect_upgrades`), the firm's size in the latest intake's roster, and the 达产 check of
+    each commitment against the review year's evaluation data (`check_commitments`)."""
+
+    project = models.OneToOneField(Project, verbose_name="项目", on_delete=models.CASCADE,
+                                   related_name="handover")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    upgrade_status = models.CharField("规上状态", max_length=10)
+    upgrade_roster = models.CharField("认定名录", max_length=40, blank=True)
+    upgrade_year = models.IntegerField("名录年度", null=True, blank=True)
+    upgrade_month = models.CharField("名录入库月份", max_length=7, blank=True)
+    upgrade_before = models.CharField("此前", max_length=100, blank=True)
+    latest_roster = models.CharField("最新一期名录", max_length=40, blank=True)
+    latest_year = models.IntegerField("最新名录年度", null=True, blank=True)
+    latest_size = models.CharField("最新名录中", max_length=10, blank=True)
+    review_year = models.IntegerField("达产复核数据年度", null=True, blank=True)
+    review_roster = models.CharField("达产复核所用名录", max_length=40, blank=True)
+    checks = models.JSONField("达产承诺复核", default=list, blank=True)
+    checked_on = models.DateField("复核日期")
+
+    scope: ClassVar[Scope] = Scope(region="project__region", enterprise="project__enterprise")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "项目交接结果"
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.upgrade_status}"

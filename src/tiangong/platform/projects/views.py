@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.core.workflow import TransitionRefused, events_for
 from tiangong.platform.projects import chains, classes, register, services
-from tiangong.platform.projects.models import Project, ProjectProblem
+from tiangong.platform.projects.models import HandoverResult, Project, ProjectProblem
 from tiangong.platform.projects.workflow import gate_workflow, project_config
 from tiangong.platform.services.actions import config as service_config
 from tiangong.platform.services.actions import file_request
@@ -194,7 +194,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "gate": gate, "gate_stage": config.stage(gate.target) if gate else None, "back": back,
         "chart": {"months": months, "plans": plans}, "month_form": MonthForm(),
         "may_report": may_report, "today": today,
-        "may_edit": register.may_register(request.user)})
+        "may_edit": register.may_register(request.user),
+        "handover": HandoverResult.objects.filter(project=project).first(),
+        "reached_capacity": bool(stages.get("capacity") and stages["capacity"].actual)})
 
 
 @require_POST
