@@ -20,6 +20,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
+from django.db import connection, transaction
 
 from tiangong.projects.classes import classify_facts, rules_digest, stored_classes
 from tiangong.projects.config import ProjectsConfig
@@ -27,6 +28,7 @@ from tiangong.projects.facts import project_facts
 from tiangong.projects.portfolio import Portfolio
 
 FIELDS = ["class_ids", "class_reasons", "classes_digest", "classes_as_of"]
+_LOCK = 0x7469616E  # advisory lock key of the class refresh ("tian")
 
 
 def today() -> dt.date:
@@ -78,7 +80,13 @@ def refresh_stale() -> int:
 
     digest = rules_digest(project_config(), today())
     stale = Project.objects.filter(Q(classes_digest__lt=digest) | Q(classes_digest__gt=digest))
-    return refresh(stale) if stale.exists() else 0
+    if not stale.exists():
+        return 0
+    with transaction.atomic():  # one refresher at a time; the others then find nothing stale
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+        return refresh(stale) if stale.exists() else 0
 
 
 def labels_of(class_ids: str, config: ProjectsConfig) -> list[str]:

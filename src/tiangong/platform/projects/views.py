@@ -68,7 +68,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     """All projects the user may see, filtered by town, 专班, stage and class. Classes are read
     as stored (`classes.refresh_stale` first brings rows computed by other rules up to date);
     only the page's projects have their money read (a province has 5,000)."""
-    config = project_config()
+    config = chains.config_for(request.user.region)  # its stages: the user's county's chain
     classes.refresh_stale()
     base = restrict(Project, request.user)
     qs = base
