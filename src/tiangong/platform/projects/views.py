@@ -22,7 +22,7 @@ from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.core.workflow import TransitionRefused, events_for
 from tiangong.platform.projects import chains, classes, register, services
 from tiangong.platform.projects.models import HandoverResult, Project, ProjectProblem
-from tiangong.platform.projects.workflow import gate_workflow, project_config
+from tiangong.platform.projects.workflow import gate_workflow
 from tiangong.platform.services.actions import config as service_config
 from tiangong.platform.services.actions import file_request
 from tiangong.projects.facts import project_facts
