@@ -319,6 +319,11 @@ def test_a_changed_figure_changes_the_stored_class_with_its_reason(world: World,
                                           ).content.decode()
     detail = client.get(f"/projects/{p.pk}/").content.decode()
     assert reasons["county_3yi"][1] in detail
+    _, key = ApiToken.issue(world.users["county_analyst"], "项目码")
+    listed = client.get("/api/projects/projects", {"class_id": "county_3yi"},
+                        headers={"Authorization": f"Bearer {key}"}).json()
+    assert [(x["code"], x["classes"]) for x in listed["items"]] == [
+        ("C1", ["县重点项目(≥3亿)", "县重点项目(≥1亿)"])]
 
 
 def test_classes_follow_a_configuration_change(world: World, client: Client,
