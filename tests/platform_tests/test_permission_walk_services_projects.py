@@ -127,6 +127,8 @@ def page_table(fx: dict[str, Any]) -> dict[str, tuple[str, dict[str, int]]]:
                                     _all(405)),
         # the portfolio lists the rows each role may see (none for departments and experts)
         "projects:portfolio": ("/projects/", _all(200)),
+        # towns of the projects each role may see (an empty list for the others)
+        "projects:town_suggestions": ("/projects/towns/?q=东", _all(200)),
         "projects:showing": ("/projects/showing/",
                              {r_: 403 if r_ in ENTERPRISES else 200 for r_ in ROLES}),
         "projects:showing_workbook": ("/projects/showing.xlsx",
@@ -142,6 +144,17 @@ def page_table(fx: dict[str, Any]) -> dict[str, tuple[str, dict[str, int]]]:
         "projects:baseline_detail": (f"/projects/baselines/{fx['base'].pk}/",
                                      _sees(SEES_COUNTY)),
         "projects:project_detail": (f"/projects/{p}/", _sees(SEES_P)),
+        # registering and editing: county and town project officers (the supervisor reads only)
+        "projects:project_new": ("/projects/new/",
+                                 _only({"county_analyst", "town_official",
+                                        "other_county_analyst"})),
+        # a county's stage chain: its analyst (the administrator names the county: ?county=)
+        "projects:chain": ("/projects/chain/",
+                           {r_: 200 if r_ in {"county_analyst", "other_county_analyst"}
+                            else 404 if r_ == "administrator" else 403 for r_ in ROLES}),
+        "projects:project_edit": (f"/projects/{p}/edit/",
+                                  {r_: (200 if r_ in {"county_analyst", "town_official"}
+                                        else 403) if r_ in SEES_P else 404 for r_ in ROLES}),
         "projects:gate": (f"/projects/{p}/gate/land/", _all(405)),
         "projects:back": (f"/projects/{p}/back/", _all(405)),
         "projects:report": (f"/projects/{p}/report/", _all(405)),

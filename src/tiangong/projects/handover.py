@@ -108,6 +108,25 @@ def detect_upgrades(p: Portfolio, rosters: list[Roster]) -> pd.DataFrame:
                                        "month", "before"])
 
 
+def latest_presence(p: Portfolio, rosters: list[Roster]) -> pd.DataFrame:
+    """Where each project's firm stands in the latest roster (by year, month, label):
+    project_id, uscc, roster, year, size ('规上', '规下' or '未在名录')."""
+    cols = ["project_id", "uscc", "roster", "year", "size"]
+    if not rosters:
+        return pd.DataFrame(columns=cols)
+    last = sorted(rosters, key=lambda r: (r.year, r.month, r.label))[-1]
+    sizes = dict(zip(last.table["uscc"], last.table["size_class"], strict=True))
+    rows = []
+    for pr in p.projects.itertuples():
+        code = pr.uscc if isinstance(pr.uscc, str) and pr.uscc else None
+        if code is not None:
+            size = sizes.get(code)
+            rows.append({"project_id": pr.project_id, "uscc": code, "roster": last.label,
+                         "year": last.year, "size": "规上" if size == "above" else
+                         "规下" if size == "below" else "未在名录"})
+    return pd.DataFrame(rows, columns=cols)
+
+
 def check_commitments(p: Portfolio, config: ProjectsConfig, review: pd.DataFrame,
                       review_year: int) -> pd.DataFrame:
     """达产复核: one row per committed indicator of every project with a USCC: committed,

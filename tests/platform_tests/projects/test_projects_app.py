@@ -253,29 +253,131 @@ def test_a_project_problem_becomes_a_routed_request(world: World, client: Client
     assert ServiceRequest.objects.count() == 1
 
 
-def test_portfolio_pages_classify_only_their_projects_with_the_same_result(
+def test_portfolio_pages_show_the_whole_portfolios_classes_and_money(
         world: World, demo: int, client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The list is paged and only the page's projects are read and classified; a project's
-    classes and money are those of the whole portfolio's classification (they are per
-    project), and every project appears on exactly one page."""
+    """The list is paged and reads stored classes and only its own projects' money; every
+    row's classes are those the library's rules give on the whole portfolio, its 年内完成 and
+    序时完成率 those of `project_money` on the whole portfolio, and every project appears on
+    exactly one page."""
     import re
 
     from tiangong.platform.projects import views
+    from tiangong.projects.classes import classes_of, classify
+    from tiangong.projects.money import project_money
 
+    as_of = dt.date(2024, 9, 30)
     monkeypatch.setattr(views, "PAGE", 15)
+    monkeypatch.setattr(views, "_today", lambda: as_of)
     config = project_config()
-    whole, money = views._classes(Project.objects.all(), config)
-    some = list(Project.objects.order_by("code").values_list("pk", flat=True)[15:30])
-    part, part_money = views._classes(Project.objects.filter(pk__in=some), config)
-    assert {str(k) for k in some} == set(part_money.index)
-    for pk in some:
-        assert part.get(str(pk), []) == whole.get(str(pk), [])
-        assert part_money.at[str(pk), "ytd_invest"] == money.at[str(pk), "ytd_invest"]
+    whole = services.portfolio(Project.objects.all())
+    held = classes_of(classify(whole, config, as_of))
+    money = project_money(whole, as_of, config.progress.basis).set_index("project_id")
+    assert sum(bool(v) for v in held.values()) > 10  # the demo has classes to show
+    assert (money["ytd_invest"] > 0).sum() > 10
+    pk_of = dict(Project.objects.values_list("code", "pk"))
     client.force_login(world.users["county_analyst"])
-    codes = []
+    seen = []
     for page in (1, 2, 3):
         html = client.get("/projects/", {"page": page}).content.decode()
         assert f"第 {page} / 3 页" in html
-        codes += re.findall(r"<tr><td>([^<]+)</td><td><a href=", html)
-    assert sorted(codes) == sorted(Project.objects.values_list("code", flat=True))
-    assert len(codes) == demo == 40
+        rows = re.findall(r"<tr><td>([^<]+)</td><td><a href=.*?</td>(?:<td>[^<]*</td>){4}"
+                          r"<td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", html)
+        for code, labels, ytd, ratio in rows:
+            pid = str(pk_of[code])
+            assert labels == "、".join(held.get(pid, [])), code
+            assert ytd == f"{money.at[pid, 'ytd_invest']:.1f}", code
+            r = money.at[pid, "schedule_ratio"]
+            assert ratio == ("—" if r != r else f"{round(r * 100)}%"), code
+            seen.append(code)
+    assert sorted(seen) == sorted(pk_of) and len(seen) == demo == 40
+
+
+def test_a_changed_figure_changes_the_stored_class_with_its_reason(world: World,
+                                                                    client: Client) -> None:
+    """Hand-computed at the thresholds of default.yaml: 总投资 9,999 万元 holds no county
+    class (≥ 1亿 needs 10,000); raised to 30,000 万元 it holds 县重点项目(≥1亿) and (≥3亿), and
+    the stored reason states the comparison; the page reads the stored value."""
+    p = _project(world, "C1")
+    p.total_investment = 9999
+    p.save()
+    services.refresh_classes(p)
+    p.refresh_from_db()
+    assert p.class_ids == ""
+    reasons = {cid: (holds, text) for cid, holds, text in p.class_reasons}
+    assert reasons["county_1yi"] == (False, "总投资 9,999.00 万元 < 10,000.00 万元")
+    p.total_investment = 30000
+    p.save()
+    services.refresh_classes(p)
+    p.refresh_from_db()
+    assert p.class_ids == "|county_3yi|county_1yi|"
+    reasons = {cid: (holds, text) for cid, holds, text in p.class_reasons}
+    assert reasons["county_3yi"] == (True, "总投资 3.00 亿元 ≥ 3.00 亿元")
+    client.force_login(world.users["county_analyst"])
+    html = client.get("/projects/", {"class": "county_3yi"}).content.decode()
+    assert "县重点项目(≥3亿)、县重点项目(≥1亿)" in html and "重大项目（1 个）" in html
+    assert "重大项目（0 个）" in client.get("/projects/", {"class": "monitoring_band"}
+                                          ).content.decode()
+    detail = client.get(f"/projects/{p.pk}/").content.decode()
+    assert reasons["county_3yi"][1] in detail
+    _, key = ApiToken.issue(world.users["county_analyst"], "项目码")
+    listed = client.get("/api/projects/projects", {"class_id": "county_3yi"},
+                        headers={"Authorization": f"Bearer {key}"}).json()
+    assert [(x["code"], x["classes"]) for x in listed["items"]] == [
+        ("C1", ["县重点项目(≥3亿)", "县重点项目(≥1亿)"])]
+
+
+def test_classes_follow_a_configuration_change(world: World, client: Client,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored classes carry the digest of the rules that gave them: rules changed (the ≥1亿
+    threshold moved to 7亿 here) make every stored row stale and the next page recomputes."""
+    from tiangong.platform.projects import workflow
+
+    p = _project(world, "C2")  # 总投资 60,000 万元
+    client.force_login(world.users["county_analyst"])
+    both = "<td>省制造业重大项目 5–10亿 滚动监测、县重点项目(≥3亿)、县重点项目(≥1亿)</td>"
+    assert both in client.get("/projects/").content.decode()
+    config = project_config()
+    moved = [c.model_copy(update={"conditions": [c.conditions[0].model_copy(
+        update={"value": 70000.0})]}) if c.id == "county_1yi" else c for c in config.classes]
+    monkeypatch.setattr(workflow, "project_config",
+                        lambda: config.model_copy(update={"classes": moved}))
+    html = client.get("/projects/").content.decode()
+    p.refresh_from_db()
+    assert p.class_ids == "|monitoring_band|county_3yi|"
+    assert "<td>省制造业重大项目 5–10亿 滚动监测、县重点项目(≥3亿)</td>" in html
+
+
+def test_town_filter_suggests_the_towns_in_scope_only(world: World, client: Client) -> None:
+    """The town filter is a text input; its suggestions are the towns of the projects the user
+    may see whose name contains the typed text (路桥街道 is another county's)."""
+    _project(world, "T1")
+    _project(world, "T2", town="331003100", enterprise="B")
+    _project(world, "T3", town="331004001", enterprise="C")
+    client.force_login(world.users["county_analyst"])
+    got = client.get("/projects/towns/", {"q": "街道"}).json()
+    assert got == {"towns": [{"name": "东城街道", "county": "黄岩区"}]}
+    assert client.get("/projects/towns/", {"q": ""}).json() == {"towns": []}
+    client.force_login(world.users["province_analyst"])
+    names = [t["name"] for t in client.get("/projects/towns/", {"q": "街道"}).json()["towns"]]
+    assert names == ["东城街道", "路桥街道"]
+    page = client.get("/projects/", {"town": "院桥镇"}).content.decode()
+    assert "重大项目（1 个）" in page and "<option" not in page.split('name="town"')[1][:200]
+
+
+def test_the_portfolio_page_costs_the_same_queries_for_1_or_41_projects(
+        world: World, demo: int, client: Client) -> None:
+    """No query per row: the county's page of 41 projects runs as many queries as the same
+    page filtered to the one project of 院桥镇."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _project(world, "Q1", town="331003100", enterprise="B")
+    client.force_login(world.users["county_analyst"])
+    client.get("/projects/")  # classes brought up to date once
+    counts = []
+    for query in ({}, {"town": "院桥镇"}):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/projects/", query).content.decode()
+        counts.append((len(queries.captured_queries), page.count("<tr><td>")))
+    assert [rows for _, rows in counts] == [demo + 1, 1] == [41, 1]
+    assert counts[0][0] == counts[1][0] <= 12

@@ -80,3 +80,26 @@ def test_pass_a_gate_with_evidence_and_see_the_showing(live_server: Any, page: A
     assert "浏览器测试项目" in yellow and "应开工未开工：计划开工 2025-02-01" in yellow
     assert "开工率" in page.locator("#kpis").inner_text()
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_town_filter_suggests_as_the_officer_types(live_server: Any, page: Any) -> None:
+    """The portfolio's town filter asks the server as the officer types (CSP-clean script)
+    and offers the towns in scope; choosing one filters the list."""
+    world = make_world()
+    for code, town in (("XM-T1", "331003001"), ("XM-T2", "331003100"), ("XM-T3", "331004001")):
+        Project.objects.create(code=code, name=f"项目{code}", region=world.regions[town],
+                               total_investment=20000, fixed_investment=10000, land_mu=40)
+    _login(page, live_server.url, "county_analyst")
+    page.goto(f"{live_server.url}/projects/")
+    assert page.locator("select[name=town]").count() == 0
+    with page.expect_response(lambda r: "/projects/towns/" in r.url):
+        page.fill("#town-filter", "镇")
+    page.wait_for_function(
+        "document.querySelectorAll('#town-suggestions option').length > 0")
+    options = page.eval_on_selector_all("#town-suggestions option", "os => os.map(o => o.value)")
+    assert options == ["院桥镇"]
+    page.fill("#town-filter", options[0])  # what choosing the suggestion puts in the input
+    page.click("button:has-text('筛选')")
+    page.wait_for_load_state()
+    assert "重大项目（1 个）" in page.content() and "XM-T2" in page.content()
+    assert page.problems == []

@@ -35,6 +35,14 @@ class ProjectOut(Schema):
     land_mu: float
     state: str
     enterprise_uscc: str | None
+    classes: list[str] = Field(description="按配置规则计算的项目类别（数据变更后重算）")
+
+    @staticmethod
+    def resolve_classes(obj: Project) -> list[str]:
+        from tiangong.platform.projects.classes import labels_of
+        from tiangong.platform.projects.workflow import project_config
+
+        return labels_of(obj.class_ids, project_config())
 
     @staticmethod
     def resolve_region_code(obj: Project) -> str:
@@ -84,8 +92,14 @@ class ShowingOut(Schema):
 @router.get("/projects", response=answers(list[ProjectOut]), summary="项目列表")
 @paginate(Page)
 def projects(request: HttpRequest, town: str | None = None, team: str | None = None,
-             state: str | None = None) -> Any:
-    qs = restrict(Project, request.auth).select_related("region", "enterprise")
+             state: str | None = None, class_id: str | None = None) -> Any:
+    from tiangong.platform.projects.classes import refresh_stale
+
+    refresh_stale()
+    qs = restrict(Project, request.auth).select_related("region", "enterprise").defer(
+        "class_reasons")
+    if class_id:
+        qs = qs.filter(class_ids__contains=f"|{class_id}|")
     if town:
         qs = qs.filter(region__code=town)
     if team:
@@ -97,6 +111,9 @@ def projects(request: HttpRequest, town: str | None = None, team: str | None = N
 
 @router.get("/projects/{project_id}", response=answers(ProjectOut), summary="项目详情")
 def project(request: HttpRequest, project_id: int) -> Project:
+    from tiangong.platform.projects.classes import refresh_stale
+
+    refresh_stale()
     return get_scoped_or_404(Project.objects.select_related("region", "enterprise"),
                              request.auth, pk=project_id)
 

@@ -40,16 +40,16 @@ def import_ledger(path: str | Path, county_code: str, sheet: str | None = None,
     upload is saved under a random name the officer never saw)."""
     from tiangong.platform.core.context import acting_as
     from tiangong.platform.core.models import Enterprise, Region
+    from tiangong.platform.projects.chains import config_for
     from tiangong.platform.projects.models import Project
     from tiangong.platform.projects.services import store_portfolio
-    from tiangong.platform.projects.workflow import project_config
     from tiangong.projects.ledger import read_ledger
 
     region = Region.objects.filter(code=county_code, level="county").first()
     if region is None:
         raise LedgerRefused(f"没有县级区划 {county_code}：请先导入区划")
     try:
-        got = read_ledger(path, project_config(), county_code=county_code, sheet=sheet)
+        got = read_ledger(path, config_for(region), county_code=county_code, sheet=sheet)
     except (TiangongError, OSError) as err:
         text = _chinese(err).replace(str(path), name or Path(path).name)
         raise LedgerRefused(f"台账无法导入：{text}") from err
@@ -62,7 +62,7 @@ def import_ledger(path: str | Path, county_code: str, sheet: str | None = None,
     firms = {e.uscc: e for e in Enterprise.objects.filter(
         uscc__in=[u for u in got.portfolio.projects["uscc"] if isinstance(u, str)])}
     with acting_as(user, source or f"ledger-{county_code}"), transaction.atomic():
-        n = store_portfolio(got.portfolio, towns, firms, region)
+        n = store_portfolio(got.portfolio, towns, firms, region, config_for(region))
     return LedgerImport(got.rows_read, n, [_line(r) for r in got.problems.to_dict("records")])
 
 

@@ -35,13 +35,23 @@ class Project(PlatformModel):
     enterprise = models.ForeignKey(Enterprise, verbose_name="项目企业", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="projects")
     investor = models.CharField("投资主体", max_length=200, blank=True)
+    investor_uscc = models.CharField("投资主体统一社会信用代码", max_length=18, blank=True)
     team = models.CharField("专班", max_length=100, blank=True)
     industry_code = models.CharField("行业代码", max_length=10, blank=True)
     total_investment = models.FloatField("总投资（万元）", null=True, blank=True)
     fixed_investment = models.FloatField("固定资产投资（万元）", null=True, blank=True)
     land_mu = models.FloatField("用地（亩）", default=0)
+    land_parcels = models.CharField("地块（宗地编号）", max_length=500, blank=True)
     origin = models.CharField("来源", max_length=20, blank=True)
     state = models.CharField("所处阶段", max_length=20, default=REGISTERED)
+    # classes computed by the configuration's rules (never typed in), stored by
+    # `projects.classes.refresh` when figures change; `classes_digest` names the rules used
+    class_ids = models.CharField("类别（按规则计算）", max_length=500, blank=True, default="",
+                                 editable=False, help_text="|id|id|")
+    class_reasons = models.JSONField("类别判定理由", default=list, blank=True, editable=False)
+    classes_digest = models.CharField("类别规则摘要", max_length=64, blank=True, default="",
+                                      editable=False, db_index=True)
+    classes_as_of = models.DateField("类别计算日期", null=True, blank=True, editable=False)
 
     scope: ClassVar[Scope] = Scope(region="region", enterprise="enterprise")
     workflow: ClassVar[Any] = _GateWorkflow()
@@ -163,3 +173,52 @@ class ProjectProblem(PlatformModel):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.request_id}"
+
+
+class StageChain(PlatformModel):
+    """A county's own stage chain (added or renamed stages), checked by the library's
+    `tiangong.projects.chain.county_config`; projects of the county follow it (`chains`).
+    Without a row the county follows the installation's chain."""
+
+    region = models.OneToOneField(Region, verbose_name="县（市、区）", on_delete=models.PROTECT,
+                                  related_name="+")
+    stages = models.JSONField("阶段链")
+
+    scope: ClassVar[Scope] = Scope(region="region")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "县级阶段链"
+
+    def __str__(self) -> str:
+        return f"{self.region_id} 阶段链"
+
+
+class HandoverResult(PlatformModel):
+    """What the hand-over (`tiangong manage projects_handover`) found for a project linked to
+    its firm, stored so the project page never opens the run store: 新升规 (library
+    `detect_upgrades`), the firm's size in the latest intake's roster, and the 达产 check of
+    each commitment against the review year's evaluation data (`check_commitments`)."""
+
+    project = models.OneToOneField(Project, verbose_name="项目", on_delete=models.CASCADE,
+                                   related_name="handover")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    upgrade_status = models.CharField("规上状态", max_length=10)
+    upgrade_roster = models.CharField("认定名录", max_length=40, blank=True)
+    upgrade_year = models.IntegerField("名录年度", null=True, blank=True)
+    upgrade_month = models.CharField("名录入库月份", max_length=7, blank=True)
+    upgrade_before = models.CharField("此前", max_length=100, blank=True)
+    latest_roster = models.CharField("最新一期名录", max_length=40, blank=True)
+    latest_year = models.IntegerField("最新名录年度", null=True, blank=True)
+    latest_size = models.CharField("最新名录中", max_length=10, blank=True)
+    review_year = models.IntegerField("达产复核数据年度", null=True, blank=True)
+    review_roster = models.CharField("达产复核所用名录", max_length=40, blank=True)
+    checks = models.JSONField("达产承诺复核", default=list, blank=True)
+    checked_on = models.DateField("复核日期")
+
+    scope: ClassVar[Scope] = Scope(region="project__region", enterprise="project__enterprise")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "项目交接结果"
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.upgrade_status}"

@@ -28,22 +28,30 @@ def project_config() -> ProjectsConfig:
     return load_config(getattr(settings, "TIANGONG_PROJECTS_CONFIG", None))
 
 
+def gate_workflow(config: ProjectsConfig | None = None) -> Workflow:
+    """The gate workflow of a stage chain (the installation's when None; a county's chain,
+    `chains.config_for`, when it has its own)."""
+    chain = config or project_config()
+    return _workflow(tuple((s.id, s.label, s.automatic) for s in chain.stages))
+
+
 @cache
-def gate_workflow() -> Workflow:
-    config = project_config()
-    gated = [s for s in config.stages if not s.automatic]
-    states = {REGISTERED: "已登记", **{s.id: f"已{s.label}" for s in config.stages}}
+def _workflow(stages: tuple[tuple[str, str, bool], ...]) -> Workflow:
+    """(id, label, automatic) of each stage in order → the workflow (one per distinct chain)."""
+    states = {REGISTERED: "已登记", **{sid: f"已{label}" for sid, label, _ in stages}}
     transitions = []
     previous = REGISTERED
-    for stage in gated:
-        roles = COUNTY_ONLY if stage.id == "capacity" else OFFICERS
-        transitions.append(Transition(previous, f"pass_{stage.id}", stage.id, roles=roles,
-                                      label=f"通过{stage.label}关口"))
-        transitions.append(Transition(stage.id, f"back_{stage.id}", previous, roles=COUNTY_ONLY,
-                                      label=f"退回{stage.label}", needs_note=True))
-        previous = stage.id
-    for stage in config.stages:
-        if stage.automatic:
-            transitions.append(Transition(previous, f"detect_{stage.id}", stage.id,
-                                          roles=COUNTY_ONLY, label=f"确认{stage.label}"))
+    for sid, label, automatic in stages:
+        if automatic:
+            continue
+        roles = COUNTY_ONLY if sid == "capacity" else OFFICERS
+        transitions.append(Transition(previous, f"pass_{sid}", sid, roles=roles,
+                                      label=f"通过{label}关口"))
+        transitions.append(Transition(sid, f"back_{sid}", previous, roles=COUNTY_ONLY,
+                                      label=f"退回{label}", needs_note=True))
+        previous = sid
+    for sid, label, automatic in stages:
+        if automatic:
+            transitions.append(Transition(previous, f"detect_{sid}", sid,
+                                          roles=COUNTY_ONLY, label=f"确认{label}"))
     return Workflow("project_gate", states=states, transitions=transitions)

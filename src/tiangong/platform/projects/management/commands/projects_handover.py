@@ -3,18 +3,17 @@
 The hand-over, from the run store's intakes (never per page request): 新升规 is detected for
 every project linked to a firm (library `detect_upgrades` over every intake's 规上 roster) and
 written as the 新升规 stage's actual date (first day of the month the roster was stored), change
-logged; the 达产 commitments of projects that reached 达产 are checked against the enterprise
-rows of the review year's latest intake (library `check_commitments`) and printed.
+logged; the 达产 commitments are checked against the enterprise rows of the review year's latest
+intake (library `check_commitments`); all of it is stored per project (`HandoverResult`, shown on
+the project page) and the checks of projects that reached 达产 are printed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from tiangong.errors import TiangongError
 
@@ -30,14 +29,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, store: str | None, review_year: int | None,
                **options: Any) -> None:
         from tiangong.platform.core.context import acting_as
+        from tiangong.platform.projects.handover import store_handover
         from tiangong.platform.projects.models import Project, ProjectStage
-        from tiangong.platform.projects.services import portfolio
         from tiangong.platform.projects.workflow import project_config
-        from tiangong.projects.handover import (
-            check_commitments,
-            detect_upgrades,
-            rosters_from_store,
-        )
+        from tiangong.projects.handover import rosters_from_store
 
         path = store or settings.TIANGONG_RUN_STORE or None
         if path is None:
@@ -48,24 +43,6 @@ class Command(BaseCommand):
             raise CommandError(f"无法读取结果库：{err}") from err
         if not rosters:
             raise CommandError("结果库中没有任何一期企业名录（intake）")
-        config = project_config()
-        p = portfolio(Project.objects.filter(enterprise__isnull=False))
-        found = detect_upgrades(p, rosters)
-        upgraded = found[found["status"] == "新升规"]
-        with acting_as(None, "projects-handover"), transaction.atomic():
-            for rec in upgraded.to_dict("records"):
-                first = dt.date.fromisoformat(f"{rec['month']}-01")
-                stage, _ = ProjectStage.objects.get_or_create(
-                    project_id=int(rec["project_id"]), stage="upgrade")
-                if stage.actual != first:
-                    stage.actual = first
-                    stage.save()
-        counts = found["status"].value_counts().to_dict()
-        self.stdout.write(f"关联企业的项目 {len(found)} 个：" + "，".join(
-            f"{k} {v} 个" for k, v in sorted(counts.items())))
-        for row in upgraded.itertuples():
-            self.stdout.write(f"  新升规 {row.name}（{row.uscc}）：{row.roster}（{row.year} 年，"
-                              f"{row.month} 入库），此前 {row.before}")
         year = review_year or max(r.year for r in rosters)
         review = [r for r in rosters if r.year == year]
         if not review:
@@ -75,12 +52,22 @@ class Command(BaseCommand):
 
         with RunStore(path, read_only=True) as rs:
             table = intake_table(rs, get_intake(rs, review[-1].label), "enterprises").to_pandas()
+        with acting_as(None, "projects-handover"):
+            run = store_handover(Project.objects.all(), project_config(), rosters, table, year,
+                                 review[-1].label)
+        found = run.upgrades
+        upgraded = found[found["status"] == "新升规"]
+        counts = found["status"].value_counts().to_dict()
+        self.stdout.write(f"关联企业的项目 {len(found)} 个：" + "，".join(
+            f"{k} {v} 个" for k, v in sorted(counts.items())))
+        for row in upgraded.itertuples():
+            self.stdout.write(f"  新升规 {row.name}（{row.uscc}）：{row.roster}（{row.year} 年，"
+                              f"{row.month} 入库），此前 {row.before}")
         done = set(ProjectStage.objects.filter(stage="capacity", actual__isnull=False)
                    .values_list("project_id", flat=True))
-        checked = check_commitments(p, config, table, year)
-        checked = checked[checked["project_id"].astype(int).isin(done)]
+        checked = run.checks[run.checks["project_id"].astype(int).isin(done)]
         self.stdout.write(f"达产复核（{year} 年评价数据，{review[-1].label}）："
-                          f"{len(checked)} 项承诺")
+                          f"{len(checked)} 项承诺（已达产项目；全部结果见项目页）")
         for rec in checked.to_dict("records"):
             verdict = "无法复核" if rec["holds"] is None else "达标" if rec["holds"] else "未达标"
             self.stdout.write(f"  项目 {rec['project_id']} {verdict}：{rec['reason']}")
