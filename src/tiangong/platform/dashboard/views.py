@@ -92,7 +92,8 @@ def home(request: HttpRequest) -> HttpResponse:
         mismatch = BoundaryMatch(  # JSON lists back to the (code, name) pairs
             m["code_property"], m["matched"], [tuple(p) for p in m["no_data"]],
             [tuple(p) for p in m["no_boundary"]], m["no_code"])
-    ctx = {"f": f, "years": years, "data": data, "totals": fig["totals"], "ranking": ranking,
+    ctx = {"f": f, "years": years, "data": agg.canonical(data), "totals": fig["totals"],
+           "ranking": ranking,
            "choices": fig["choices"], "mismatch": mismatch, "boundary": boundary,
            "warning": _calendar_warning(dt.date.today()),
            "big": request.GET.get("screen") == "big", "level": level,
