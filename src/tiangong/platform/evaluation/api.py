@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from tiangong.evaluation.wording import Wording
 from tiangong.platform.core.api_routes import answers
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.evaluation import queries
@@ -65,9 +66,10 @@ def _pub(p: Publication) -> dict[str, Any]:
             "region_code": p.county.code}
 
 
-def _result(r: PublishedResult) -> dict[str, Any]:
+def _result(r: PublishedResult, wording: Wording) -> dict[str, Any]:
+    """One row; its class reason with conditions in words (the publication's `Wording`)."""
     return {**{k: getattr(r, k) for k in ResultOut.model_fields if hasattr(r, k)},
-            "town_code": r.region.code}
+            "town_code": r.region.code, "class_reason": wording.reason(r.class_reason)}
 
 
 @router.get("/publications", response=answers(list[PublicationOut]))
@@ -84,7 +86,8 @@ def list_results(request: HttpRequest, pk: int, class_code: str = "", offset: in
     if class_code:
         qs = qs.filter(class_code=class_code)
     offset, limit = max(offset, 0), min(max(limit, 1), 1000)
-    return [_result(r) for r in qs[offset:offset + limit]]
+    wording = Wording.from_dict(pub.wording)
+    return [_result(r, wording) for r in qs[offset:offset + limit]]
 
 
 @router.get("/results/{pk}", response=answers(ResultDetailOut))
@@ -92,8 +95,9 @@ def get_result(request: HttpRequest, pk: int) -> dict[str, Any]:
     row = get_scoped_or_404(PublishedResult.objects.select_related("publication", "region"),
                             request.auth, pk=pk)
     view = queries.result_view(row)
-    return {**_result(row), "items": view["items"], "points": view["points"],
-            "what_if": view["what_if"], "explanation": view["explanation"]}
+    return {**_result(row, Wording.from_dict(row.publication.wording)), "items": view["items"],
+            "points": view["points"], "what_if": view["what_if"],
+            "explanation": view["explanation"]}
 
 
 # Objections: their own module (multipart filing, actions), mounted on this router.

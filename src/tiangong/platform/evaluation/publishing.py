@@ -28,6 +28,7 @@ from tiangong.evaluation.explain_bulk import (
     group_constants,
 )
 from tiangong.evaluation.outputs.value_format import value_format
+from tiangong.evaluation.wording import Wording
 from tiangong.identity.uscc import is_valid_uscc
 from tiangong.platform.core.changelog import record_change, snapshot
 from tiangong.platform.core.models import Enterprise, Region
@@ -121,7 +122,7 @@ def _write(pub: Publication, report: Report) -> dict[str, Any]:
     done = Publication.objects.filter(pk=pub.pk, state=Publication.PUBLISHING).update(
         state=Publication.PUBLISHED, published_at=timezone.now(), n_results=written,
         class_counts=record.class_counts, class_order=order, changes=changes, groups=groups,
-        class_floors=floors)
+        class_floors=floors, wording=Wording.of(loaded.scheme, record.year).to_dict())
     if done != 1:
         raise PublishRefused("该发布已被他人处理，本次写入未生效。")
     pub.refresh_from_db()
