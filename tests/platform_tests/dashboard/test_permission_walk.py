@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tiangong.platform.core.roles import Role
-from tiangong.platform.core.testing import api_operations, url_patterns, walk_api, walk_urls
+from ..walk import (
+    ROLES,
+    assert_api_anonymous_is_401,
+    assert_api_walk,
+    assert_operations_covered,
+    assert_page_walk,
+    assert_pages_send_anonymous_to_login,
+    assert_routes_covered,
+)
 
-ROLES = [*Role.values, "other_county_analyst", "other_enterprise_user"]
 DASHBOARD = {"province_analyst", "city_analyst", "county_analyst", "town_official",
              "supervisor", "administrator", "other_county_analyst"}
 # the boundary of 黄岩区: its county and above; the town official draws its county's map
@@ -39,18 +45,9 @@ def test_every_dashboard_route_as_every_role(world: Any, published: Any, client:
         "dashboard:quality": ("/dashboard/quality/?year=2022", _dashboard()),
         "dashboard:indices": ("/dashboard/indices/?year=2022", _dashboard()),
     }
-    names = {n for n, _ in url_patterns() if n.startswith("dashboard:")}
-    assert names == set(table)
-    users = {r: world.users[r] for r in ROLES}
-    visits = walk_urls(client, users, {name: url for name, (url, _) in table.items()})
-    wrong = [(v.name, v.role, v.status, table[v.name][1][v.role]) for v in visits
-             if v.status != table[v.name][1][v.role]]
-    assert wrong == []
-    assert len(visits) == len(table) * len(ROLES)
-    client.logout()
-    for name, (url, _) in table.items():
-        response = client.get(url)
-        assert response.status_code == 302 and response["Location"].startswith("/login/"), name
+    assert_routes_covered(("dashboard",), table)
+    assert_page_walk(client, world, table)
+    assert_pages_send_anonymous_to_login(client, table)
 
 
 # The index setting is the province's: province and city users (under it) have an index; county,
@@ -63,19 +60,12 @@ def test_every_dashboard_api_operation_as_every_role(world: Any, published: Any,
     from tiangong.platform.dashboard.models import IndexSetting
 
     IndexSetting.objects.create(region=world.regions["330000"], title="浙江省综合指数")
-    table: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
-        ("GET", "/api/dashboard/quality"): ("/api/dashboard/quality?year=2022", _dashboard()),
-        ("GET", "/api/dashboard/indices"): ("/api/dashboard/indices?year=2022", {
+    table: dict[tuple[str, str], tuple[str, None, dict[str, int]]] = {
+        ("GET", "/api/dashboard/quality"): ("/api/dashboard/quality?year=2022", None,
+                                            _dashboard()),
+        ("GET", "/api/dashboard/indices"): ("/api/dashboard/indices?year=2022", None, {
             r: (200 if r in HAS_INDEX else 404) if r in DASHBOARD else 403 for r in ROLES}),
     }
-    assert {op for op in api_operations(client) if op[1].startswith("/api/dashboard/")} == set(
-        table)
-    users = {r: world.users[r] for r in ROLES}
-    calls = walk_api(client, users, {k: (url, None) for k, (url, _) in table.items()})
-    wrong = [(c.path, c.role, c.status, table[(c.method, c.path)][1][c.role]) for c in calls
-             if c.status != table[(c.method, c.path)][1][c.role]]
-    assert wrong == []
-    assert len(calls) == len(table) * len(ROLES)
-    client.logout()
-    for _, (url, _) in table.items():
-        assert client.get(url).status_code == 401
+    assert_operations_covered(client, ("/api/dashboard/",), table)
+    assert_api_walk(client, world, table)
+    assert_api_anonymous_is_401(client, table)
