@@ -225,7 +225,7 @@ def test_layout_widths_freeze_formats(gongshi: Path) -> None:
     assert ws.freeze_panes == "D4"
     assert ws.auto_filter.ref == "A3:P10"
     assert ws["M4"].number_format == "0.0000"  # 综合得分
-    assert ws["E4"].number_format == "#,##0.00##"  # indicator value
+    assert ws["E4"].number_format == "#,##0.00"  # indicator value in 万元/亩: 2 decimals
     assert ws["M4"].value == pytest.approx(150.5)
 
 

@@ -39,7 +39,7 @@ def test_login_navigation_and_htmx_progress(live_server: Any, page: Any) -> None
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/enterprises/")
     assert "示例企业A" in page.content() and "示例企业C" not in page.content()
-    nav = page.locator("nav.mainnav a").all_inner_texts()
+    nav = page.locator("nav.mainnav a").all_text_contents()  # menus closed: hidden links
     assert "企业" in nav and "变更记录" in nav
     page.goto(f"{live_server.url}/tasks/{task.result_id}/")
     assert page.evaluate("typeof window.htmx") == "object"
@@ -68,7 +68,7 @@ def test_enterprise_user_sees_only_its_own(live_server: Any, page: Any) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
-    nav = page.locator("nav.mainnav a").all_inner_texts()
+    nav = page.locator("nav.mainnav a").all_text_contents()  # menus closed: hidden links
     assert "企业" not in nav and "变更记录" not in nav
     response = page.goto(f"{live_server.url}/enterprises/{world.enterprises['B'].uscc}/")
     assert response is not None and response.status == 404

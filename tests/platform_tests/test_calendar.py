@@ -15,6 +15,7 @@ import pytest
 from tiangong.platform.core.calendar import (
     CalendarMissing,
     add_working_days,
+    missing_years,
     seed_year,
     working_days_between,
 )
@@ -87,3 +88,31 @@ def test_december_warning_for_next_year(calendar: None, world, client, monkeypat
     assert "还没有 2027 年的数据" not in client.get("/").content.decode()
     monkeypatch.setattr(timezone, "localdate", lambda: D(2025, 12, 1))  # 2026 is loaded
     assert "年的数据" not in client.get("/").content.decode()
+
+
+def test_serve_and_demo_note_on_a_year_not_yet_published(db: None) -> None:
+    """`tiangong serve` / `tiangong demo` print one informational line when the calendar package
+    lacks a year (every December for next year): what the platform does with dates in that year
+    and how to add it, not the CalendarMissing error text."""
+    from tiangong.platform.core.calendar import seed_around
+
+    # chinese-calendar has no 2099..2101 (its data ends with the newest published year)
+    notes = seed_around(D(2100, 6, 1))
+    assert notes == [
+        "工作日历：2099、2100、2101年的法定节假日安排尚未收入 chinese-calendar 软件包（国务院办公厅"
+        "公布后软件包随之更新），平台暂未导入2099、2100、2101年日历。在此之前，落在2099、2100、"
+        "2101年的工作日期限（异议答复期限、企业诉求办理时限等）不按周末推算，办理或导入时会说明"
+        "缺少该年日历；其他年份照常计算。安排公布后，更新软件包（python3 -m uv lock "
+        "--upgrade-package chinese-calendar，再 python3 -m uv sync），然后运行 tiangong manage "
+        "seed_calendar 2099 2100 2101，或重新启动 tiangong serve（启动时自动导入缺少的年份）。"]
+    assert "无法" not in notes[0] and "错误" not in notes[0] and "\n" not in notes[0]
+    # what the note says the platform does: a deadline into such a year is refused, not guessed
+    with pytest.raises(CalendarMissing, match="2100"):
+        add_working_days(D(2100, 1, 4), 1)
+
+
+def test_serve_notes_nothing_when_every_year_is_known(db: None) -> None:
+    from tiangong.platform.core.calendar import seed_around
+
+    assert seed_around(D(2025, 6, 1)) == []  # 2024, 2025 and 2026 are in the package
+    assert missing_years([2024, 2025, 2026]) == []

@@ -15,18 +15,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tiangong.platform.core.models import Notification, TaskProgress
-from tiangong.platform.core.roles import Role
-from tiangong.platform.core.testing import (
-    World,
-    api_operations,
-    url_patterns,
-    walk_api,
-    walk_urls,
-)
+from tiangong.platform.core.testing import World, url_patterns
 from tiangong.platform.core.workflow import apply_transition
 from tiangong.platform.example.models import ExampleCase
 
-ROLES = [*Role.values, "other_county_analyst", "other_enterprise_user"]
+from .walk import (
+    ROLES,
+    assert_api_anonymous_is_401,
+    assert_api_walk,
+    assert_operations_covered,
+    assert_page_walk,
+    assert_pages_send_anonymous_to_login,
+    assert_routes_covered,
+)
+from .walk import every as _all
+from .walk import sees as _sees
 
 # Who sees enterprise A (东城街道, 黄岩区) — and so the example case filed for A (but the
 # department user only once a case is routed to its department; this one is not).
@@ -38,14 +41,6 @@ SEES_CASE = SEES_A - {"department_user"}
 SEES_TASK = {"province_analyst", "city_analyst", "county_analyst", "supervisor",
              "administrator"}
 EDITORS = {"county_analyst", "administrator"}
-
-
-def _sees(group: set[str]) -> dict[str, int]:
-    return {r: 200 if r in group else 404 for r in ROLES}
-
-
-def _all(status: int) -> dict[str, int]:
-    return dict.fromkeys(ROLES, status)
 
 
 @pytest.fixture
@@ -114,54 +109,33 @@ def api_table(fx: dict[str, Any]) -> dict[tuple[str, str], tuple[str, object, di
 
 
 def test_every_route_has_a_row(world: World, fixtures: dict[str, Any]) -> None:
-    names = {n for n, _ in url_patterns() if n.split(":")[0] in ("core", "example")}
-    assert names == set(page_table(fixtures)) | set(NOT_WALKED)
+    assert_routes_covered(("core", "example"), page_table(fixtures), NOT_WALKED)
 
 
 def test_every_api_operation_has_a_row(world: World, fixtures: dict[str, Any],
                                        client: Client) -> None:
-    mine = {op for op in api_operations(client)
-            if op[1].startswith(("/api/core/", "/api/example/"))}  # other apps walk their own
-    assert mine == set(api_table(fixtures))
+    # other apps walk their own
+    assert_operations_covered(client, ("/api/core/", "/api/example/"), api_table(fixtures))
 
 
 def test_page_walk(world: World, fixtures: dict[str, Any], client: Client) -> None:
-    table = page_table(fixtures)
-    users = {r: world.users[r] for r in ROLES}
-    visits = walk_urls(client, users, {name: url for name, (url, _) in table.items()})
-    wrong = [(v.name, v.role, v.status, table[v.name][1][v.role]) for v in visits
-             if v.status != table[v.name][1][v.role]]
-    assert wrong == []
-    assert len(visits) == len(table) * len(ROLES)
+    assert_page_walk(client, world, page_table(fixtures))
 
 
 def test_pages_send_anonymous_to_login(world: World, fixtures: dict[str, Any],
                                        client: Client) -> None:
-    for name, (url, _) in page_table(fixtures).items():
-        response = client.get(url)
-        if name == "core:login":
-            assert response.status_code == 200
-        else:
-            assert response.status_code == 302, name
-            assert response["Location"].startswith("/login/?next=")
+    table = page_table(fixtures)
+    assert client.get(table["core:login"][0]).status_code == 200
+    assert_pages_send_anonymous_to_login(client, table, public={"core:login"})
 
 
 def test_api_walk(world: World, fixtures: dict[str, Any], client: Client) -> None:
-    table = api_table(fixtures)
-    users = {r: world.users[r] for r in ROLES}
-    calls = walk_api(client, users, {k: (url, body) for k, (url, body, _) in table.items()})
-    wrong = [(c.method, c.path, c.role, c.status, table[(c.method, c.path)][2][c.role])
-             for c in calls if c.status != table[(c.method, c.path)][2][c.role]]
-    assert wrong == []
-    assert len(calls) == len(table) * len(ROLES)
+    assert_api_walk(client, world, api_table(fixtures))
 
 
 def test_api_anonymous_is_401_everywhere(world: World, fixtures: dict[str, Any],
                                          client: Client) -> None:
-    for (method, _), (url, body, _) in api_table(fixtures).items():
-        response = client.generic(method, url, "" if body is None else str(body),
-                                  content_type="application/json")
-        assert response.status_code == 401, (method, url)
+    assert_api_anonymous_is_401(client, api_table(fixtures))
 
 
 def test_admin_site_only_for_administrators(world: World, client: Client) -> None:

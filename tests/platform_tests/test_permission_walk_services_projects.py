@@ -19,10 +19,21 @@ from django.utils import timezone
 
 from tiangong.platform.core.calendar import seed_year
 from tiangong.platform.core.models import TaskProgress
-from tiangong.platform.core.roles import Role
-from tiangong.platform.core.testing import World, api_operations, url_patterns, walk_api, walk_urls
+from tiangong.platform.core.testing import World
 
-ROLES = [*Role.values, "other_county_analyst", "other_enterprise_user"]
+from .walk import (
+    ROLES,
+    assert_api_anonymous_is_401,
+    assert_api_walk,
+    assert_operations_covered,
+    assert_page_walk,
+    assert_pages_send_anonymous_to_login,
+    assert_routes_covered,
+)
+from .walk import every as _all
+from .walk import only as _only
+from .walk import sees as _sees
+
 # who sees request R: the regions containing 东城街道, the lead department, firm A, the admin
 SEES_R = {"province_analyst", "city_analyst", "county_analyst", "town_official",
           "department_user", "enterprise_user", "supervisor", "administrator"}
@@ -35,18 +46,6 @@ KPI_READERS = SEES_COUNTY | {"other_county_analyst"}   # the 晾晒: 直通办, 
 OFFICERS = {"province_analyst", "city_analyst", "county_analyst", "town_official",
             "supervisor", "administrator", "other_county_analyst"}
 ENTERPRISES = {"enterprise_user", "other_enterprise_user"}
-
-
-def _sees(group: set[str]) -> dict[str, int]:
-    return {r: 200 if r in group else 404 for r in ROLES}
-
-
-def _only(group: set[str]) -> dict[str, int]:
-    return {r: 200 if r in group else 403 for r in ROLES}
-
-
-def _all(status: int) -> dict[str, int]:
-    return dict.fromkeys(ROLES, status)
 
 
 @pytest.fixture
@@ -201,53 +200,30 @@ APPS = ("services", "projects")
 
 
 def test_every_route_has_a_row(world: World, fx: dict[str, Any]) -> None:
-    names = {n for n, _ in url_patterns() if n.split(":")[0] in APPS}
-    assert names == set(page_table(fx))
+    assert_routes_covered(APPS, page_table(fx))
 
 
 def test_every_api_operation_has_a_row(world: World, fx: dict[str, Any],
                                        client: Client) -> None:
-    mine = {op for op in api_operations(client)
-            if op[1].startswith(("/api/services/", "/api/projects/"))}
-    assert mine == set(api_table(fx))
+    assert_operations_covered(client, ("/api/services/", "/api/projects/"), api_table(fx))
 
 
 def test_page_walk(world: World, fx: dict[str, Any], client: Client) -> None:
-    table = page_table(fx)
-    users = {r: world.users[r] for r in ROLES}
-    visits = walk_urls(client, users, {name: url for name, (url, _) in table.items()})
-    wrong = [(v.name, v.role, v.status, table[v.name][1][v.role]) for v in visits
-             if v.status != table[v.name][1][v.role]]
-    assert wrong == []
-    assert len(visits) == len(table) * len(ROLES)
+    assert_page_walk(client, world, page_table(fx))
 
 
 def test_pages_send_anonymous_to_login(world: World, fx: dict[str, Any],
                                        client: Client) -> None:
-    for name, (url, _) in page_table(fx).items():
-        response = client.get(url)
-        assert response.status_code == 302, name
-        assert response["Location"].startswith("/login/?next=")
+    assert_pages_send_anonymous_to_login(client, page_table(fx))
 
 
 def test_api_walk(world: World, fx: dict[str, Any], client: Client) -> None:
-    table = api_table(fx)
-    users = {r: world.users[r] for r in ROLES}
-    calls = walk_api(client, users, {k: (url, body) for k, (url, body, _) in table.items()})
-    wrong = [(c.method, c.path, c.role, c.status, table[(c.method, c.path)][2][c.role])
-             for c in calls if c.status != table[(c.method, c.path)][2][c.role]]
-    assert wrong == []
-    assert len(calls) == len(table) * len(ROLES)
+    assert_api_walk(client, world, api_table(fx))
 
 
 def test_api_anonymous_is_401_everywhere(world: World, fx: dict[str, Any],
                                          client: Client) -> None:
-    import json
-
-    for (method, _), (url, body, _) in api_table(fx).items():
-        response = client.generic(method, url, "" if body is None else json.dumps(body),
-                                  content_type="application/json")
-        assert response.status_code == 401, (method, url)
+    assert_api_anonymous_is_401(client, api_table(fx))
 
 
 def _footprint() -> tuple[int, ...]:

@@ -17,14 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tiangong.errors import Problem, TiangongError
-from tiangong.evaluation.describe import (
-    imputation_note,
-    named_for_year,
-    reason_in_words,
-    reason_words,
-)
+from tiangong.evaluation.describe import imputation_note
 from tiangong.evaluation.scheme.loader import LoadedScheme
 from tiangong.evaluation.whatif import WhatIf, what_ifs
+from tiangong.evaluation.wording import Wording
 from tiangong.runs.store import RunRecord, RunStore
 
 
@@ -67,6 +63,15 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
+
+    def worded(self, wording: Wording) -> Explanation:
+        """Say the scheme's title, the class reason's conditions and the imputation rules in
+        words (`Wording`): the one rendering of `explain` and of explain_bulk's rebuilt rows."""
+        self.scheme_name = wording.scheme_name or self.scheme_name
+        self.reason = wording.reason(self.row.get("class_reason"))
+        self.imputed_words = {it.indicator: wording.imputed(it.imputed)
+                              for it in self.items if it.imputed}
+        return self
 
     def lines(self) -> list[str]:
         """The explanation as Chinese text, one fact per line."""
@@ -186,15 +191,9 @@ def explain_stored(stored: StoredRun, enterprise: str, *, what_if: bool = True) 
     record, results, loaded = stored.record, stored.results, stored.loaded
     index = find_enterprise(results, enterprise, record.id, stored.store_path)
     row = results.slice(index, 1).to_pylist()[0]
-    ex = Explanation(record.id, record.scheme_id, record.year, row,
-                     scheme_name=named_for_year(loaded.scheme, record.year),
-                     reason=reason_in_words(row.get("class_reason") or "",
-                                            reason_words(loaded.scheme)))
+    ex = Explanation(record.id, record.scheme_id, record.year, row)
     _fill_items(ex, loaded, stored.benchmarks)
-    labels = {c.code: c.label for c in loaded.scheme.classification.classes}
-    labels.update({s.code: s.label for s in loaded.scheme.special_classes})
-    ex.imputed_words = {it.indicator: imputation_note(it.imputed, labels)
-                        for it in ex.items if it.imputed}
+    ex.worded(Wording.of(loaded.scheme, record.year))
     order = [c.code for c in loaded.scheme.classification.classes]
     ex.class_floors = _class_floors(results, row, order)
     if what_if and stored.inputs is not None:

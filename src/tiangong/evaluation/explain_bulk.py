@@ -56,6 +56,7 @@ import pyarrow as pa
 
 from tiangong.evaluation.explain import Explanation, ItemLine, PointsLine
 from tiangong.evaluation.scheme.loader import LoadedScheme
+from tiangong.evaluation.wording import Wording
 
 
 @dataclass
@@ -174,11 +175,13 @@ def gap_message(entry: dict[str, Any], group: dict[str, Any], current: float | N
 
 def explanation(run_id: str, scheme_id: str, year: int, row: dict[str, Any],
                 group: dict[str, Any] | None, items: list[list[Any]],
-                points: list[list[Any]], floors: dict[str, float]) -> Explanation:
-    """The library's Explanation rebuilt from a compact row (for `lines()`)."""
+                points: list[list[Any]], floors: dict[str, float],
+                wording: Wording | None = None) -> Explanation:
+    """The library's Explanation rebuilt from a compact row (for `lines()`), in the words of
+    `wording` (the run's scheme, stored with a publication) as `explain` says it."""
     ex = Explanation(run_id, scheme_id, year, row)
     if group is None:
-        return ex
+        return ex.worded(wording or Wording())
     for it, (value, pts, imputed) in zip(group["items"], items, strict=True):
         ex.items.append(ItemLine(it["indicator"], it["label"], it["unit"], it["method"],
                                  it["weight"], value, it["benchmark_kind"], it["benchmark"],
@@ -186,7 +189,7 @@ def explanation(run_id: str, scheme_id: str, year: int, row: dict[str, Any],
     for p, (value, pts) in zip(group["points"], points, strict=True):
         ex.points.append(PointsLine(p["id"], p["label"], p["kind"], value, pts))
     ex.class_floors = floors
-    return ex
+    return ex.worded(wording or Wording())
 
 
 __all__ = ["CompactRow", "class_floors", "compact_rows", "explanation", "gap_message",

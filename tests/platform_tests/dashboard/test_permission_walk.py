@@ -1,16 +1,23 @@
 """The 驾驶舱's routes as every role (the platform's permission walk, for this app): the hand-
 written table below must name every route of the `dashboard:` namespace, so a new route without a
-decided answer fails. Dashboard roles read (403 for department, enterprise and expert users: no
-dashboard); out-of-scope objects answer 404; the boundary upload is the county analyst's."""
+decided answer fails, and the same for its API operations (/api/dashboard/…). Dashboard roles
+read (403 for department, enterprise and expert users: no dashboard); out-of-scope objects answer
+404; the boundary upload is the county analyst's."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tiangong.platform.core.roles import Role
-from tiangong.platform.core.testing import url_patterns, walk_urls
+from ..walk import (
+    ROLES,
+    assert_api_anonymous_is_401,
+    assert_api_walk,
+    assert_operations_covered,
+    assert_page_walk,
+    assert_pages_send_anonymous_to_login,
+    assert_routes_covered,
+)
 
-ROLES = [*Role.values, "other_county_analyst", "other_enterprise_user"]
 DASHBOARD = {"province_analyst", "city_analyst", "county_analyst", "town_official",
              "supervisor", "administrator", "other_county_analyst"}
 # the boundary of 黄岩区: its county and above; the town official draws its county's map
@@ -38,15 +45,27 @@ def test_every_dashboard_route_as_every_role(world: Any, published: Any, client:
         "dashboard:quality": ("/dashboard/quality/?year=2022", _dashboard()),
         "dashboard:indices": ("/dashboard/indices/?year=2022", _dashboard()),
     }
-    names = {n for n, _ in url_patterns() if n.startswith("dashboard:")}
-    assert names == set(table)
-    users = {r: world.users[r] for r in ROLES}
-    visits = walk_urls(client, users, {name: url for name, (url, _) in table.items()})
-    wrong = [(v.name, v.role, v.status, table[v.name][1][v.role]) for v in visits
-             if v.status != table[v.name][1][v.role]]
-    assert wrong == []
-    assert len(visits) == len(table) * len(ROLES)
-    client.logout()
-    for name, (url, _) in table.items():
-        response = client.get(url)
-        assert response.status_code == 302 and response["Location"].startswith("/login/"), name
+    assert_routes_covered(("dashboard",), table)
+    assert_page_walk(client, world, table)
+    assert_pages_send_anonymous_to_login(client, table)
+
+
+# The index setting is the province's: province and city users (under it) have an index; county,
+# town and supervisor users (bound to a county) and the administrator (no region) have none: 404.
+HAS_INDEX = {"province_analyst", "city_analyst"}
+
+
+def test_every_dashboard_api_operation_as_every_role(world: Any, published: Any,
+                                                     client: Any) -> None:
+    from tiangong.platform.dashboard.models import IndexSetting
+
+    IndexSetting.objects.create(region=world.regions["330000"], title="浙江省综合指数")
+    table: dict[tuple[str, str], tuple[str, None, dict[str, int]]] = {
+        ("GET", "/api/dashboard/quality"): ("/api/dashboard/quality?year=2022", None,
+                                            _dashboard()),
+        ("GET", "/api/dashboard/indices"): ("/api/dashboard/indices?year=2022", None, {
+            r: (200 if r in HAS_INDEX else 404) if r in DASHBOARD else 403 for r in ROLES}),
+    }
+    assert_operations_covered(client, ("/api/dashboard/",), table)
+    assert_api_walk(client, world, table)
+    assert_api_anonymous_is_401(client, table)

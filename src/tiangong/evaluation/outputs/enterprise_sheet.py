@@ -37,6 +37,7 @@ from tiangong.evaluation.outputs.layout import (
     text,
     texts,
 )
+from tiangong.evaluation.outputs.value_format import ValueFormat, value_formats
 
 MAX_ENTERPRISE_SHEETS = 2000
 _TABLE_HEADERS = ("指标", "数值", "单位", "权重", "得分", "说明")
@@ -77,7 +78,7 @@ def write_enterprise_sheets(
         )
 
     wb, buffer = new_workbook(layout, subject="一企一单")
-    sheet = _SheetWriter(wb, layout)
+    sheet = _SheetWriter(wb, layout, value_formats(results, layout))
     namer = SheetNamer()
     for uscc in chosen:
         row = by_uscc[uscc]
@@ -102,9 +103,13 @@ def _default_order(results: pd.DataFrame, layout: PublicationLayout) -> list[str
 class _SheetWriter:
     """Writes the fixed sheet layout; formats are created once per workbook."""
 
-    def __init__(self, wb: Workbook, layout: PublicationLayout) -> None:
+    def __init__(self, wb: Workbook, layout: PublicationLayout,
+                 shown: Mapping[str, ValueFormat]) -> None:
         self.layout = layout
+        self.shown = shown  # item id → its value column's format, as in the 公示
         border = {"border": 1, "valign": "vcenter"}
+        self._values = {f.excel: wb.add_format({**border, "num_format": f.excel})
+                        for f in shown.values()}
         self.title = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
         self.footer = wb.add_format({"italic": True, "font_color": "#595959"})
         self.label = wb.add_format({**border, "bold": True, "bg_color": "#F2F2F2"})
@@ -112,7 +117,6 @@ class _SheetWriter:
             {**border, "bold": True, "align": "center", "bg_color": "#D9E1F2"}
         )
         self.text = wb.add_format({**border, "num_format": "@", "text_wrap": True})
-        self.value = wb.add_format({**border, "num_format": "#,##0.00##"})
         self.weight = wb.add_format({**border, "num_format": "0.####"})
         self.score = wb.add_format({**border, "num_format": "0.0000"})
         self.pct = wb.add_format({**border, "num_format": "0.00%"})
@@ -179,9 +183,11 @@ class _SheetWriter:
         for item in group.items:
             r += 1
             note = self.layout.imputed(row.get(f"imputed_{item.id}"))
+            shown = self.shown[item.id]
+            value = number(row.get(f"value_{item.id}"))
             cells = [
                 (item.label, self.text),
-                (number(row.get(f"value_{item.id}")), self.value),
+                (None if value is None else shown.round(value), self._values[shown.excel]),
                 (item.unit, self.text),
                 (item.weight, self.weight),
                 (number(row.get(f"points_{item.id}")), self.score),

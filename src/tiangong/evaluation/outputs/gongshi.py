@@ -39,12 +39,13 @@ from tiangong.evaluation.outputs.layout import (
     text,
     texts,
 )
+from tiangong.evaluation.outputs.value_format import ValueFormat, value_formats
 
 SUMMARY_SHEET = "汇总"
 SPECIAL_SHEET = "特殊类别"
 OUTSIDE_SHEET = "未纳入评价"
 NO_RANK_NOTE = "排名不分先后"
-_NUMBER_FORMATS = {"int": "0", "score": "0.0000", "value": "#,##0.00##"}
+_NUMBER_FORMATS = {"int": "0", "score": "0.0000"}  # value cells: value_format.py
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class _Col:
     key: str  # results column; "" for the running 序号
     kind: str  # "seq" | "text" | "wrap" | "int" | "score" | "value"
     note_key: str = ""  # imputed_X column: shown in place of a missing value
+    shown: ValueFormat | None = None  # a "value" column's rounding and number format
 
 
 class _Formats:
@@ -71,6 +73,14 @@ class _Formats:
             "wrap": wb.add_format({**border, "text_wrap": True}),
             **{k: wb.add_format({**border, "num_format": f}) for k, f in _NUMBER_FORMATS.items()},
         }
+        self._wb, self._border = wb, border
+
+    def value(self, shown: ValueFormat) -> Format:
+        """The cell format of a value column (one per distinct number format)."""
+        key = "value " + shown.excel
+        if key not in self.cell:
+            self.cell[key] = self._wb.add_format({**self._border, "num_format": shown.excel})
+        return self.cell[key]
 
 
 def write_gongshi_workbook(
@@ -87,6 +97,7 @@ def write_gongshi_workbook(
     _write_summary(wb.add_worksheet(SUMMARY_SHEET), fmts, results, layout, classes, hide_ranks)
 
     position = {c.code: i for i, c in enumerate(classes)}
+    shown = value_formats(results, layout)  # each item's rounding, over its whole column
     grouped = present(results["group"])
     special = present(results["special_class"])
     done = [0, len(results)]
@@ -103,7 +114,7 @@ def write_gongshi_workbook(
         if hide_ranks:
             lines.append((NO_RANK_NOTE, fmts.note))
         ws = wb.add_worksheet(namer(group.label, fallback=group.id))
-        _write_table(ws, fmts, lines, _group_columns(group, hide_ranks), rows, tick)
+        _write_table(ws, fmts, lines, _group_columns(group, hide_ranks, shown), rows, tick)
 
     for sheet, mask, with_class in (
         (SPECIAL_SHEET, ~grouped & special, True),
@@ -126,14 +137,16 @@ def _identity_columns() -> list[_Col]:
     ]
 
 
-def _group_columns(group: GroupLayout, hide_ranks: bool) -> list[_Col]:
+def _group_columns(group: GroupLayout, hide_ranks: bool,
+                   shown: dict[str, ValueFormat]) -> list[_Col]:
     cols = _identity_columns()
     for item in group.items:
         header = f"{item.label}({item.unit})" if item.unit else item.label
         if item.weight is None:  # rank_only: a value that is shown, never scored
-            cols.append(_Col(header, f"value_{item.id}", "value"))
+            cols.append(_Col(header, f"value_{item.id}", "value", shown=shown[item.id]))
             continue
-        cols.append(_Col(header, f"value_{item.id}", "value", note_key=f"imputed_{item.id}"))
+        cols.append(_Col(header, f"value_{item.id}", "value", note_key=f"imputed_{item.id}",
+                         shown=shown[item.id]))
         cols.append(_Col(f"{item.label}得分", f"points_{item.id}", "score"))
     cols += [_Col("加分", "bonus", "score"), _Col("减分", "penalty", "score")]
     cols.append(_Col("综合得分", "score", "score"))
@@ -208,7 +221,7 @@ def _write_cell(
     ws: Worksheet, r: int, c: int, col: _Col, row: dict[str, Any], seq: int, fmts: _Formats
 ) -> str:
     """Write one cell; return the text it shows, for the column width."""
-    fmt = fmts.cell[col.kind]
+    fmt = fmts.value(col.shown) if col.shown is not None else fmts.cell[col.kind]
     if col.kind == "seq":
         ws.write_number(r, c, seq, fmt)
         return str(seq)
@@ -229,6 +242,10 @@ def _write_cell(
         else:
             ws.write_blank(r, c, None, fmt)
         return note
+    if col.shown is not None:  # a value: rounded as shown (value_format.py)
+        value = col.shown.round(value)
+        ws.write_number(r, c, value, fmt)
+        return col.shown.text(value)
     ws.write_number(r, c, value, fmt)
     return str(int(value)) if col.kind == "int" else f"{value:,.4f}"
 

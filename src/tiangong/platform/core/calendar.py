@@ -130,12 +130,31 @@ def missing_years(years: list[int]) -> list[int]:
 
 
 def seed_around(today: dt.date) -> list[str]:
-    """Seed last, this and next year when missing (`tiangong serve`, the demo); returns the
-    messages of years the calendar package does not know yet."""
-    notes = []
+    """Seed last, this and next year when missing (`tiangong serve`, the demo); returns one
+    informational note (not_published_note) when the calendar package does not know a year yet
+    (every December for next year, until the State Council publishes its holidays)."""
+    unknown = []
     for missing in missing_years([today.year - 1, today.year, today.year + 1]):
         try:
             seed_year(missing)
-        except CalendarMissing as err:
-            notes.append(str(err))
-    return notes
+        except CalendarMissing:
+            unknown.append(missing)
+    return [not_published_note(unknown)] if unknown else []
+
+
+def not_published_note(years: list[int]) -> str:
+    """What the platform does for dates in `years` (no national calendar yet) and how to add
+    it once published: a normal state each December, said as information, not as an error.
+
+    True to this module: a working-day computation touching such a year raises
+    CalendarMissing (the objection's answer deadline, a service request's time limit, a row
+    of an import: each refused with that message); it is never guessed from weekends.
+    """
+    y = "、".join(str(year) for year in years)
+    args = " ".join(str(year) for year in years)
+    return (f"工作日历：{y}年的法定节假日安排尚未收入 chinese-calendar 软件包（国务院办公厅"
+            f"公布后软件包随之更新），平台暂未导入{y}年日历。在此之前，落在{y}年的工作日期限"
+            "（异议答复期限、企业诉求办理时限等）不按周末推算，办理或导入时会说明缺少该年日历；"
+            "其他年份照常计算。安排公布后，更新软件包（python3 -m uv lock --upgrade-package "
+            f"chinese-calendar，再 python3 -m uv sync），然后运行 tiangong manage seed_calendar "
+            f"{args}，或重新启动 tiangong serve（启动时自动导入缺少的年份）。")

@@ -88,7 +88,7 @@ class UploadLimitMiddleware:
 class RefuseNulMiddleware:
     """A NUL character in the path or query string is never meaningful and PostgreSQL refuses it
     in text columns (a DataError deep in a view); answer 400 in Chinese before any view runs
-    (JSON under /api/, the page elsewhere).
+    (a page for pages, the API's JSON `detail` for /api/).
     Form fields already refuse NUL (Django's ProhibitNullCharactersValidator); the API maps
     a database DataError to 400 as well."""
 
@@ -98,7 +98,7 @@ class RefuseNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
-            if request.path.startswith("/api/"):  # API clients read JSON, as every API answer
+            if request.path.startswith("/api/"):  # the API's documented JSON error shape
                 return JsonResponse({"detail": "请求地址中含有无效字符，请检查后重试。"},
                                     status=400, json_dumps_params={"ensure_ascii": False})
             return render(request, "core/error.html", {

@@ -72,8 +72,24 @@ def _key(user: Any, *parts: Any, pubs: PublicationSet | None = None) -> str:
     return "dashboard:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+def canonical(value: Any) -> Any:
+    """`value` as JSON types with every object's keys in sorted order, recursively.
+
+    The figures reach the page three ways: computed now, from this process's cache, or read
+    back from `FigureCache`, whose PostgreSQL column is JSONB, which keeps no key order (it
+    stores keys by length, then bytes). Rebuilding every dict in sorted key order on each path
+    makes the embedded JSON, and so the page, the same bytes whichever way the figures came.
+    """
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
 def _cached(key: str, compute: Callable[[], Any]) -> Any:
-    """This process's cache, then the shared `FigureCache` table, then `compute()` (stored)."""
+    """This process's cache, then the shared `FigureCache` table, then `compute()` (stored);
+    canonical() either way, so the result does not depend on where it came from."""
     hit = cache.get(key)
     if hit is not None:
         return hit
@@ -82,6 +98,7 @@ def _cached(key: str, compute: Callable[[], Any]) -> Any:
         hit = json.loads(json.dumps(compute()))  # the same types whether computed or read
         with contextlib.suppress(IntegrityError), transaction.atomic():
             FigureCache.objects.create(key=key, data=hit)  # another process may have won
+    hit = canonical(hit)
     cache.set(key, hit, CACHE_SECONDS)
     return hit
 

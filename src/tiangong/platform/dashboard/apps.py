@@ -22,7 +22,7 @@ class DashboardConfig(AppConfig):
         results_published.connect(_fill_read_model, dispatch_uid="dashboard-read-model")
         results_published.connect(_fill_quality, dispatch_uid="dashboard-intake-quality")
         register(NavItem("边界文件", "dashboard:boundaries", roles={Role.COUNTY_ANALYST},
-                         order=11))
+                         order=11, group="管理"))
 
 
 def _fill_read_model(sender: object, publication: object, report: object = None,

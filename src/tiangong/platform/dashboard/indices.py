@@ -7,6 +7,13 @@ summed per county from the dashboard's cells of the current publications inside 
 scope (ratios of sums, as everywhere on the 驾驶舱), and `tiangong.index.composite` normalises,
 weights, aggregates and ranks them: the library's own pipeline, as `tiangong index build`. The
 counties are few (≤ 100), so this takes milliseconds and nothing is stored but the setting.
+
+Filters: the 驾驶舱's group (评价组) and industry (行业大类) filters apply: every indicator is a
+sum or a count over the cells, so each county's figures are taken over the firms of that group
+or industry alone and the counties compared on them. The town and class filters do not apply
+(NOT_FILTERED): the index compares counties, and a town filter leaves one county to compare;
+the class-structure indicators (A类、D类企业占比) are shares of the classes, which a class
+filter would make 100 % or 0 % for every county.
 """
 
 from __future__ import annotations
@@ -44,6 +51,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "spec": {"treat_outliers": False},
 }
 DIMENSION_LABELS = {"index": "综合指数", "yield": "亩均产出", "structure": "等级结构"}
+NOT_FILTERED = ("综合指数按评价组、行业大类筛选，不按乡镇（街道）和等级筛选："
+                "综合指数比较各县（市、区），按乡镇筛选只剩一个县；"
+                "A类、D类企业占比是等级结构指标，按等级筛选后各县都是100%或0%，没有比较意义。")
 
 
 class IndexRefused(Exception):
@@ -66,12 +76,18 @@ def _ratio(num: float | None, den: float | None) -> float | None:
     return None if not den else (num or 0.0) / den
 
 
-def county_indicators(user: Any, setting: IndexSetting, year: int) -> pd.DataFrame:
-    """One row per county under the setting's region and inside the user's scope."""
+def county_indicators(user: Any, setting: IndexSetting, year: int, group: str = "",
+                      industry: str = "") -> pd.DataFrame:
+    """One row per county under the setting's region and inside the user's scope, over the
+    firms of `group` and of the industry division `industry` when given."""
     pubs = current_publications(year)
     ensure_filled(pubs)
     cells = restrict(TownCell, user).filter(publication__in=pubs,
                                             town__path__startswith=setting.region.path)
+    if group:
+        cells = cells.filter(group=group)
+    if industry:
+        cells = cells.filter(industry=industry)
     sums = {r["county__code"]: r for r in cells.values("county__code", "county__name")
             .annotate(**{k: Sum(k) for k in SUM_FIELDS}).order_by()}
     by_class = cells.values("county__code", "class_code").annotate(n=Sum("n")).order_by()
@@ -119,15 +135,26 @@ def check_config(config: dict[str, Any]) -> str:
     return ""
 
 
-def indices(user: Any, year: int | None) -> dict[str, Any] | None:
-    """{name, rows, columns, error} for the page, or None when no setting covers the user."""
+def _group_label(user: Any, year: int, group: str) -> str:
+    label = (restrict(TownCell, user).filter(year=year, group=group)
+             .values_list("group_label", flat=True).first())
+    return label or group
+
+
+def indices(user: Any, year: int | None, group: str = "",
+            industry: str = "") -> dict[str, Any] | None:
+    """{name, year, group, group_label, industry, not_filtered, rows, columns, error} for the
+    page and the API, or None when no setting covers the user."""
     setting = setting_for(user)
     if setting is None or year is None:
         return None
-    out: dict[str, Any] = {"name": setting.title, "rows": [], "columns": [], "error": ""}
+    out: dict[str, Any] = {
+        "name": setting.title, "year": year, "group": group,
+        "group_label": _group_label(user, year, group) if group else "", "industry": industry,
+        "not_filtered": NOT_FILTERED, "rows": [], "columns": [], "error": ""}
     try:
         loaded = _loaded(setting)
-        data = county_indicators(user, setting, year)
+        data = county_indicators(user, setting, year, group, industry)
         leaves = loaded.hierarchy.leaves()
         if len(data) < 2:
             raise IndexRefused("辖区内已发布评价结果的县（市、区）不足两个，无法计算综合指数。")

@@ -40,7 +40,7 @@ def indices(request: HttpRequest) -> HttpResponse:
     """The configured composite index of the counties under a city or province user."""
     _allowed(request)
     f = _filters(request, agg.years(request.user))
-    result = indices_for(request.user, f.year)
+    result = indices_for(request.user, f.year, f.group, f.industry)
     chart = {"rows": [{"name": r["name"], "index": r["index"]} for r in result["rows"]]} \
         if result else {"rows": []}
     return _page(request, "dashboard/_indices.html", "综合指数",

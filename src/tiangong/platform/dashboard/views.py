@@ -31,10 +31,14 @@ DASHBOARD_ROLES = {Role.PROVINCE_ANALYST, Role.CITY_ANALYST, Role.COUNTY_ANALYST
 PAGE = 50
 
 
-def _allowed(request: HttpRequest) -> None:
-    user: Any = request.user
+def check_allowed(user: Any) -> None:
+    """The 驾驶舱's roles only (pages and API alike)."""
     if user.role not in DASHBOARD_ROLES and not user.is_superuser:
         raise PermissionDenied("驾驶舱仅供分析、乡镇、监督人员使用。")
+
+
+def _allowed(request: HttpRequest) -> None:
+    check_allowed(request.user)
 
 
 def _filters(request: HttpRequest, years: list[int]) -> agg.Filters:
@@ -92,7 +96,8 @@ def home(request: HttpRequest) -> HttpResponse:
         mismatch = BoundaryMatch(  # JSON lists back to the (code, name) pairs
             m["code_property"], m["matched"], [tuple(p) for p in m["no_data"]],
             [tuple(p) for p in m["no_boundary"]], m["no_code"])
-    ctx = {"f": f, "years": years, "data": data, "totals": fig["totals"], "ranking": ranking,
+    ctx = {"f": f, "years": years, "data": agg.canonical(data), "totals": fig["totals"],
+           "ranking": ranking,
            "choices": fig["choices"], "mismatch": mismatch, "boundary": boundary,
            "warning": _calendar_warning(dt.date.today()),
            "big": request.GET.get("screen") == "big", "level": level,

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from tiangong.evaluation.wording import Wording
 from tiangong.platform.core.api_routes import answers
 from tiangong.platform.core.scope import get_scoped_or_404, restrict
 from tiangong.platform.evaluation import queries
@@ -67,9 +68,10 @@ def _pub(p: Publication) -> dict[str, Any]:
             "region_code": p.county.code}
 
 
-def _result(r: PublishedResult) -> dict[str, Any]:
+def _result(r: PublishedResult, wording: Wording) -> dict[str, Any]:
+    """One row; its class reason with conditions in words (the publication's `Wording`)."""
     return {**{k: getattr(r, k) for k in ResultOut.model_fields if hasattr(r, k)},
-            "town_code": r.region.code}
+            "town_code": r.region.code, "class_reason": wording.reason(r.class_reason)}
 
 
 @router.get("/publications", response=answers(list[PublicationOut]))
@@ -86,7 +88,8 @@ def list_results(request: HttpRequest, pk: int, class_code: str = "", offset: in
     if class_code:
         qs = qs.filter(class_code=class_code)
     offset, limit = max(offset, 0), min(max(limit, 1), 1000)
-    return [_result(r) for r in qs[offset:offset + limit]]
+    wording = Wording.from_dict(pub.wording)
+    return [_result(r, wording) for r in qs[offset:offset + limit]]
 
 
 @router.get("/results/{pk}", response=answers(ResultDetailOut))
@@ -96,8 +99,8 @@ def get_result(request: HttpRequest, pk: int) -> dict[str, Any]:
                             request.auth, pk=pk)
     view = queries.result_view(row)
     exact = getattr(row, "exact_what_if", None)
-    return {**_result(row), "items": view["items"], "points": view["points"],
-            "what_if": view["what_if"],
+    return {**_result(row, Wording.from_dict(row.publication.wording)), "items": view["items"],
+            "points": view["points"], "what_if": view["what_if"],
             "what_if_exact": exact.answers if exact is not None and exact.computed else None,
             "explanation": view["explanation"]}
 

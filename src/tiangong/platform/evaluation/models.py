@@ -53,6 +53,9 @@ class Publication(PlatformModel):
     # their own numbers aligned with these lists (see tiangong.evaluation.explain_bulk).
     groups = models.JSONField("各评价组指标设置", default=dict, blank=True)
     class_floors = models.JSONField("各分区各等级最低得分", default=dict, blank=True)
+    # the scheme's words for coded texts (tiangong.evaluation.wording.Wording.to_dict()):
+    # class reasons' conditions and class labels, so explanations read as `tiangong explain`
+    wording = models.JSONField("说明用语", default=dict, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", null=True,
                                      blank=True, on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField("发布完成时间", null=True, blank=True)

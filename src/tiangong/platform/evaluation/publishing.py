@@ -27,6 +27,8 @@ from tiangong.evaluation.explain_bulk import (
     compact_rows,
     group_constants,
 )
+from tiangong.evaluation.outputs.value_format import value_format
+from tiangong.evaluation.wording import Wording
 from tiangong.identity.uscc import is_valid_uscc
 from tiangong.platform.core.changelog import record_change, snapshot
 from tiangong.platform.core.models import Enterprise, Region
@@ -108,7 +110,7 @@ def _write(pub: Publication, report: Report) -> dict[str, Any]:
     enterprises = _enterprises(results, towns)
     report(0, total, "写入企业结果")
     order = [c.code for c in loaded.scheme.classification.classes]
-    groups = group_constants(loaded, benchmarks)
+    groups = with_value_formats(group_constants(loaded, benchmarks), results)
     floors = class_floors(results, order)
     compact = compact_rows(loaded, results, groups, floors)
     rows = _rows(pub, results, compact, enterprises, towns, _figures(inputs, record.year))
@@ -120,7 +122,7 @@ def _write(pub: Publication, report: Report) -> dict[str, Any]:
     done = Publication.objects.filter(pk=pub.pk, state=Publication.PUBLISHING).update(
         state=Publication.PUBLISHED, published_at=timezone.now(), n_results=written,
         class_counts=record.class_counts, class_order=order, changes=changes, groups=groups,
-        class_floors=floors)
+        class_floors=floors, wording=Wording.of(loaded.scheme, record.year).to_dict())
     if done != 1:
         raise PublishRefused("该发布已被他人处理，本次写入未生效。")
     pub.refresh_from_db()
@@ -156,6 +158,24 @@ def _rows(pub: Publication, results: pa.Table, compact: Iterator[CompactRow],
                c["partition_size"][i] if rank is not None else None, _num(c["percentile"][i]),
                json_text(cr.items), json_text(cr.points), json_text(cr.what_if),
                cr.next_class or "", *(_num(f.get(k)) for k in _INPUTS))
+
+
+def with_value_formats(groups: dict[str, dict[str, Any]],
+                       results: pa.Table) -> dict[str, dict[str, Any]]:
+    """Each item's value format (`format`: decimals, percent), decided over the run's whole
+    value column by the rule the workbooks use (evaluation/outputs/value_format.py), so the
+    enterprise page and its PDF print a value as the 公示 and the 一企一单 show it."""
+    formats: dict[str, dict[str, Any]] = {}
+    for group in groups.values():
+        for item in group["items"]:
+            ind = item["indicator"]
+            if ind not in formats:
+                column = f"value_{ind}"
+                values = (results.column(column).to_pandas()
+                          if column in results.column_names else [])
+                formats[ind] = value_format(item["unit"], values).as_dict()
+            item["format"] = formats[ind]
+    return groups
 
 
 def _num(value: Any) -> float | None:

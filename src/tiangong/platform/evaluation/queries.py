@@ -89,17 +89,21 @@ def result_view(row: PublishedResult) -> dict[str, Any]:
     Explanation.lines(), rebuilt from the published numbers: the same text as `tiangong
     explain`)."""
     from tiangong.evaluation.explain_bulk import explanation, gap_message
+    from tiangong.evaluation.wording import Wording
 
     pub = row.publication
+    wording = Wording.from_dict(pub.wording)
+    reason = wording.reason(row.class_reason)
     group = (pub.groups or {}).get(row.group)
     floors = (pub.class_floors or {}).get(row.partition, {})
-    items = [{**it, "value": v, "points": p, "imputed": imp}
+    items = [{**it, "value": v, "points": p, "imputed": imp,
+              "imputed_words": wording.imputed(imp)}
              for it, (v, p, imp) in zip(group["items"] if group else [], row.items, strict=False)]
     points = [{**p, "value": v, "points": pts}
               for p, (v, pts) in zip(group["points"] if group else [], row.points, strict=False)]
     values = {it["indicator"]: it["value"] for it in items}
     what_if = [{**w, "message": gap_message(w, group, values.get(w.get("indicator", "")),
-                                           row.next_class, row.class_reason)}
+                                           row.next_class, reason)}
                for w in row.what_if] if group else []
     fields = {"uscc": row.uscc, "name": row.name, "group": row.group or None,
               "group_label": row.group_label, "special_class": row.special_class or None,
@@ -109,6 +113,6 @@ def result_view(row: PublishedResult) -> dict[str, Any]:
               "percentile": row.percentile, "class": row.class_code or None,
               "class_label": row.class_label, "policy_class": row.policy_class or None}
     ex = explanation(pub.run_id, pub.scheme_id, row.year, fields, group, row.items, row.points,
-                     floors)
+                     floors, wording)
     return {"items": items, "points": points, "what_if": what_if, "class_floors": floors,
-            "explanation": ex.lines()}
+            "explanation": ex.lines(), "class_reason": reason}

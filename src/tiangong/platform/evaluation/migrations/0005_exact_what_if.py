@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluation', '0003_remove_publishedresult_class_floors_and_more'),
+        ('evaluation', '0004_publication_wording'),
     ]
 
     operations = [
