@@ -10,8 +10,9 @@ Measured, each printed:
    12345 importer and the demo use): requests, events, partner tasks, departments, and the
    change-log entry of every request and task; written in bulk (`core.bulk`: COPY on
    PostgreSQL, executemany on SQLite), one transaction per county;
-3. KPI report: platform rows → library tables (`services.export.tables`, one plain SQL read
-   per table) → `kpi_report`, for the province by department and month, 3 times (median);
+3. KPI report: the KPI facts kept on the request rows (`services.facts.facts_table`, one SQL
+   read of 140,000 rows, COPY on PostgreSQL; no event scan) → `kpi_report_from_facts`, for
+   the province by department and month, 3 times (median);
 4. queue page: 50 department users (the busiest departments), each with its own session, GET
    /services/ (the department's queue by deadline) through gunicorn configured as `tiangong
    serve` (gthread, 2 workers × 4 threads) on loopback, in two load models

@@ -56,6 +56,13 @@ class ServiceRequest(PlatformModel):
                               choices=list(COLOURS.items()))
     colour_source = models.CharField("颜色来源", max_length=20, blank=True)
     reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    # KPI facts kept with the row (tiangong.services.facts) by actions.move, the store and
+    # the backfill command, so the KPIs count request rows, not events
+    routed = models.BooleanField("曾交办", default=False)
+    last_rating = models.CharField("最近一次评价", max_length=20, blank=True,
+                                   choices=list(RATINGS.items()))
+    rated_on = models.DateField("最近评价日期", null=True, blank=True)
+    last_event_on = models.DateField("最近办理日期", null=True, blank=True)
     reminded_on = models.DateField("最近提醒", null=True, blank=True)
     escalation = models.PositiveSmallIntegerField("督办级别", default=0)
     needs_confirmation = models.BooleanField("企业待确认", default=False)

@@ -232,7 +232,7 @@ def _act(req: ServiceRequest, user: Any, action: str, data: dict[str, Any]) -> N
     elif action == "reopen":
         actions.reopen(req, user, note)
     else:  # accept, object, merge, note, pause_switch, answer, extension_reject …
-        apply_transition(req, action, user, note)
+        actions.move(req, action, user, note)
 
 
 @require_POST
