@@ -87,9 +87,11 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if firm:  # one enterprise's request history (linked from the enterprise's page)
         qs = qs.filter(enterprise__uscc=firm)
     pool, dupes = None, {}
-    if user.role == Role.DEPARTMENT_USER:
-        qs = qs.filter(state__in=(*RUNNING, "paused_enterprise", "paused_inspection")
-                       ).order_by("due_on", "pk")
+    rows: Any = None
+    if user.role == Role.DEPARTMENT_USER and not firm:
+        rows = _department_queue(qs, user)
+    elif user.role == Role.DEPARTMENT_USER:
+        qs = qs.filter(state__in=OPEN).order_by("due_on", "pk")
     elif view == "overdue" or user.role == Role.SUPERVISOR:
         qs = qs.filter(state__in=RUNNING, due_on__lt=today).order_by("due_on", "pk")
         view = "overdue"
@@ -105,9 +107,32 @@ def request_list(request: HttpRequest) -> HttpResponse:
         tasks = list(open_tasks.select_related("department").prefetch_related(Prefetch(
             "requests", queryset=ServiceRequest.objects.only("pk", "received_at")))[:100])
     return render(request, "services/request_list.html", {
-        "requests": qs[:100], "pool": pool, "dupes": dupes, "today": today, "view": view,
+        "requests": qs[:100] if rows is None else rows, "pool": pool, "dupes": dupes, "today": today, "view": view,
         "tasks": tasks, "tasks_total": tasks_total,
         "can_file": user.role in (Role.ENTERPRISE_USER, Role.COUNTY_ANALYST)})
+
+
+OPEN = (*RUNNING, "paused_enterprise", "paused_inspection")
+QUEUE_COLUMNS = ("pk", "category", "state", "due_on", "colour", "enterprise__name",
+                 "lead__name")
+
+
+def _department_queue(qs: Any, user: Any, n: int = 100) -> list[ServiceRequest]:
+    """A department's first `n` open requests by deadline: those it leads and those it assists.
+
+    One query with "leads OR assists" ORDER BY due_on cannot use an index and walks the
+    deadline index over the whole province (≈ 60 ms at 140,000 requests); so the keys of each
+    half are taken by its own index (lead, state, due_on / the keys of the requests the
+    department's partner tasks serve), the first `n` merged here, and only those rows read, with the columns the page shows, still
+    through the user's scope (`qs`)."""
+    mine = qs.filter(state__in=OPEN).order_by("due_on", "pk").values_list("due_on", "pk")
+    assisted = list(PartnerTask.requests.through.objects.filter(
+        partnertask__department_id=user.department_id).values_list("servicerequest_id",
+                                                                    flat=True))
+    keys = {*mine.filter(lead_id=user.department_id)[:n], *mine.filter(pk__in=assisted)[:n]}
+    first = sorted(keys, key=lambda k: (k[0] is None, k[0] or dt.date.min, k[1]))[:n]
+    rows = {r.pk: r for r in qs.filter(pk__in=[k[1] for k in first]).only(*QUEUE_COLUMNS)}
+    return [rows[k[1]] for k in first if k[1] in rows]
 
 
 def _duplicates(pool: list[ServiceRequest], qs: Any) -> dict[int, list[Any]]:
