@@ -107,7 +107,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
         tasks = list(open_tasks.select_related("department").prefetch_related(Prefetch(
             "requests", queryset=ServiceRequest.objects.only("pk", "received_at")))[:100])
     return render(request, "services/request_list.html", {
-        "requests": qs[:100] if rows is None else rows, "pool": pool, "dupes": dupes, "today": today, "view": view,
+        "requests": qs[:100] if rows is None else rows, "pool": pool, "dupes": dupes,
+        "today": today, "view": view,
         "tasks": tasks, "tasks_total": tasks_total,
         "can_file": user.role in (Role.ENTERPRISE_USER, Role.COUNTY_ANALYST)})
 
@@ -123,8 +124,8 @@ def _department_queue(qs: Any, user: Any, n: int = 100) -> list[ServiceRequest]:
     One query with "leads OR assists" ORDER BY due_on cannot use an index and walks the
     deadline index over the whole province (≈ 60 ms at 140,000 requests); so the keys of each
     half are taken by its own index (lead, state, due_on / the keys of the requests the
-    department's partner tasks serve), the first `n` merged here, and only those rows read, with the columns the page shows, still
-    through the user's scope (`qs`)."""
+    department's partner tasks serve), the first `n` merged here, and only those rows read,
+    with the columns the page shows, still through the user's scope (`qs`)."""
     mine = qs.filter(state__in=OPEN).order_by("due_on", "pk").values_list("due_on", "pk")
     assisted = list(PartnerTask.requests.through.objects.filter(
         partnertask__department_id=user.department_id).values_list("servicerequest_id",
