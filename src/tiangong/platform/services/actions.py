@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -21,26 +20,32 @@ from tiangong.platform.core.context import request_id
 from tiangong.platform.core.models import Department, WorkflowEvent
 from tiangong.platform.core.workflow import TransitionRefused, apply_transition, record_event
 from tiangong.platform.services.calendar import CALENDAR_ERRORS, county_of, for_county
+from tiangong.platform.services.county_config import Settings, default_settings, settings_for
 from tiangong.platform.services.models import PartnerTask, ServiceRequest
 from tiangong.platform.services.workflow import REQUEST_WORKFLOW
 from tiangong.services import clock
-from tiangong.services.config import Limits, ServiceConfig, load_categories
+from tiangong.services.config import Limits, ServiceConfig
 from tiangong.services.outcome import outcome_colour
-from tiangong.services.routing import Proposal, Rule, load_rules, propose
+from tiangong.services.routing import Proposal, Rule, propose
 
 
-@lru_cache(maxsize=1)
 def config() -> ServiceConfig:
-    return load_categories()
+    """The installation's default categories (the API's category list, the demo)."""
+    return default_settings().config
 
 
-@lru_cache(maxsize=1)
 def rules() -> list[Rule]:
-    return load_rules(config())
+    """The installation's default routing rules."""
+    return default_settings().rules
+
+
+def settings_of(req: ServiceRequest) -> Settings:
+    """The categories and rules of the request's county (its copy, or the default)."""
+    return settings_for(county_of(req.enterprise.region))
 
 
 def limits(req: ServiceRequest) -> Limits:
-    return config().category(req.category).limits
+    return settings_of(req).config.category(req.category).limits
 
 
 def _cal(req: ServiceRequest) -> Any:
@@ -93,7 +98,8 @@ def file_request(user: Any, enterprise: Any, category: str, text: str, channel: 
                  attachments: Sequence[Any] = ()) -> ServiceRequest:
     """A new request in the pool, with its 'file' event (the first row of its timeline); the
     enterprise's attachments are kept on that event (hashed, by the core's record_event)."""
-    config().category(category)  # unknown category → ConfigError (Chinese message)
+    # unknown category → ConfigError (Chinese message); the county's own list
+    settings_for(county_of(enterprise.region)).config.category(category)
     if not text.strip():
         raise TransitionRefused("请填写诉求内容。")
     with transaction.atomic():
@@ -131,7 +137,8 @@ def proposal(req: ServiceRequest) -> tuple[Proposal | None, Department | None,
                                            list[Department]]:
     """The routing rules' proposal and the departments it names in this county."""
     town = req.enterprise.region.name if req.enterprise.region.level == "town" else None
-    prop = propose(rules(), req.category, town, config().chain_of(req.enterprise.industry_code),
+    own = settings_of(req)
+    prop = propose(own.rules, req.category, town, own.config.chain_of(req.enterprise.industry_code),
                    getattr(req.enterprise, "evaluation_class", None))
     if prop is None:
         return None, None, []

@@ -98,11 +98,18 @@ class ServiceRequest(PlatformModel):
 
     @property
     def category_label(self) -> str:
-        """The category's Chinese name from the categories file (the code stays in the row, so
-        a county renaming a category relabels its history); an unknown code shows as itself."""
+        """The category's Chinese name (the code stays in the row, so renaming a category
+        relabels its history): the default's name, or for a category only the county's copy
+        has, the county's; an unknown code shows as itself."""
         from tiangong.platform.services.actions import config
 
         known = config().categories.get(self.category)
+        if known is None and self.enterprise_id:
+            from tiangong.platform.services.calendar import county_of
+            from tiangong.platform.services.county_config import settings_for
+
+            own = settings_for(county_of(self.enterprise.region)).config
+            known = own.categories.get(self.category)
         return known.name if known is not None else self.category
 
 
@@ -149,3 +156,6 @@ __all__ = ["Approval", "PartnerTask", "ServiceRequest"]
 from tiangong.platform.services.objection_link import ObjectionRequest  # noqa: E402
 
 __all__ += ["ObjectionRequest"]
+from tiangong.platform.services.county_config import CountyServiceConfig  # noqa: E402
+
+__all__ += ["CountyServiceConfig"]

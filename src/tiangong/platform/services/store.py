@@ -169,7 +169,11 @@ def _partner_tasks(ev: pd.DataFrame, req: pd.DataFrame, pk_of: dict[str, int],
                    depts: _Departments, cal: Any) -> None:
     """One task per generated partner assignment, answered when its answer event exists; its
     deadline is the library's partner deadline ahead of the lead's."""
+    from tiangong.platform.services.county_config import settings_for
     from tiangong.services.clock import ClockRefused, partner_due
+    from tiangong.services.config import ConfigError
+
+    own = settings_for(depts.county).config
 
     info = req.set_index("request_id")[["category", "due_on"]]
     assigned = ev[ev.action == "partner_assign"]
@@ -181,7 +185,11 @@ def _partner_tasks(ev: pd.DataFrame, req: pd.DataFrame, pk_of: dict[str, int],
     for rid, name, at, cat, due_lead in zip(assigned.request_id, assigned.department,
                                             assigned["at"], category, lead_due, strict=True):
         try:
-            due = partner_due(cal, at.date(), due_lead, config().category(cat).limits)
+            lim = own.category(cat).limits
+        except ConfigError:  # a category the county dropped: the default limits
+            lim = config().category(cat).limits
+        try:
+            due = partner_due(cal, at.date(), due_lead, lim)
         except ClockRefused:
             due = due_lead
         dept = depts.get(name)

@@ -33,10 +33,12 @@ class FileForm(forms.Form):
     text = forms.CharField(label="诉求内容", widget=forms.Textarea, max_length=4000)
     attachments = AttachmentsField(label="附件（可多选）")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, county: Any = None, **kwargs: Any) -> None:
+        from tiangong.platform.services.county_config import settings_for
+
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [(c.code, c.name)
-                                           for c in actions.config().categories.values()]
+        self.fields["category"].choices = [
+            (c.code, c.name) for c in settings_for(county).config.categories.values()]
 
 
 class OfficeFileForm(FileForm):
@@ -161,7 +163,12 @@ def request_new(request: HttpRequest) -> HttpResponse:
     office = user.role == Role.COUNTY_ANALYST and not user.is_read_only
     if not office and (user.role != Role.ENTERPRISE_USER or user.enterprise_id is None):
         raise PermissionDenied("只有企业用户或直通办（县级分析员）可以在此提交诉求。")
-    form = (OfficeFileForm if office else FileForm)(request.POST or None, request.FILES or None)
+    from tiangong.platform.services.calendar import county_of
+
+    region = user.region if office else Enterprise.objects.select_related("region").get(
+        pk=user.enterprise_id).region
+    form = (OfficeFileForm if office else FileForm)(request.POST or None, request.FILES or None,
+                                                    county=county_of(region))
     if request.method == "POST" and form.is_valid():
         if office:
             from tiangong.identity.uscc import normalize_uscc
