@@ -106,10 +106,13 @@ def _local(times: pd.Series) -> pd.Series:
 
 def report(county: Any, requests: Any, as_of: dt.date, by: str = "department",
            period: str = "month") -> pd.DataFrame:
-    """The KPI report over the requests' stored facts (`services.facts`; no event scan)."""
+    """The KPI report over the requests' stored facts (`services.facts`; no event scan).
+    by="county" groups by the firm's county (for a city or the province); `county` may be
+    None (the national calendar, without a county's own days)."""
     from tiangong.platform.services.facts import facts_table
 
-    facts = facts_table(requests, as_of)
+    facts = facts_table(requests, as_of, by_county=by == "county")
+    by = "department" if by == "county" else by
     days = pc.min_max(facts.column("received_day")).as_py()
     first = days["min"].year if days["min"] else as_of.year
     last = days["max"].year if days["max"] else as_of.year
