@@ -30,7 +30,7 @@ KPIS = ("closed_of_received", "green_rate", "overdue_rate", "median_days", "reop
 def dashboard_section(request: HttpRequest, _obj: object) -> dict[str, Any] | None:
     from tiangong.platform.core.scope import restrict
     from tiangong.platform.services.calendar import CALENDAR_ERRORS, county_of
-    from tiangong.platform.services.export import report
+    from tiangong.platform.services.export import reports
     from tiangong.platform.services.models import ServiceRequest
 
     user: Any = request.user
@@ -44,8 +44,8 @@ def dashboard_section(request: HttpRequest, _obj: object) -> dict[str, Any] | No
         return None
     by = "county" if above else "department"
     try:
-        months = report(county, qs, today, by, "month")
-        groups = report(county, qs, today, by, "year")
+        both = reports(county, qs, today, by, ("month", "year"))
+        months, groups = both["month"], both["year"]
     except CALENDAR_ERRORS as err:
         return {"error": str(err), "year": today.year}
     year = str(today.year)

@@ -109,6 +109,13 @@ def report(county: Any, requests: Any, as_of: dt.date, by: str = "department",
     """The KPI report over the requests' stored facts (`services.facts`; no event scan).
     by="county" groups by the firm's county (for a city or the province); `county` may be
     None (the national calendar, without a county's own days)."""
+    return reports(county, requests, as_of, by, (period,))[period]
+
+
+def reports(county: Any, requests: Any, as_of: dt.date, by: str,
+            periods: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """`report` for several periods over one read of the facts (the dashboard's month and
+    year)."""
     from tiangong.platform.services.facts import facts_table
 
     facts = facts_table(requests, as_of, by_county=by == "county")
@@ -116,9 +123,9 @@ def report(county: Any, requests: Any, as_of: dt.date, by: str = "department",
     days = pc.min_max(facts.column("received_day")).as_py()
     first = days["min"].year if days["min"] else as_of.year
     last = days["max"].year if days["max"] else as_of.year
-    years = list(range(min(first, as_of.year), max(last, as_of.year) + 1))
-    return kpi_report_from_facts(facts, table_calendar(county, years), as_of, by=by,
-                                 period=period)
+    cal = table_calendar(county, list(range(min(first, as_of.year),
+                                            max(last, as_of.year) + 1)))
+    return {p: kpi_report_from_facts(facts, cal, as_of, by=by, period=p) for p in periods}
 
 
 def workbook(rep: pd.DataFrame, overdue: list[ServiceRequest], title: str) -> bytes:

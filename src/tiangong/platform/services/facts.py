@@ -46,32 +46,32 @@ def facts_table(requests: Any, as_of: dt.date, by_county: bool = False) -> pa.Ta
     from tiangong.platform.services.export import tables
 
     read = _read(requests, path=by_county)
+    if by_county:  # lead_department ← the county's name, from the path /省/市/县/…
+        read = read.set_column(read.schema.get_field_index("lead_department"),
+                               "lead_department", _county_names(read.column("path")))
     last = read.column("last_event_on")
     fresh = pc.fill_null(pc.less_equal(last, pa.scalar(as_of, pa.date32())), False)
     stored = read.filter(fresh).select(FACTS.names)
     if pc.all(fresh).as_py() is not False:
-        out = stored
-    else:
-        req, ev = tables(requests.exclude(last_event_on__lte=as_of))  # None included
-        out = pa.concat_tables([stored, facts_from_events(req, ev, as_of)])
+        return stored
+    req, ev = tables(requests.exclude(last_event_on__lte=as_of))  # None included
+    recount = facts_from_events(req, ev, as_of)
     if by_county:
-        out = _counties(out, read)
-    return out
+        where = pc.index_in(recount.column("request_id"), value_set=read.column("request_id"))
+        recount = recount.set_column(recount.schema.get_field_index("lead_department"),
+                                     "lead_department",
+                                     read.column("lead_department").take(where))
+    return pa.concat_tables([stored, recount])
 
 
-def _counties(facts: pa.Table, read: pa.Table) -> pa.Table:
-    """lead_department ← the county's name, from each firm's region path /省/市/县/…"""
+def _county_names(paths: pa.ChunkedArray) -> pa.Array:
     from tiangong.platform.core.models import Region
 
-    paths = dict(zip(read.column("request_id").to_pylist(), read.column("path").to_pylist(),
-                     strict=True))
     names = dict(Region.objects.filter(level="county").values_list("code", "name"))
-    county = []
-    for rid in facts.column("request_id").to_pylist():
-        parts = (paths.get(rid) or "").split("/")
-        county.append(names.get(parts[3]) if len(parts) > 3 else None)
-    i = facts.schema.get_field_index("lead_department")
-    return facts.set_column(i, "lead_department", pa.array(county, pa.string()))
+    codes = pc.list_element(pc.split_pattern(paths, "/"), 3)
+    keys = pa.array(list(names), pa.string())
+    return pa.array(list(names.values()), pa.string()).take(pc.index_in(codes,
+                                                                          value_set=keys))
 
 
 def _read(requests: Any, path: bool = False) -> pa.Table:
