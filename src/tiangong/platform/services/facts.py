@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models.functions import TruncDate
+from django.db.models import CharField
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from tiangong.platform.services.models import ServiceRequest
@@ -77,44 +78,65 @@ def _county_names(paths: pa.ChunkedArray) -> pa.Array:
 def _read(requests: Any, path: bool = False) -> pa.Table:
     """The fact columns, last_event_on (and the firm's region path) of every row; COPY …
     TO STDOUT as CSV parsed by Arrow on PostgreSQL (140,000 rows without a Python object per
-    cell), a cursor on SQLite."""
+    cell), on SQLite the days as text converted column-wise (not by Django's per-value
+    converters and its per-row time-zone function)."""
     extra = ["enterprise__region__path"] if path else []
     names = [*_FIELDS, "last_event_on", *(["path"] if path else [])]
     types = {**{f.name: f.type for f in FACTS}, "last_event_on": pa.date32(),
              "path": pa.string()}
+    empty = pa.schema([(n, types[n]) for n in names]).empty_table()
+    if connection.vendor != "postgresql":
+        return _read_sqlite(requests, names, types, extra, empty)
     qs = (requests.order_by().annotate(received_day=TruncDate("received_at"))
           .values_list(*_FIELDS.values(), "last_event_on", *extra))
     try:
         sql, params = qs.query.sql_with_params()
     except EmptyResultSet:  # a queryset that cannot match (`.none()`)
-        return pa.schema([(n, types[n]) for n in names]).empty_table()
-    if connection.vendor == "postgresql":
-        buf = io.BytesIO()
-        with connection.cursor() as cur, cur.cursor.copy(
-                f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
-            for block in copy:
-                buf.write(block)
-        if not buf.tell():  # no rows: Arrow refuses an empty CSV
-            return pa.schema([(n, types[n]) for n in names]).empty_table()
-        buf.seek(0)
-        table = pcsv.read_csv(buf, pcsv.ReadOptions(column_names=names), convert_options=(
-            pcsv.ConvertOptions(column_types=types, true_values=["t"], false_values=["f"],
-                                strings_can_be_null=True)))
-        return table.select(names)
+        return empty
+    buf = io.BytesIO()
+    with connection.cursor() as cur, cur.cursor.copy(
+            f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+        for block in copy:
+            buf.write(block)
+    if not buf.tell():  # no rows: Arrow refuses an empty CSV
+        return empty
+    buf.seek(0)
+    table = pcsv.read_csv(buf, pcsv.ReadOptions(column_names=names), convert_options=(
+        pcsv.ConvertOptions(column_types=types, true_values=["t"], false_values=["f"],
+                            strings_can_be_null=True)))
+    return table.select(names)
+
+
+def _read_sqlite(requests: Any, names: list[str], types: dict[str, Any], extra: list[str],
+                 empty: pa.Table) -> pa.Table:
+    days = [n for n in names if types[n] == pa.date32()]
+    source = {**_FIELDS, "last_event_on": "last_event_on", "received_day": "received_at"}
+    text = {f"t_{n}": Cast(source[n], CharField()) for n in days}
+    qs = requests.order_by().annotate(**text).values_list(
+        *[f"t_{n}" if n in days else source[n] for n in names if n != "path"], *extra)
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return empty
     with connection.cursor() as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
-    cols = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    if not rows:
+        return empty
     data: dict[str, Any] = {}
-    for name, raw in zip(names, cols, strict=True):
-        values: list[Any] = list(raw)
-        if name == "request_id":
-            values = [str(v) for v in values]
+    for name, raw in zip(names, zip(*rows, strict=True), strict=True):
+        if name == "received_day":  # stored UTC → the platform's local day
+            at = pd.to_datetime(pd.Series(raw), utc=True, format="ISO8601")
+            local = at.dt.tz_convert(str(timezone.get_current_timezone()))
+            data[name] = pa.array(local.dt.date, pa.date32())
+        elif name in days:
+            data[name] = pc.cast(pa.array(raw, pa.string()), pa.date32())
+        elif name == "request_id":
+            data[name] = pa.array([str(v) for v in raw], pa.string())
         elif name in _BLANK_IS_NONE:
-            values = [v or None for v in values]
-        elif types[name] == pa.date32():  # SQLite hands back text
-            values = [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in values]
-        data[name] = pa.array(values, types[name])
+            data[name] = pa.array([v or None for v in raw], pa.string())
+        else:
+            data[name] = pa.array(raw).cast(types[name])
     return pa.table(data)
 
 
