@@ -4,6 +4,9 @@ Each function computes the new deadline fields with `tiangong.services.clock` ov
 calendar and hands them to `apply_transition` as `updates`, so the state and the dates change in
 one compare-and-set UPDATE (a double click or two users at once: exactly one move recorded).
 A deadline in a year without calendar data is refused with the calendar's Chinese message.
+Every move of a request goes through `move`, which adds the request's KPI facts
+(`kpi_facts`) to the same UPDATE; limits and routing rules are the request's county's
+(`county_config`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The deadline is computed with the library's clock (`tiangong.services.clock`) over the core's
 working-day calendar when a request is assigned and stored in `due_on`, so "overdue" is the query
-`due_on < today` on running states. Every move goes through the core's `apply_transition` on
-REQUEST_WORKFLOW (workflow.py); the event rows are the core's WorkflowEvent.
+`due_on < today` on running states. Every move goes through `actions.move` (the core's
+`apply_transition` on REQUEST_WORKFLOW, workflow.py, plus the row's KPI facts); the event rows
+are the core's WorkflowEvent.
 """
 
 from __future__ import annotations
