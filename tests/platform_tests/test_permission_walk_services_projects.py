@@ -114,6 +114,9 @@ def page_table(fx: dict[str, Any]) -> dict[str, tuple[str, dict[str, int]]]:
         "services:request_new": ("/services/new/", filers),
         "services:import": ("/services/import/",
                             _only({"county_analyst", "other_county_analyst"})),
+        # the county's own categories and routing rules: its 直通办 only
+        "services:settings": ("/services/settings/",
+                              _only({"county_analyst", "other_county_analyst"})),
         "services:kpi": ("/services/kpi/", _only(KPI_READERS)),
         "services:kpi_xlsx": ("/services/kpi.xlsx", _only(KPI_READERS)),
         "services:kpi_pdf": ("/services/kpi.pdf", _only(KPI_READERS)),

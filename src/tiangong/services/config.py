@@ -99,10 +99,21 @@ def _limits(raw: Any, base: Limits, where: tuple[Any, ...], data: Any, source: s
 def load_categories(path: str | Path | None = None) -> ServiceConfig:
     """The categories file at `path`, or the packaged default."""
     if path is None:
-        ref = resources.files("tiangong.services") / "data" / "categories.yaml"
-        text, source = ref.read_text(encoding="utf-8"), "categories.yaml (默认)"
+        text, source = default_categories_text(), "categories.yaml (默认)"
     else:
         text, source = Path(path).read_text(encoding="utf-8"), str(path)
+    return parse_categories(text, source)
+
+
+def default_categories_text() -> str:
+    """The packaged default categories file, as text (a county's copy starts from it)."""
+    ref = resources.files("tiangong.services") / "data" / "categories.yaml"
+    return ref.read_text(encoding="utf-8")
+
+
+def parse_categories(text: str, source: str) -> ServiceConfig:
+    """A categories file's text (e.g. a county's copy kept in a database); `source` names it
+    in the problems."""
     try:
         data = YAML().load(text)
     except Exception as err:  # ruamel's parser errors carry the line in their text

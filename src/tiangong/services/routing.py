@@ -56,12 +56,22 @@ def load_rules(config: ServiceConfig, path: str | Path | None = None) -> list[Ru
     """The rules of `path` (or the packaged default), checked against the categories and
     chains of `config`; every problem is reported at once with its line."""
     if path is None:
-        text = (resources.files("tiangong.services") / "data" / "routing.csv").read_text(
-            encoding="utf-8")
-        source = "routing.csv (默认)"
+        text, source = default_rules_text(), "routing.csv (默认)"
     else:
         raw = Path(path).read_bytes()
         text, source = raw.decode(detect_encoding(raw)), str(path)  # Excel saves GBK CSV
+    return parse_rules(text, config, source)
+
+
+def default_rules_text() -> str:
+    """The packaged default routing rules, as text (a county's copy starts from it)."""
+    return (resources.files("tiangong.services") / "data" / "routing.csv").read_text(
+        encoding="utf-8")
+
+
+def parse_rules(text: str, config: ServiceConfig, source: str) -> list[Rule]:
+    """Routing rules from CSV text (e.g. a county's copy kept in a database), checked against
+    `config`; `source` names it in the problems."""
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:

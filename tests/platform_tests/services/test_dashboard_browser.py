@@ -1,6 +1,7 @@
-"""The 驾驶舱's 企业诉求 charts in a real browser (Debian's Chromium): both drawn on a canvas of
-non-zero size from the vendored ECharts, no console error, no failed request, no CSP
-violation."""
+"""The 驾驶舱's 企业诉求 charts in a real browser (Debian's Chromium): all four (办结率 / 绿码率 /
+overdue and the quality chart — median days, 重办率, 首次交办准确率, 满意率 — by month and by
+department, or by county for the province) drawn on a canvas of non-zero size from the vendored
+ECharts with the tables' numbers, no console error, no failed request, no CSP violation."""
 
 from __future__ import annotations
 
@@ -43,15 +44,37 @@ def test_services_charts_drawn(transactional_db: None, world: World, cal: None, 
             else None)
     page.add_init_script(CSP_PROBE)
     page.goto(live_server.url + "/dashboard/", wait_until="load")
-    page.wait_for_selector('[data-services-chart="departments"][data-drawn="1"] canvas')
+    page.wait_for_selector('[data-services-chart="quality-departments"][data-drawn="1"] canvas')
+    assert _sizes(page) == {"months", "departments", "quality-months", "quality-departments"}
+    # the charts hold the tables' numbers (ECharts' own model, not a screenshot)
+    assert _series(page, "departments") == [[100, 0], [100, None], [0, 1]]
+    # 重办率, 首次交办准确率, 满意率, median working days: 供电 then 税务 (see the table test)
+    assert _series(page, "quality-departments") == [[0, None], [100, 100], [None, None],
+                                                    [0, None]]
+    assert _series(page, "quality-months") == [[0], [100], [None], [0]]
+    # the province analyst: the same by county
+    client.force_login(world.users["province_analyst"])
+    context.clear_cookies()
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "domain": host, "path": "/"}])
+    page.goto(live_server.url + "/dashboard/", wait_until="load")
+    page.wait_for_selector('[data-services-chart="quality-counties"][data-drawn="1"] canvas')
+    assert _sizes(page) == {"months", "counties", "quality-months", "quality-counties"}
+    assert _series(page, "counties") == [[50], [100], [1]]
+    assert _series(page, "quality-counties") == [[0], [100], [None], [0]]
+    assert errors == [] and page.evaluate("window.__csp") == []
+    context.close()
+
+
+def _sizes(page: Any) -> set[str]:
+    """The charts drawn, each on a canvas of real size."""
     sizes = dict(page.eval_on_selector_all(
         "[data-services-chart]", "els => els.map(e => { const r = e.querySelector('canvas')"
         ".getBoundingClientRect(); return [e.dataset.servicesChart, [r.width, r.height]]; })"))
-    assert set(sizes) == {"months", "departments"}
     assert all(w > 100 and h > 100 for w, h in sizes.values()), sizes
-    # the chart holds the table's numbers (ECharts' own model, not a screenshot)
-    series = page.evaluate("""() => echarts.getInstanceByDom(document.querySelector(
-        '[data-services-chart="departments"]')).getOption().series.map(s => s.data)""")
-    assert series == [[100, 0], [100, None], [0, 1]]
-    assert errors == [] and page.evaluate("window.__csp") == []
-    context.close()
+    return set(sizes)
+
+
+def _series(page: Any, name: str) -> list[Any]:
+    return page.evaluate("""name => echarts.getInstanceByDom(document.querySelector(
+        '[data-services-chart="' + name + '"]')).getOption().series.map(s => s.data)""", name)

@@ -1,6 +1,7 @@
-"""The 驾驶舱's 企业诉求 block (issue 12 point 7): this year's 办结率, 绿码率 and overdue counts by
-month and by lead department, each chart with its table; counted by hand on the two requests
-of test_liangshai_pdf._march; only county- and town-bound readers see it, scoped."""
+"""The 驾驶舱's 企业诉求 block (issue 12 point 7): this year's 办结率, 绿码率 and overdue counts,
+and median working days, 重办率, 首次交办准确率 and 满意率, by month and by lead department (or
+by county for city and province analysts), each chart with its table; counted by hand on the
+two requests of test_liangshai_pdf._march; scoped to what the reader may see."""
 
 from __future__ import annotations
 
@@ -38,7 +39,22 @@ def test_dashboard_block_by_month_and_department(world: World, cal: None, today:
         client.force_login(world.users[role])
         assert _table(client.get("/dashboard/").content.decode(), "services-months") == [
             ["2026-03", "50.0%（1/2）", "100.0%（1/1）", "1"]], role
-    # another county has no request this year: no block; province users open a county's 晾晒
-    for role in ("other_county_analyst", "province_analyst", "city_analyst"):
+    # quality: one closed (供电, closed the day it was received: 0 working days, 受理当日不计),
+    # not reopened; both routed once, never re-routed; nothing rated yet
+    assert _table(page, "services-quality-months") == [
+        ["2026-03", "0.0（1 件）", "0.0%（0/1）", "100.0%（2/2）", "—"]]
+    assert _table(page, "services-quality-departments") == [
+        ["黄岩供电公司", "0.0（1 件）", "0.0%（0/1）", "100.0%（1/1）", "—"],
+        ["黄岩区税务局", "—", "—", "100.0%（1/1）", "—"]]
+    # another county has no request this year: no block
+    client.force_login(world.users["other_county_analyst"])
+    assert "services-dashboard-data" not in client.get("/dashboard/").content.decode()
+    # the city and the province: the same requests by county
+    for role in ("city_analyst", "province_analyst"):
         client.force_login(world.users[role])
-        assert "services-dashboard-data" not in client.get("/dashboard/").content.decode(), role
+        page = client.get("/dashboard/").content.decode()
+        assert _table(page, "services-counties") == [
+            ["黄岩区", "50.0%（1/2）", "100.0%（1/1）", "1"]], role
+        assert _table(page, "services-quality-counties") == [
+            ["黄岩区", "0.0（1 件）", "0.0%（0/1）", "100.0%（2/2）", "—"]], role
+        assert "按区县汇总" in page

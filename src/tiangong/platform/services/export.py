@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -23,7 +24,7 @@ from django.utils import timezone
 from tiangong.platform.core.models import WorkflowEvent
 from tiangong.platform.services.calendar import table_calendar
 from tiangong.platform.services.models import ServiceRequest
-from tiangong.services.kpi import KPIS, kpi_report
+from tiangong.services.kpi import KPIS, kpi_report_from_facts
 from tiangong.services.tables import EVENTS, REQUESTS
 
 
@@ -40,7 +41,7 @@ def tables(requests: Any) -> tuple[pa.Table, pa.Table]:
               "enterprise__region__name": "town", "category": "category", "text": "text",
               "lead__name": "lead_department", "assigned_on": "assigned_on",
               "due_on": "due_on", "state": "state", "closure_code": "closure_code",
-              "rating": "rating"}
+              "rating": "rating", "last_rating": "last_rating"}
     try:
         rows = _fetch(*requests.order_by("pk").values_list(*fields).query.sql_with_params())
     except EmptyResultSet:  # a queryset that cannot match (`.none()`)
@@ -54,6 +55,8 @@ def tables(requests: Any) -> tuple[pa.Table, pa.Table]:
     for day in ("assigned_on", "due_on"):
         rq[day] = pd.to_datetime(rq[day]).dt.date.astype(object).where(rq[day].notna(), None)
     rq["external_id"] = rq["external_id"].replace("", None)
+    # the last rating survives a reopening (last_rating); rows from before it have rating
+    rq["rating"] = rq["last_rating"].where(rq["last_rating"] != "", rq["rating"])
     rq = rq.assign(link_method="platform", industry_chain=None, enterprise_class=None)
     req = pa.Table.from_pandas(rq[REQUESTS.names], schema=REQUESTS, preserve_index=False)
     ct = ContentType.objects.get_for_model(ServiceRequest)
@@ -103,11 +106,26 @@ def _local(times: pd.Series) -> pd.Series:
 
 def report(county: Any, requests: Any, as_of: dt.date, by: str = "department",
            period: str = "month") -> pd.DataFrame:
-    req, ev = tables(requests)
-    years = sorted({as_of.year, *(d.year for d in
-                                  pd.to_datetime(req.column("received_at").to_pandas()))})
-    years = list(range(years[0], years[-1] + 1))
-    return kpi_report(req, ev, table_calendar(county, years), as_of, by=by, period=period)
+    """The KPI report over the requests' stored facts (`services.facts`; no event scan).
+    by="county" groups by the firm's county (for a city or the province); `county` may be
+    None (the national calendar, without a county's own days)."""
+    return reports(county, requests, as_of, by, (period,))[period]
+
+
+def reports(county: Any, requests: Any, as_of: dt.date, by: str,
+            periods: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """`report` for several periods over one read of the facts (the dashboard's month and
+    year)."""
+    from tiangong.platform.services.facts import facts_table
+
+    facts = facts_table(requests, as_of, by_county=by == "county")
+    by = "department" if by == "county" else by
+    days = pc.min_max(facts.column("received_day")).as_py()
+    first = days["min"].year if days["min"] else as_of.year
+    last = days["max"].year if days["max"] else as_of.year
+    cal = table_calendar(county, list(range(min(first, as_of.year),
+                                            max(last, as_of.year) + 1)))
+    return {p: kpi_report_from_facts(facts, cal, as_of, by=by, period=p) for p in periods}
 
 
 def workbook(rep: pd.DataFrame, overdue: list[ServiceRequest], title: str) -> bytes:

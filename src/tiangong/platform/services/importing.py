@@ -23,8 +23,8 @@ from tiangong.errors import TiangongError
 from tiangong.platform.core.forms import validate_upload_size
 from tiangong.platform.core.models import Enterprise
 from tiangong.platform.core.roles import Role
-from tiangong.platform.services.actions import config
 from tiangong.platform.services.calendar import LibraryCalendar, county_of
+from tiangong.platform.services.county_config import settings_for
 from tiangong.platform.services.models import ServiceRequest
 from tiangong.platform.services.store import store
 from tiangong.services.importer import import_export
@@ -68,7 +68,7 @@ def _import(path: Path, county: Any) -> dict[str, Any]:
         enterprise__region__path__startswith=county.path).exclude(external_id="")
         .values_list("channel", "external_id")]
     cal = LibraryCalendar(county)
-    res = import_export(path, roster, config(), cal, known_ids=known)
+    res = import_export(path, roster, settings_for(county).config, cal, known_ids=known)
     with transaction.atomic():
         taken, _ = store(county, firms, res.requests.to_pandas(), res.events.to_pandas(), "",
                          cal, create_departments=False)

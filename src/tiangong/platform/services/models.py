@@ -2,8 +2,9 @@
 
 The deadline is computed with the library's clock (`tiangong.services.clock`) over the core's
 working-day calendar when a request is assigned and stored in `due_on`, so "overdue" is the query
-`due_on < today` on running states. Every move goes through the core's `apply_transition` on
-REQUEST_WORKFLOW (workflow.py); the event rows are the core's WorkflowEvent.
+`due_on < today` on running states. Every move goes through `actions.move` (the core's
+`apply_transition` on REQUEST_WORKFLOW, workflow.py, plus the row's KPI facts); the event rows
+are the core's WorkflowEvent.
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ class ServiceRequest(PlatformModel):
                               choices=list(COLOURS.items()))
     colour_source = models.CharField("颜色来源", max_length=20, blank=True)
     reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    # KPI facts kept with the row (tiangong.services.facts) by actions.move, the store and
+    # the backfill command, so the KPIs count request rows, not events
+    routed = models.BooleanField("曾交办", default=False)
+    last_rating = models.CharField("最近一次评价", max_length=20, blank=True,
+                                   choices=list(RATINGS.items()))
+    rated_on = models.DateField("最近评价日期", null=True, blank=True)
+    last_event_on = models.DateField("最近办理日期", null=True, blank=True)
     reminded_on = models.DateField("最近提醒", null=True, blank=True)
     escalation = models.PositiveSmallIntegerField("督办级别", default=0)
     needs_confirmation = models.BooleanField("企业待确认", default=False)
@@ -91,11 +99,18 @@ class ServiceRequest(PlatformModel):
 
     @property
     def category_label(self) -> str:
-        """The category's Chinese name from the categories file (the code stays in the row, so
-        a county renaming a category relabels its history); an unknown code shows as itself."""
+        """The category's Chinese name (the code stays in the row, so renaming a category
+        relabels its history): the default's name, or for a category only the county's copy
+        has, the county's; an unknown code shows as itself."""
         from tiangong.platform.services.actions import config
 
         known = config().categories.get(self.category)
+        if known is None and self.enterprise_id:
+            from tiangong.platform.services.calendar import county_of
+            from tiangong.platform.services.county_config import settings_for
+
+            own = settings_for(county_of(self.enterprise.region)).config
+            known = own.categories.get(self.category)
         return known.name if known is not None else self.category
 
 
@@ -142,3 +157,6 @@ __all__ = ["Approval", "PartnerTask", "ServiceRequest"]
 from tiangong.platform.services.objection_link import ObjectionRequest  # noqa: E402
 
 __all__ += ["ObjectionRequest"]
+from tiangong.platform.services.county_config import CountyServiceConfig  # noqa: E402
+
+__all__ += ["CountyServiceConfig"]

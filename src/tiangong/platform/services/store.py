@@ -72,6 +72,8 @@ def _facts(ev: pd.DataFrame) -> pd.DataFrame:
     out["last_close"] = closes["at"]
     out["last_code"] = closes["closure_code"]
     out["last_rating"] = rates["rating"]
+    out["last_rate"] = rates["at"]
+    out["last_event"] = ev.groupby("request_id")["at"].max()
 
     def count(actions: tuple[str, ...]) -> pd.Series:
         return ev[ev.action.isin(actions)].groupby("request_id").size().reindex(
@@ -79,7 +81,14 @@ def _facts(ev: pd.DataFrame) -> pd.DataFrame:
 
     out["reroutes"] = count(("reroute", "settle_reroute"))
     out["reopens"] = count(("reopen",))
+    out["routed"] = count(("route",)) > 0
     return out
+
+
+def _day(col: pd.Series) -> pd.Series:
+    """Local event times → their days (None where there is none)."""
+    at = pd.to_datetime(col)
+    return at.dt.date.astype(object).where(at.notna(), None)
 
 
 def _text(col: pd.Series) -> pd.Series:
@@ -122,7 +131,10 @@ def store(county: Region, firms: dict[str, Enterprise], req: pd.DataFrame, ev: p
         "assigned_on": r.assigned_on, "due_on": r.due_on, "closure_code": code,
         "closed_on": pd.to_datetime(r.last_close).dt.normalize().where(closed),
         "rating": rating, "colour": colour, "colour_source": source,
-        "reopen_count": r.reopens.fillna(0).astype(int)})
+        "reopen_count": r.reopens.fillna(0).astype(int),
+        # the KPI facts (tiangong.services.facts) the moves keep, from the same events
+        "routed": r.routed.fillna(False).astype(bool), "last_rating": _text(r.last_rating),
+        "rated_on": _day(r.last_rate), "last_event_on": _day(r.last_event)})
     now = timezone.now()
     rows["created"] = rows["updated"] = now
     insert_frame(ServiceRequest, rows)
@@ -157,7 +169,11 @@ def _partner_tasks(ev: pd.DataFrame, req: pd.DataFrame, pk_of: dict[str, int],
                    depts: _Departments, cal: Any) -> None:
     """One task per generated partner assignment, answered when its answer event exists; its
     deadline is the library's partner deadline ahead of the lead's."""
+    from tiangong.platform.services.county_config import settings_for
     from tiangong.services.clock import ClockRefused, partner_due
+    from tiangong.services.config import ConfigError
+
+    own = settings_for(depts.county).config
 
     info = req.set_index("request_id")[["category", "due_on"]]
     assigned = ev[ev.action == "partner_assign"]
@@ -169,7 +185,11 @@ def _partner_tasks(ev: pd.DataFrame, req: pd.DataFrame, pk_of: dict[str, int],
     for rid, name, at, cat, due_lead in zip(assigned.request_id, assigned.department,
                                             assigned["at"], category, lead_due, strict=True):
         try:
-            due = partner_due(cal, at.date(), due_lead, config().category(cat).limits)
+            lim = own.category(cat).limits
+        except ConfigError:  # a category the county dropped: the default limits
+            lim = config().category(cat).limits
+        try:
+            due = partner_due(cal, at.date(), due_lead, lim)
         except ClockRefused:
             due = due_lead
         dept = depts.get(name)

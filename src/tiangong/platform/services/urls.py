@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tiangong.platform.services import importing, objection_link, views
+from tiangong.platform.services import importing, objection_link, settings_page, views
 
 app_name = "services"
 urlpatterns = [
     path("", views.request_list, name="request_list"),
     path("new/", views.request_new, name="request_new"),
     path("import/", importing.import_page, name="import"),
+    path("settings/", settings_page.settings_page, name="settings"),
     path("kpi/", views.kpi, name="kpi"),
     path("kpi.xlsx", views.kpi_xlsx, name="kpi_xlsx"),
     path("kpi.pdf", views.kpi_pdf, name="kpi_pdf"),
