@@ -177,6 +177,7 @@ def api_table(fx: dict[str, Any]) -> dict[tuple[str, str], tuple[str, object, di
     months = {r_: (200 if r_ in {"county_analyst", "town_official", "enterprise_user"}
                    else 403) if r_ in SEES_P else 404 for r_ in ROLES}
     return {
+        ("GET", "/api/services/categories"): ("/api/services/categories", None, _all(200)),
         ("GET", "/api/services/requests"): ("/api/services/requests", None, _all(200)),
         ("GET", "/api/services/requests/{request_id}"): (f"/api/services/requests/{r}", None,
                                                          _sees(SEES_R)),

@@ -99,3 +99,34 @@ def test_only_a_county_office_edits(world: World, client: Client) -> None:
         assert client.get("/services/settings/").status_code == 403, role
         assert client.post("/services/settings/", _texts()).status_code == 403, role
     assert not CountyServiceConfig.objects.exists()
+
+
+def test_the_api_files_in_the_county_own_categories(world: World, cal: None,
+                                                     client: Client) -> None:
+    from tiangong.platform.core.models import ApiToken
+
+    texts = _texts()
+    added = "  - code: water\n    name: 供水报装\n    close_days: 5\n"
+    texts["categories_yaml"] = texts["categories_yaml"].replace(
+        TAX_7.replace("7", "10"), TAX_7.replace("7", "10") + added)
+    client.force_login(world.users["county_analyst"])
+    assert client.post("/services/settings/", texts).status_code == 302
+    _, key = ApiToken.issue(world.users["enterprise_user"], "企业码")  # a firm of 黄岩
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    listed = {c["code"]: c for c in client.get("/api/services/categories", **auth).json()}
+    assert listed["water"] == {"code": "water", "name": "供水报装", "close_days": 5,
+                               "complex": False}
+    assert listed["tax"]["close_days"] == 10  # the county's copy, not the default's 7
+    filed = client.post("/api/services/requests", '{"category": "water", "text": "报装"}',
+                        content_type="application/json", **auth)
+    assert filed.status_code == 200 and filed.json()["category"] == "water"
+    # 路桥 (another county) keeps the default list: no water there
+    _, okey = ApiToken.issue(world.users["other_county_analyst"], "直通办")
+    oauth = {"HTTP_AUTHORIZATION": f"Bearer {okey}"}
+    theirs = {c["code"] for c in client.get("/api/services/categories", **oauth).json()}
+    assert "water" not in theirs and "tax" in theirs
+    refused = client.post("/api/services/requests",
+                          '{"category": "water", "text": "报装", "enterprise_uscc": "'
+                          f'{world.enterprises["C"].uscc}"}}', content_type="application/json",
+                          **oauth)
+    assert refused.status_code == 422 and "未知的诉求类别“water”" in refused.json()["detail"]

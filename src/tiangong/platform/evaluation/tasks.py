@@ -69,6 +69,10 @@ def intake_task(context: Any, folder: str, year: int, user_id: int | None) -> di
     except Exception as err:
         shutil.rmtree(folder, ignore_errors=True)
         raise TaskRefused(f"数据归集失败：{_chinese(err)}") from err
+    from tiangong.platform.core.signals import intake_stored
+
+    intake_stored.send(sender=None, store=_store(), intake_id=record.id, year=year,
+                       user_id=user_id)
     rec = result.reconciliation
     files = rec[rec["file"] != "合计"]
     message = (f"归集 {record.id}：读取 {int(files['rows_read'].sum())} 行，采用 "

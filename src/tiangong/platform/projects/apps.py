@@ -25,6 +25,10 @@ class ProjectsConfig(AppConfig):
         register(NavItem("重大项目", "projects:portfolio", roles=officers | {Role.ENTERPRISE_USER},
                          order=40))
         register(NavItem("项目晾晒", "projects:showing", roles=officers, order=41))
+        from tiangong.platform.core.signals import intake_stored
+        from tiangong.platform.projects.tasks import on_intake_stored
+
+        intake_stored.connect(on_intake_stored, dispatch_uid="projects-handover")
         from tiangong.platform.demo import register_demo_seeder
 
         register_demo_seeder(_seed_demo, order=40)

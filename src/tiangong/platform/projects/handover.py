@@ -97,3 +97,36 @@ def _save(project_id: int, values: dict[str, Any]) -> None:
 
 def _num(value: Any) -> float | None:
     return None if value is None or value != value else float(value)
+
+
+class HandoverRefused(Exception):
+    """The hand-over could not be computed from the store (the message says why, in Chinese)."""
+
+
+def run_handover(path: str, review_year: int | None = None) -> tuple[HandoverRun, int, str]:
+    """The hand-over of every project from the run store's intakes (the command's and the
+    task's one path): rosters of all intakes, the 达产 check against the review year's latest
+    intake (default: the latest year). Returns the run, the review year and its intake."""
+    from tiangong.errors import TiangongError
+    from tiangong.platform.core.context import acting_as
+    from tiangong.platform.projects.workflow import project_config
+    from tiangong.projects.handover import rosters_from_store
+    from tiangong.runs import RunStore
+    from tiangong.runs.intakes import get_intake, intake_table
+
+    try:
+        rosters = rosters_from_store(path)
+    except (TiangongError, OSError) as err:
+        raise HandoverRefused(f"无法读取结果库：{err}") from err
+    if not rosters:
+        raise HandoverRefused("结果库中没有任何一期企业名录（intake）")
+    year = review_year or max(r.year for r in rosters)
+    review = [r for r in rosters if r.year == year]
+    if not review:
+        raise HandoverRefused(f"结果库中没有 {year} 年的名录，无法复核达产")
+    with RunStore(path, read_only=True) as rs:
+        table = intake_table(rs, get_intake(rs, review[-1].label), "enterprises").to_pandas()
+    with acting_as(None, "projects-handover"):
+        run = store_handover(Project.objects.all(), project_config(), rosters, table, year,
+                             review[-1].label)
+    return run, year, review[-1].label

@@ -26,8 +26,8 @@ from tiangong.services.tables import CHANNELS
 
 router = Router(tags=["services"])
 
-# Closed vocabularies are enums in the schema, so a client (and schemathesis) knows them.
-Category = Enum("Category", {c: c for c in actions.config().categories}, type=str)  # type: ignore[misc]
+# Closed vocabularies are enums in the schema, so a client (and schemathesis) knows them. The
+# categories are not: each county keeps its own list (`GET /categories` gives the caller's).
 Channel = Enum("Channel", {c: c for c in CHANNELS}, type=str)  # type: ignore[misc]
 ClosureCode = Enum("ClosureCode", {c: c for c in CLOSURE_CODES}, type=str)  # type: ignore[misc]
 Rating = Enum("Rating", {c: c for c in RATINGS}, type=str)  # type: ignore[misc]
@@ -75,7 +75,8 @@ class RequestDetailOut(RequestOut):
 
 
 class RequestIn(Schema):
-    category: Category = Field(..., description="类别代码（如 policy、tax、permit）")
+    category: str = Field(..., min_length=1, max_length=40,
+                          description="类别代码：本县的诉求类别之一（见 GET /categories）")
     text: str = Field(..., min_length=1, max_length=4000, description="诉求内容")
     enterprise_uscc: str | None = Field(None, max_length=18,
                                         description="直通办代企业提交时填写；企业用户省略")
@@ -90,6 +91,24 @@ class ActionIn(Schema):
     new_due: dt.date | None = Field(None, description="申请延期到的日期")
     closure_code: ClosureCode | None = None
     rating: Rating | None = None
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    close_days: int
+    complex: bool
+
+
+@router.get("/categories", response=answers(list[CategoryOut]),
+            summary="诉求类别（调用者所在县的类别；企业用户为其企业所在县）")
+def categories(request: HttpRequest) -> list[dict[str, Any]]:
+    from tiangong.platform.services.county_config import settings_for
+
+    # the caller's county (an enterprise's, a department's, a town's); above a county: default
+    found = settings_for(request.auth.county()).config.categories.values()
+    return [{"code": c.code, "name": c.name, "close_days": c.limits.close_days,
+             "complex": c.complex} for c in found]
 
 
 @router.get("/requests", response=answers(list[RequestOut]), summary="诉求列表（按期限排序）")
@@ -126,7 +145,7 @@ def file(request: HttpRequest, body: RequestIn) -> ServiceRequest:
         if known is not None:
             return get_scoped_or_404(ServiceRequest, user, pk=known.pk)
     try:
-        return actions.file_request(user, enterprise, body.category.value, body.text,
+        return actions.file_request(user, enterprise, body.category, body.text,
                                     channel, body.external_id)
     except ConfigError as err:
         raise HttpError(422, str(err)) from None

@@ -15,8 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tiangong.errors import TiangongError
-
 
 class Command(BaseCommand):
     help = "从结果库的规上名录识别新升规，并按评价数据复核达产承诺"
@@ -28,33 +26,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, store: str | None, review_year: int | None,
                **options: Any) -> None:
-        from tiangong.platform.core.context import acting_as
-        from tiangong.platform.projects.handover import store_handover
-        from tiangong.platform.projects.models import Project, ProjectStage
-        from tiangong.platform.projects.workflow import project_config
-        from tiangong.projects.handover import rosters_from_store
+        from tiangong.platform.projects.handover import HandoverRefused, run_handover
+        from tiangong.platform.projects.models import ProjectStage
 
         path = store or settings.TIANGONG_RUN_STORE or None
         if path is None:
             raise CommandError("请用 --store 指定结果库")
         try:
-            rosters = rosters_from_store(path)
-        except (TiangongError, OSError) as err:
-            raise CommandError(f"无法读取结果库：{err}") from err
-        if not rosters:
-            raise CommandError("结果库中没有任何一期企业名录（intake）")
-        year = review_year or max(r.year for r in rosters)
-        review = [r for r in rosters if r.year == year]
-        if not review:
-            raise CommandError(f"结果库中没有 {year} 年的名录，无法复核达产")
-        from tiangong.runs import RunStore
-        from tiangong.runs.intakes import get_intake, intake_table
-
-        with RunStore(path, read_only=True) as rs:
-            table = intake_table(rs, get_intake(rs, review[-1].label), "enterprises").to_pandas()
-        with acting_as(None, "projects-handover"):
-            run = store_handover(Project.objects.all(), project_config(), rosters, table, year,
-                                 review[-1].label)
+            run, year, label = run_handover(path, review_year)
+        except HandoverRefused as err:
+            raise CommandError(str(err)) from err
         found = run.upgrades
         upgraded = found[found["status"] == "新升规"]
         counts = found["status"].value_counts().to_dict()
@@ -66,7 +47,7 @@ class Command(BaseCommand):
         done = set(ProjectStage.objects.filter(stage="capacity", actual__isnull=False)
                    .values_list("project_id", flat=True))
         checked = run.checks[run.checks["project_id"].astype(int).isin(done)]
-        self.stdout.write(f"达产复核（{year} 年评价数据，{review[-1].label}）："
+        self.stdout.write(f"达产复核（{year} 年评价数据，{label}）："
                           f"{len(checked)} 项承诺（已达产项目；全部结果见项目页）")
         for rec in checked.to_dict("records"):
             verdict = "无法复核" if rec["holds"] is None else "达标" if rec["holds"] else "未达标"
