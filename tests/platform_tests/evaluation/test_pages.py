@@ -43,6 +43,9 @@ def test_enterprise_page_shows_items_rank_history_and_what_if(client, published,
     for const in published.groups[row.group]["items"]:
         assert escape(const["label"]) in page
     assert "提高到" in page and "历年评价结果" in page and "提交异议" in page
+    # the score's parts: items, bonus and penalty (the items' part was blank before)
+    parts = f"（指标得分 {row.items_score:.2f}，加分 {row.bonus:.2f}，减分 {row.penalty:.2f}）"
+    assert parts in page
 
 
 def test_town_sees_its_firms_only(client, world, published):
