@@ -159,32 +159,20 @@ def exact_what_if_all_task(context: Any, publication_id: int,
 
 @task(takes_context=True)
 def exact_what_if_task(context: Any, exact_id: int, user_id: int | None) -> dict[str, Any]:
-    """The exact what-if of one published result (`tiangong explain` with what-if) from the
-    publication's run, kept in its ExactWhatIf row; a failure is kept there in Chinese."""
-    from dataclasses import asdict
-
-    from django.utils import timezone
-
-    from tiangong.evaluation.explain import explain
+    """The exact what-if of one published result, by the same path as a whole publication's
+    (`exact_what_ifs`); a failure is kept in its ExactWhatIf row in Chinese."""
     from tiangong.platform.evaluation.models import ExactWhatIf
-    from tiangong.runs import RunStore
 
     progress = Progress.of(context)
     row = ExactWhatIf.objects.select_related("result__publication").get(pk=exact_id)
-    result, pub = row.result, row.result.publication
-    progress.update(0, 1, f"精确测算 {result.name} 的升档条件")
+    progress.update(0, 1, f"精确测算 {row.result.name} 的升档条件")
     try:
-        with RunStore(pub.store_path or _store(), read_only=True) as store:
-            ex = explain(store, pub.run_id, result.uscc, what_if=True)
+        with acting_as(_user(user_id)):
+            exact_what_ifs(row.result.publication, [row.result], progress.update)
     except Exception as err:
         with acting_as(_user(user_id)):
             row.error = f"精确测算失败：{_chinese(err)}"
             row.save(update_fields=["error", "updated"])
         raise TaskRefused(row.error) from err
-    with acting_as(_user(user_id)):
-        row.answers = [asdict(w) for w in ex.what_if]
-        row.computed = timezone.now()
-        row.error = ""
-        row.save(update_fields=["answers", "computed", "error", "updated"])
-    progress.update(1, 1, "精确测算完成")
+    row.refresh_from_db()
     return {"answers": len(row.answers)}
