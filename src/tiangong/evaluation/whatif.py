@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tiangong.evaluation import canonical
+from tiangong.evaluation.arrow_sql import reading, select_rows
 from tiangong.evaluation.scheme.loader import LoadedScheme
 from tiangong.evaluation.whatif_session import ROW_FIELDS, Outcome, WhatIfSession
 
@@ -66,31 +68,29 @@ def relevant_subset(inputs: dict[str, pa.Table], year: int, row: dict[str, Any],
     is all of it. Not trusted: whoever uses it checks that the firm's stored result is
     reproduced on it (`relevant_inputs`, `what_ifs`).
     """
-    same = pc.equal(results["group"], row["group"])
-    if row.get("partition") is not None:
-        same = pc.or_(same, pc.equal(results["partition"], row["partition"]))
-    # whole columns, not Python sets: at province scale the group holds 60,000 firms
-    keep = pa.chunked_array([*results.filter(pc.fill_null(same, False)).column("uscc").chunks,
-                             pa.array([row["uscc"]], pa.string())], pa.string())
     ten = inputs.get("tenancies")
-    if ten is not None and ten.num_rows:
-        now = ten.filter(pc.equal(ten["year"], year))
-        landlord, tenant = now.column("landlord_uscc"), now.column("tenant_uscc")
-        touched = now.filter(pc.or_(pc.fill_null(pc.is_in(landlord, keep), False),
-                                    pc.fill_null(pc.is_in(tenant, keep), False)))
-        keep = pa.chunked_array([*keep.chunks, *touched.column("landlord_uscc").cast(
-            pa.string()).chunks, *touched.column("tenant_uscc").cast(pa.string()).chunks],
-            pa.string())
-    codes = pc.unique(pc.drop_null(keep))
-    subset = {}
-    for name, table in inputs.items():
-        other_year = pc.not_equal(table["year"], year)
-        if name == "tenancies":
-            mine = pc.or_(pc.is_in(table["landlord_uscc"], codes),
-                          pc.is_in(table["tenant_uscc"], codes))
-        else:
-            mine = pc.is_in(table["uscc"], codes)
-        subset[name] = table.filter(pc.or_(other_year, mine))
+    partners = ten is not None and ten.num_rows > 0
+    # the firm's group and partition from the results, their tenancy partners from the
+    # year's tenancies; in DuckDB, not Arrow compute (`arrow_sql`: no pandas import)
+    keep = ('SELECT uscc AS u FROM results WHERE "group" = $group OR "partition" = $part'
+            " UNION SELECT $uscc")
+    touched = ("SELECT landlord_uscc::VARCHAR AS l, tenant_uscc::VARCHAR AS t FROM tenancies"
+               " WHERE year = $year AND (landlord_uscc IN (SELECT u FROM keep)"
+               " OR tenant_uscc IN (SELECT u FROM keep))")
+    codes = (f"WITH keep AS ({keep}), touched AS ({touched}) SELECT DISTINCT u FROM (SELECT u"
+             " FROM keep UNION ALL SELECT l FROM touched UNION ALL SELECT t FROM touched)"
+             " WHERE u IS NOT NULL" if partners else
+             f"SELECT DISTINCT u FROM ({keep}) WHERE u IS NOT NULL")
+    params = {"group": row["group"], "part": row.get("partition"), "uscc": row["uscc"]}
+    with reading(results=results, **inputs) as con:
+        con.execute(f"CREATE TEMP TABLE codes AS {codes}",
+                    params | ({"year": year} if partners else {}))
+        subset = {}
+        for name in inputs:
+            mine = ("landlord_uscc IN (SELECT u FROM codes) OR tenant_uscc IN (SELECT u FROM"
+                    " codes)" if name == "tenancies" else "uscc IN (SELECT u FROM codes)")
+            subset[name] = con.sql(f"SELECT * FROM {name} WHERE year <> $year OR {mine}",
+                                   params={"year": year}).to_arrow_table()
     if subset["enterprises"].num_rows == inputs["enterprises"].num_rows:
         return inputs
     return subset
@@ -158,10 +158,9 @@ def reference_trial(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int
 
 
 def current_value(inputs: dict[str, pa.Table], year: int, uscc: str, variable: str) -> Any:
-    ent = inputs["enterprises"]
-    rows = ent.filter(pc.and_(pc.equal(ent["uscc"], uscc),
-                              pc.equal(ent["year"], year))).select([variable]).to_pylist()
-    return rows[0][variable] if rows else None
+    rows = select_rows(f'SELECT "{variable}" AS v FROM enterprises WHERE uscc = ? AND year = ?'
+                       " LIMIT 1", [uscc, year], enterprises=inputs["enterprises"])
+    return rows[0]["v"] if rows else None
 
 
 def search_what_if(loaded: LoadedScheme, row: dict[str, Any], variable: str,
@@ -287,10 +286,9 @@ def _floor(results: pa.Table, mine: dict[str, Any], target: str) -> float | None
     """The lowest score of class `target` in the firm's partition, the firm itself left out."""
     if mine.get("partition") is None:
         return None
-    others = results.filter(pc.and_(pc.and_(
-        pc.equal(results["partition"], mine["partition"]), pc.equal(results["class"], target)),
-        pc.not_equal(results["uscc"], mine["uscc"])))
-    low = pc.min(others["score"]).as_py() if others.num_rows else None
+    low = select_rows('SELECT min(score) AS low FROM results WHERE "partition" = ? AND'
+                      " class = ? AND uscc <> ?", [mine["partition"], target, mine["uscc"]],
+                      results=results)[0]["low"]
     return None if low is None else float(low)
 
 
@@ -445,10 +443,12 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
     the same search as with `reference_trial`, each question answered by a `WhatIfSession`
     (the plan's own statements, only the changed rows recomputed) on `relevant_subset`, checked
     to reproduce the stored result first (else on all inputs), and on all inputs for a value
-    that moves the firm into another group."""
-    uscc = row["uscc"]
+    that moves the firm into another group.
+
+    The variables are searched at the same time, each in its own session and thread: their
+    searches share nothing (each starts from the stored values), and DuckDB works without
+    holding the GIL, so on two cores the second search costs little wall time."""
     subset = relevant_subset(inputs, year, row, results) if row.get("group") else inputs
-    opened: dict[str, WhatIfSession] = {}
     order = [c.code for c in loaded.scheme.classification.classes]
     cls = row.get("class")
     # the stored floor of the better class guides the search; the session then need not
@@ -456,9 +456,29 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
     floor = (_floor(results, row, order[order.index(cls) - 1])
              if cls in order and order.index(cls) > 0 else None)
 
+    def one(variable: str) -> WhatIf:
+        return _search_in_sessions(loaded, inputs, subset, year, row, variable, floor,
+                                   threads=1 if len(variables) > 1 else None)
+
+    if len(variables) <= 1:
+        return [one(v) for v in variables]
+    with ThreadPoolExecutor(max_workers=len(variables)) as pool:
+        return list(pool.map(one, variables))
+
+
+def _search_in_sessions(loaded: LoadedScheme, inputs: dict[str, pa.Table],
+                        subset: dict[str, pa.Table], year: int, row: dict[str, Any],
+                        variable: str, floor: float | None, *,
+                        threads: int | None) -> WhatIf:
+    """`search_what_if` of one variable, its questions asked of sessions of its own: on the
+    subset when it reproduces the stored result, else (and for a trial that changes the
+    firm's group) on all inputs."""
+    uscc = row["uscc"]
+    opened: dict[str, WhatIfSession] = {}
+
     def whole() -> WhatIfSession:
         if "whole" not in opened:
-            opened["whole"] = WhatIfSession(loaded, inputs, year, uscc)
+            opened["whole"] = WhatIfSession(loaded, inputs, year, uscc, threads=threads)
         return opened["whole"]
 
     def main() -> WhatIfSession:
@@ -466,7 +486,7 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
             if subset is inputs:
                 opened["main"] = whole()
             else:
-                part = WhatIfSession(loaded, subset, year, uscc)
+                part = WhatIfSession(loaded, subset, year, uscc, threads=threads)
                 now = part.outcome(uscc, None, floor=False).row
                 if now is not None and same_result(now, row):
                     opened["main"] = part
@@ -475,35 +495,24 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
                     opened["main"] = whole()
         return opened["main"]
 
-    def trial_of(variable: str) -> Trial:
-        def trial(value: float, target: str) -> Outcome:
-            s = main()
-            s.set_value(uscc, variable, value)
-            got = s.outcome(uscc, target, floor=floor is None)
-            if s is not opened.get("whole") and got.row is not None \
-                    and got.row["group"] not in (None, row["group"]):
-                w = whole()
-                w.set_value(uscc, variable, value)
-                got = w.outcome(uscc, target, floor=floor is None)
-            return got
-        return trial
+    def trial(value: float, target: str) -> Outcome:
+        s = main()
+        s.set_value(uscc, variable, value)
+        got = s.outcome(uscc, target, floor=floor is None)
+        if s is not opened.get("whole") and got.row is not None \
+                and got.row["group"] not in (None, row["group"]):
+            w = whole()
+            w.set_value(uscc, variable, value)
+            got = w.outcome(uscc, target, floor=floor is None)
+        return got
 
-    def probe_of(variable: str) -> ScoreProbe:
-        def probe(value: float) -> float | None:
-            return main().score_probe(uscc, variable, value)
-        return probe
+    def probe(value: float) -> float | None:
+        return main().score_probe(uscc, variable, value)
 
-    out = []
     try:
-        for variable in variables:
-            current = current_value(inputs, year, uscc, variable)
-            out.append(search_what_if(loaded, row, variable, current, trial_of(variable),
-                                      floor=floor, probe=probe_of(variable)))
-            for s in {id(s): s for s in opened.values()}.values():
-                # back to the stored value; the group statistics are recomputed by the next
-                # question's set_value, which always refreshes them from every row
-                s.set_value(uscc, variable, current, refresh=False)
+        current = current_value(inputs, year, uscc, variable)
+        return search_what_if(loaded, row, variable, current, trial, floor=floor,
+                              probe=probe)
     finally:
         for s in {id(s): s for s in opened.values()}.values():
             s.close()
-    return out

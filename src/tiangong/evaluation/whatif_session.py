@@ -62,10 +62,10 @@ class WhatIfSession:
     partitions."""
 
     def __init__(self, loaded: LoadedScheme, inputs: Mapping[str, pa.Table], year: int,
-                 uscc: str) -> None:
+                 uscc: str, *, threads: int | None = None) -> None:
         scheme = loaded.scheme
         self.year = year
-        self.engine = DuckDBEngine()
+        self.engine = DuckDBEngine(threads=threads)
         self.con = self.engine.con
         years = [year - 1, year] if needs_prior_year(scheme) else [year]
         _load_inputs(self.engine, InputSet(tables=dict(inputs)), years, scheme)
