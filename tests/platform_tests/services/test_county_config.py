@@ -130,3 +130,26 @@ def test_the_api_files_in_the_county_own_categories(world: World, cal: None,
                           f'{world.enterprises["C"].uscc}"}}', content_type="application/json",
                           **oauth)
     assert refused.status_code == 422 and "未知的诉求类别“water”" in refused.json()["detail"]
+
+
+def test_a_renamed_category_is_shown_by_the_county_name(world: World, cal: None,
+                                                        client: Client) -> None:
+    """The county's copy names its requests' category everywhere they are listed; another
+    county's requests keep the installation's name."""
+    texts = _texts()
+    texts["categories_yaml"] = texts["categories_yaml"].replace("name: 税费办理",
+                                                                "name: 税务事项（黄岩）")
+    office = world.users["county_analyst"]
+    client.force_login(office)
+    assert client.post("/services/settings/", texts).status_code == 302
+    mine = actions.file_request(world.users["enterprise_user"], world.enterprises["A"], "tax",
+                                "留抵退税")
+    theirs = actions.file_request(world.users["other_county_analyst"], world.enterprises["C"],
+                                  "tax", "发票")
+    detail = client.get(f"/services/{mine.pk}/").content.decode()
+    assert "税务事项（黄岩）" in detail
+    pool = client.get("/services/").content.decode()
+    assert "税务事项（黄岩）" in pool and "税费办理" not in pool
+    client.force_login(world.users["other_county_analyst"])
+    other = client.get(f"/services/{theirs.pk}/").content.decode()
+    assert "税费办理" in other and "税务事项" not in other

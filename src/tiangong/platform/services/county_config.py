@@ -86,7 +86,21 @@ def settings_for(county: Any) -> Settings:
     return found
 
 
-def _memo() -> dict[int, Settings]:
+def settings_for_region(region: Any) -> Settings:
+    """`settings_for` the county that `region` lies in; within an HTTP request the region's
+    answer is kept, so a list of fifty requests asks the database once per region."""
+    from tiangong.platform.services.calendar import county_of
+
+    if region is None:
+        return default_settings()
+    memo = _memo()
+    key = f"region:{region.pk}"
+    if key not in memo:
+        memo[key] = settings_for(county_of(region))
+    return memo[key]
+
+
+def _memo() -> dict[Any, Settings]:
     """Per thread, for the current HTTP request only (no memo outside a request)."""
     rid = request_id()
     if not rid:

@@ -99,18 +99,16 @@ class ServiceRequest(PlatformModel):
 
     @property
     def category_label(self) -> str:
-        """The category's Chinese name (the code stays in the row, so renaming a category
-        relabels its history): the default's name, or for a category only the county's copy
-        has, the county's; an unknown code shows as itself."""
+        """The category's Chinese name as the request's county calls it (the code stays in
+        the row, so renaming a category relabels its history): the county's copy first, then
+        the installation's default; an unknown code shows as itself."""
         from tiangong.platform.services.actions import config
+        from tiangong.platform.services.county_config import settings_for_region
 
-        known = config().categories.get(self.category)
-        if known is None and self.enterprise_id:
-            from tiangong.platform.services.calendar import county_of
-            from tiangong.platform.services.county_config import settings_for
-
-            own = settings_for(county_of(self.enterprise.region)).config
-            known = own.categories.get(self.category)
+        own = settings_for_region(self.enterprise.region) if self.enterprise_id else None
+        known = own.config.categories.get(self.category) if own is not None else None
+        if known is None:
+            known = config().categories.get(self.category)
         return known.name if known is not None else self.category
 
 
