@@ -153,7 +153,7 @@ def compare_paths(store: Path, chosen: list[str]) -> None:
     print("\nin-process what-if of both variables per firm: whole evaluation per question vs "
           "session")
     for uscc in chosen:
-        row = find_enterprise(stored.results, uscc, "")
+        row = stored.row(find_enterprise(stored.results, uscc, "")["uscc"])
         w0, c0 = time.perf_counter(), time.process_time()
         part = relevant_inputs(loaded, inputs, year, row, stored.results, evaluate)
         slow = [search_what_if(loaded, row, v, current_value(inputs, year, uscc, v),

@@ -22,6 +22,7 @@ from tiangong.evaluation.scheme.loader import LoadedScheme
 from tiangong.evaluation.whatif import WhatIf, what_ifs
 from tiangong.evaluation.wording import Wording
 from tiangong.runs.store import RunRecord, RunStore
+from tiangong.runs.stored_results import StoredResults
 
 
 @dataclass
@@ -133,10 +134,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# the result columns an explanation reads of every firm: to find the firm, its group and
+# partition (`whatif.relevant_subset`), the class floors
+LOOKUP_COLUMNS = ("uscc", "name", "group", "partition", "class", "score")
+
+
 @dataclass
 class StoredRun:
     """What an explanation reads from a stored run, read at once so that the store can be
-    closed before the what-if search (other processes may then write to it)."""
+    closed before the what-if search (other processes may then write to it): of the results,
+    the lookup columns of every firm (`results`) and the means to read one firm's row."""
 
     record: RunRecord
     results: pa.Table
@@ -144,14 +151,23 @@ class StoredRun:
     loaded: LoadedScheme
     inputs: dict[str, pa.Table] | None
     store_path: str
+    stored_results: StoredResults
+
+    def row(self, uscc: str) -> dict[str, Any]:
+        found = self.stored_results.row(uscc)
+        if found is None:  # `results` lists it: the two come from the same bytes
+            raise TiangongError([Problem(f"enterprise {uscc} has no result row in run "
+                                         f"{self.record.id}", self.store_path)])
+        return found
 
 
 def read_stored_run(store: RunStore, run_id: str, *, with_inputs: bool = True) -> StoredRun:
     record = store.get(run_id)
     # inputs in stored order: the what-if loads them into an engine (`what_ifs`)
     inputs = store.inputs(record.id, ordered=False) if with_inputs else None
-    return StoredRun(record, store.results(record.id), store.benchmarks(record.id),
-                     store.scheme(record.id), inputs, str(store.path))
+    results = store.stored_results(record.id)
+    return StoredRun(record, results.columns(LOOKUP_COLUMNS), store.benchmarks(record.id),
+                     store.scheme(record.id), inputs, str(store.path), results)
 
 
 def explain(store: RunStore, run_id: str, uscc: str, *, what_if: bool = True) -> Explanation:
@@ -194,7 +210,7 @@ def find_enterprise(results: pa.Table, wanted: str, run_id: str,
 
 def explain_stored(stored: StoredRun, enterprise: str, *, what_if: bool = True) -> Explanation:
     record, results, loaded = stored.record, stored.results, stored.loaded
-    row = find_enterprise(results, enterprise, record.id, stored.store_path)
+    row = stored.row(find_enterprise(results, enterprise, record.id, stored.store_path)["uscc"])
     ex = Explanation(record.id, record.scheme_id, record.year, row)
     _fill_items(ex, loaded, stored.benchmarks)
     ex.worded(Wording.of(loaded.scheme, record.year))

@@ -35,6 +35,7 @@ from tiangong.evaluation.scheme.loader import LoadedScheme, parse_scheme
 from tiangong.runs.access import Notify, StoreBusy, connect, side_store_path
 from tiangong.runs.encode import PreparedRun
 from tiangong.runs.encode import results_digest as results_digest  # re-exported
+from tiangong.runs.stored_results import StoredResults
 
 DEFAULT_STORE = "tiangong.duckdb"
 
@@ -230,14 +231,17 @@ class RunStore:
         raise RunNotFound([Problem(f"no run {run_id!r}; latest runs: {known}", str(self.path))])
 
     def results(self, run_id: str) -> pa.Table:
+        return self.stored_results(run_id).all()
+
+    def stored_results(self, run_id: str) -> StoredResults:
+        """The run's results, to read whole or in part (`StoredResults`)."""
         rid = self.get(run_id).id
         blob = self.con.execute("SELECT parquet FROM run_results WHERE run_id = ?",
                                 [rid]).fetchone()
         if blob is None:  # a store written before results were kept as Parquet
-            return self.con.sql(f'SELECT * FROM "results_{rid}" ORDER BY uscc').to_arrow_table()
-        # as computed: without the pandas metadata results.parquet carries for its readers
-        # (`to_pandas` would otherwise turn gaps in integer columns into pd.NA)
-        return _from_parquet(blob[0]).replace_schema_metadata(None)
+            return StoredResults(None, self.con.sql(
+                f'SELECT * FROM "results_{rid}" ORDER BY uscc').to_arrow_table())
+        return StoredResults(bytes(blob[0]))
 
     def benchmarks(self, run_id: str) -> pa.Table:
         rid = self.get(run_id).id

@@ -124,7 +124,11 @@ def _nesting(text: str) -> tuple[int, int]:
 
 
 def _check_aliases(text: str, source: str) -> None:
-    """The number of values the YAML holds once every alias is expanded, from the events."""
+    """The number of values the YAML holds once every alias is expanded, from the events.
+    Text without a `&` has no anchor, so no alias can expand: the walk (a second YAML parse,
+    half of reading a scheme) is skipped."""
+    if "&" not in text:
+        return
     sizes: dict[str, int] = {}  # anchor -> values under it, expanded
     anchors: list[str | None] = []  # of the open collections
     counts: list[int] = [0]  # values under each open collection (and the document)
