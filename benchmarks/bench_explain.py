@@ -14,8 +14,8 @@ on a shared machine the wall time waits for a core, the CPU time does not. Not a
     uv run python benchmarks/bench_explain.py --scale county --firms 3 --compare
 
 `--compare` also times, in this process and per firm, the what-if search of both variables
-with every question answered by a whole evaluation (`whatif.reference_trial`, the path before
-issue 15.22's session; its subset check included) and by the session (`whatif.what_ifs`), wall
+with every question answered by a whole evaluation (`whatif_exact.reference_trial`, the path before
+issue 15.22's session; its subset check included) and by the session (`whatif_exact.what_ifs`), wall
 and CPU (`time.process_time`, all threads), and checks that both give the same answers.
 """
 
@@ -136,12 +136,12 @@ def _answers(whatifs: list[Any]) -> list[Any]:
 def compare_paths(store: Path, chosen: list[str]) -> None:
     from tiangong.evaluation.evaluate import evaluate
     from tiangong.evaluation.explain import find_enterprise, read_stored_run
-    from tiangong.evaluation.whatif import (
+    from tiangong.evaluation.whatif import search_what_if
+    from tiangong.evaluation.whatif_exact import (
         VARIABLES,
         current_value,
         reference_trial,
         relevant_inputs,
-        search_what_if,
         what_ifs,
     )
     from tiangong.runs.store import RunStore

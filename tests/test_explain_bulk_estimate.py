@@ -23,7 +23,7 @@ from tiangong.demo.generator import generate
 from tiangong.evaluation.evaluate import evaluate
 from tiangong.evaluation.explain_bulk import class_floors, compact_rows, group_constants
 from tiangong.evaluation.scheme.loader import load_scheme
-from tiangong.evaluation.whatif import _with_value, current_value
+from tiangong.evaluation.whatif_exact import _with_value, current_value
 
 YEAR = 2022
 

@@ -1,5 +1,6 @@
-"""Issue 15.22: the fast what-if (`whatif.what_ifs`, one `WhatIfSession` per firm) gives exactly
-the answer of the slow path, a whole evaluation per question (`whatif.reference_trial`).
+"""Issue 15.22: the fast what-if (`whatif_exact.what_ifs`, `WhatIfSession`s per firm) gives
+exactly the answer of the slow path, a whole evaluation per question
+(`whatif_exact.reference_trial`).
 
 The reference is the definition: the firm's value set in the inputs, everything evaluated
 again. Compared on a generated demo county (`tiangong.demo.generator`, 150 firms so the slow
@@ -27,12 +28,12 @@ import pytest
 from tiangong.demo.generator import generate
 from tiangong.evaluation.evaluate import evaluate
 from tiangong.evaluation.scheme.loader import LoadedScheme, load_scheme, parse_scheme
-from tiangong.evaluation.whatif import (
+from tiangong.evaluation.whatif import search_what_if
+from tiangong.evaluation.whatif_exact import (
     VARIABLES,
     current_value,
     reference_trial,
     relevant_inputs,
-    search_what_if,
     what_ifs,
 )
 from tiangong.evaluation.whatif_session import WhatIfSession

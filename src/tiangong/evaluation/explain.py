@@ -19,7 +19,8 @@ from tiangong.errors import Problem, TiangongError
 from tiangong.evaluation.arrow_sql import reading, select_rows
 from tiangong.evaluation.describe import imputation_note
 from tiangong.evaluation.scheme.loader import LoadedScheme
-from tiangong.evaluation.whatif import WhatIf, what_ifs
+from tiangong.evaluation.whatif import WhatIf
+from tiangong.evaluation.whatif_exact import what_ifs
 from tiangong.evaluation.wording import Wording
 from tiangong.runs.store import RunRecord, RunStore
 from tiangong.runs.stored_results import StoredResults
@@ -135,7 +136,7 @@ def _plain(value: Any) -> Any:
 
 
 # the result columns an explanation reads of every firm: to find the firm, its group and
-# partition (`whatif.relevant_subset`), the class floors
+# partition (`whatif_exact.relevant_subset`), the class floors
 LOOKUP_COLUMNS = ("uscc", "name", "group", "partition", "class", "score")
 
 

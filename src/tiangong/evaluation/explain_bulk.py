@@ -17,7 +17,7 @@ compact form a platform stores per row:
 `explanation()` turns a compact row back into the library's `Explanation`, so `lines()` prints
 the same text as `tiangong explain`; `gap_message()` words one what-if entry.
 
-The item-gap what-if is an estimate, not the exact answer (`whatif.what_ifs`, a session per
+The item-gap what-if is an estimate, not the exact answer (`whatif_exact.what_ifs`, a session per
 firm: about a dozen re-evaluations of its group each, too slow for 120,000 firms at once).
 Exactly where it can differ from a full re-evaluation with the indicator changed:
 

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from django.core.management import call_command
 
 from tiangong.evaluation.evaluate import evaluate
-from tiangong.evaluation.whatif import _with_value
+from tiangong.evaluation.whatif_exact import _with_value
 from tiangong.platform.core.testing import make_user
 from tiangong.platform.evaluation.models import ExactWhatIf, PublishedResult
 from tiangong.runs import RunStore

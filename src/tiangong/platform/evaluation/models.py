@@ -150,7 +150,7 @@ class ExactWhatIf(PlatformModel):
     The published row keeps the estimate made for every firm at publication (`explain_bulk`:
     other firms' scores held fixed, so a tie or a moving group mean can make it wrong) and
     stays immutable; this row adds beside it the answer of `tiangong explain` (the library's
-    `whatif.what_ifs`: the firm's value changed, its group and ranking recomputed with the
+    `whatif_exact.what_ifs`: the firm's value changed, its group and ranking recomputed with the
     scheme's own rules, confirmed on both sides of the boundary), from the publication's
     run in the run store."""
 
