@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -355,3 +356,29 @@ def test_a_scheme_on_another_year_warns_and_titles_carry_the_year(tmp_path: Path
     shown = {summary.cell(r, 1).value: summary.cell(r, 2).value for r in range(2, 6)}
     assert shown["评价方案"] == "黄岩区2023年度工业企业亩均效益综合评价"  # the title, not the id
     assert shown["评价年度"] == "2023年度"
+
+
+def test_explain_several_enterprises_with_one_reading(tmp_path: Path, store: str) -> None:
+    """`--enterprise` repeated: each explanation as when asked alone, in the order asked; a
+    firm not in the run is named before any search starts, with every other such firm."""
+    data = write_dir(tmp_path / "data", firms())
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--year",
+                     "2022", "--out", str(tmp_path / "out"), "--store", store)
+    assert code == 0, text
+    alone = [run("explain", "--run", "latest", "--enterprise", e, "--store", store)
+             for e in ("企业0005", "91331003MA00000002")]
+    assert all(code == 0 for code, _ in alone)
+    code, both = run("explain", "--run", "latest", "--enterprise", "企业0005", "--enterprise",
+                     "91331003MA00000002", "--store", store)
+    assert code == 0 and both == alone[0][1] + "\n" + alone[1][1]
+    code, as_json = run("explain", "--run", "latest", "--enterprise", "企业0005",
+                        "--enterprise", "企业0002", "--store", store, "--format", "json")
+    listed = json.loads(as_json)
+    assert code == 0 and [x["row"]["uscc"] for x in listed] == ["91331003MA00000005",
+                                                                  "91331003MA00000002"]
+    result = runner.invoke(app, ["explain", "--run", "latest", "--enterprise", "无此企业",
+                                 "--enterprise", "企业0005", "--enterprise", "91331003XX",
+                                 "--store", store])
+    message = str(result.exception)
+    assert "enterprise 无此企业 is not in run R0001" in message
+    assert "enterprise 91331003XX is not in run R0001" in message

@@ -130,7 +130,7 @@ def check_evaluate_options(fmts: list[str], engine: str, year: int | None, stabi
     after the run has been computed and stored."""
     from tiangong.evaluation.formats import format_problem
 
-    problems = []
+    problems: list[Any] = []
     if format_problem(fmts):
         problems.append(f"--formats: {format_problem(fmts)}")
     if engine not in ("duckdb", "spark"):
@@ -172,17 +172,34 @@ def _check_explain_format(value: str) -> str:
     return value
 
 
+def _find_all(stored: Any, wanted: list[str]) -> None:
+    """Every enterprise asked for is in the run, checked before any what-if search starts;
+    all that are not, in one error."""
+    from tiangong.evaluation.explain import find_enterprise
+
+    problems: list[Any] = []
+    for name in wanted:
+        try:
+            find_enterprise(stored.results, name, stored.record.id, stored.store_path)
+        except TiangongError as error:
+            problems += error.problems
+    if problems:
+        raise TiangongError(problems)
+
+
 @app.command()
 def explain(
     run: Annotated[str, typer.Option(help="Run id (R0001), or latest.")],
-    enterprise: Annotated[str, typer.Option(
-        help="The enterprise's USCC, or its name (or a part of it that only one name has).")],
+    enterprise: Annotated[list[str], typer.Option(
+        help="The enterprise's USCC, or its name (or a part of it that only one name has); "
+             "repeat it to explain several enterprises with one reading of the run.")],
     store: StoreOpt = None,
     what_if: Annotated[bool, typer.Option(
         "--what-if/--no-what-if", help="Search the smallest change that lifts the class.")
     ] = True,
     fmt: Annotated[str, typer.Option(
-        "--format", help="How to print: table (text lines) or json.",
+        "--format", help="How to print: table (text lines) or json (an object; a list of "
+                         "them for several enterprises).",
         callback=_check_explain_format)] = "table",
     as_json: Annotated[bool, typer.Option("--json", hidden=True,
                                           help="Same as --format json.")] = False,
@@ -194,11 +211,20 @@ def explain(
         from tiangong.evaluation.explain import explain_stored, read_stored_run
 
         stored = read_stored_run(st, run, with_inputs=what_if)
-    with err.status("re-evaluating to find what would lift the class…" if what_if
-                    else "reading the run…"):
-        ex = explain_stored(stored, enterprise, what_if=what_if)
+    _find_all(stored, enterprise)
+    explained = []
+    for i, wanted in enumerate(enterprise, start=1):
+        counter = f"（{i}/{len(enterprise)}）" if len(enterprise) > 1 else ""
+        with err.status(f"re-evaluating to find what would lift the class…{counter}" if what_if
+                        else "reading the run…"):
+            explained.append(explain_stored(stored, wanted, what_if=what_if))
     if as_json or fmt == "json":
-        out.print_json(json.dumps(ex.to_dict(), ensure_ascii=False, default=str))
-    else:
+        dicts = [ex.to_dict() for ex in explained]
+        out.print_json(json.dumps(dicts[0] if len(dicts) == 1 else dicts, ensure_ascii=False,
+                                  default=str))
+        return
+    for i, ex in enumerate(explained):
+        if i:
+            out.print("")
         for line in ex.lines():
             out.print(line, markup=False)
