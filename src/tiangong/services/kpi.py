@@ -27,6 +27,21 @@ from tiangong.services.outcome import DEFAULT_CODE_COLOUR, DEFAULT_RATING_COLOUR
 
 
 @dataclass(frozen=True)
+class Calendars:
+    """A calendar per group of requests: `own[v]` for the requests whose fact `column` is v,
+    `default` for every other. A city or the province reports by county, and each county
+    counts working days on its own calendar (the national one with its own days), so a
+    county's figure on the city's page is the county's own figure."""
+
+    default: TableCalendar
+    own: Mapping[str, TableCalendar]
+    column: str = "lead_department"
+
+    def all(self) -> list[TableCalendar]:
+        return [self.default, *self.own.values()]
+
+
+@dataclass(frozen=True)
 class Kpi:
     key: str
     label: str
@@ -76,7 +91,7 @@ PERIODS = {"month": "strftime({d}, '%Y-%m')",
 
 _COLOURED = """
 CREATE OR REPLACE TEMP TABLE kfacts AS
-SELECT f.*, f.closed_day IS NOT NULL AS is_closed, DATE '{as_of}' AS as_of,
+SELECT f.* EXCLUDE (_cal), f.closed_day IS NOT NULL AS is_closed, DATE '{as_of}' AS as_of,
   CASE WHEN f.rating IS NOT NULL THEN rc.colour ELSE cc.colour END AS colour,
   CASE WHEN f.rating IS NOT NULL THEN 'rating' WHEN f.closure_code IS NOT NULL
        THEN 'closure_code' END AS colour_source,
@@ -86,31 +101,42 @@ SELECT f.*, f.closed_day IS NOT NULL AS is_closed, DATE '{as_of}' AS as_of,
     AS is_overdue,
   oc.ord - orr.ord AS days_to_close,
   {periods}
-FROM facts f
+FROM (SELECT *, {cal_key} AS _cal FROM facts) f
 LEFT JOIN rating_colour rc ON rc.code = f.rating
 LEFT JOIN code_colour cc ON cc.code = f.closure_code
-LEFT JOIN ordinals orr ON orr.day = f.received_day
-LEFT JOIN ordinals oc ON oc.day = f.closed_day
+LEFT JOIN ordinals orr ON orr.day = f.received_day AND orr.cal = f._cal
+LEFT JOIN ordinals oc ON oc.day = f.closed_day AND oc.cal = f._cal
 """
 
 
-def _connect(facts: pa.Table, cal: TableCalendar, as_of: dt.date,
+def _connect(facts: pa.Table, cal: TableCalendar | Calendars, as_of: dt.date,
              code_colour: Mapping[str, str], rating_colour: Mapping[str, str],
              period: str = "month") -> duckdb.DuckDBPyConnection:
     check_facts(facts)
     con = duckdb.connect()
     con.register("facts", facts.select(FACTS.names))
-    days, ords = workday_ordinals(cal)
-    con.register("ordinals", pa.table({"day": pa.array(days.astype("int32"), pa.int32())
-                                       .cast(pa.date32()), "ord": ords}))
+    cals = cal if isinstance(cal, Calendars) else Calendars(cal, {})
+    keyed = [("", cals.default), *sorted(cals.own.items(), key=lambda kv: kv[0])]
+    parts = []
+    for key, one in keyed:
+        days, ords = workday_ordinals(one)
+        parts.append(pa.table({
+            "cal": pa.array([key] * len(days), pa.string()),
+            "day": pa.array(days.astype("int32"), pa.int32()).cast(pa.date32()), "ord": ords}))
+    con.register("ordinals", pa.concat_tables(parts))
+    con.register("own_calendars", pa.table({"cal": pa.array([k for k, _ in keyed[1:]],
+                                                            pa.string())}))
+    cal_key = (f'CASE WHEN "{cals.column}" IN (SELECT cal FROM own_calendars) THEN'
+               f' "{cals.column}" ELSE \'\' END' if cals.own else "''")
     con.register("code_colour", pa.table({"code": list(code_colour),
                                           "colour": list(code_colour.values())}))
     con.register("rating_colour", pa.table({"code": list(rating_colour),
                                             "colour": list(rating_colour.values())}))
     periods = ", ".join(f"{PERIODS[period].format(d=d)} AS {d}_period"
                         for d in sorted({k.period_of for k in KPIS}))
-    con.execute(_COLOURED.format(periods=periods, as_of=as_of.isoformat()))
-    _check_calendar(con, cal)
+    con.execute(_COLOURED.format(periods=periods, as_of=as_of.isoformat(), cal_key=cal_key))
+    for one in cals.all():
+        _check_calendar(con, one)
     return con
 
 
@@ -137,13 +163,14 @@ def kpi_report(requests: pa.Table, events: pa.Table, cal: TableCalendar, as_of: 
                                  period, code_colour, rating_colour)
 
 
-def kpi_report_from_facts(facts: pa.Table, cal: TableCalendar, as_of: dt.date,
+def kpi_report_from_facts(facts: pa.Table, cal: TableCalendar | Calendars, as_of: dt.date,
                           by: str = "department", period: str = "month",
                           code_colour: Mapping[str, str] = DEFAULT_CODE_COLOUR,
                           rating_colour: Mapping[str, str] = DEFAULT_RATING_COLOUR
                           ) -> pd.DataFrame:
     """The report of `kpi_report` over per-request FACTS (`tiangong.services.facts`) that hold
-    as of `as_of`, e.g. those the platform keeps on its request rows."""
+    as of `as_of`, e.g. those the platform keeps on its request rows; working days on `cal`,
+    or on each group's own calendar (`Calendars`)."""
     if by not in DIMENSIONS:
         raise ValueError(f"不支持的分组“{by}”，可用：{', '.join(DIMENSIONS)}")
     if period not in PERIODS:

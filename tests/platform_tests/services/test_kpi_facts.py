@@ -148,3 +148,43 @@ def test_facts_after_an_import(world: World) -> None:
         recount = facts_from_events(*tables(qs), as_of).sort_by("request_id")
         assert stored.to_pylist() == recount.to_pylist()
     assert sum(r["routed"] for r in stored.to_pylist()) > 60  # the generated mix is routed
+
+
+def test_a_county_own_days_count_in_the_city_report(world: World, cal: None,
+                                                     today: Any) -> None:
+    """A city's report by county counts each county's working days on the county's own
+    calendar, so 黄岩's line there equals 黄岩's own report. 黄岩 makes Wednesday 2026-03-04 a
+    local holiday; a request of each county received Monday 03-02 and closed Friday 03-06
+    took 4 working days nationally (03-03 … 03-06, the day of receipt not counted), 3 in 黄岩."""
+    from tiangong.platform.core.models.calendar import WorkCalendarDay
+    from tiangong.platform.core.roles import Role
+    from tiangong.platform.core.testing import make_user
+    from tiangong.platform.services.export import reports
+
+    huangyan, luqiao = (Region.objects.get(code=c) for c in ("331003", "331004"))
+    WorkCalendarDay.objects.create(date=D("2026-03-04"), county=huangyan, is_workday=False,
+                                   source="county", note="本县调整")
+    luqiao_tax = make_user("luqiao_tax", Role.DEPARTMENT_USER,
+                           department=world.departments["331004/tax"])
+    cases = [(world.enterprises["A"], world.users["county_analyst"], "331003/tax",
+              world.users["department_user"]),
+             (world.enterprises["C"], world.users["other_county_analyst"], "331004/tax",
+              luqiao_tax)]
+    for firm, office, dept, handler in cases:
+        today("2026-03-02")
+        req = actions.file_request(office, firm, "tax", "发票")
+        actions.route(req, office, world.departments[dept])
+        actions.move(req, "accept", handler)
+        actions.move(req, "answer", handler, "已答复")
+        today("2026-03-06")
+        actions.close(req, handler, "solved")
+    qs = ServiceRequest.objects.all()
+    city = reports(None, qs, D("2026-03-31"), "county", ("month",))["month"]
+    median = city[city.kpi == "median_days"].set_index("group")["value"]
+    assert median["黄岩区"] == 3 and median["路桥区"] == 4
+    own = report(huangyan, qs.filter(enterprise__region__path__contains="/331003/"),
+                 D("2026-03-31"))
+    mine = own[(own.kpi == "median_days") & (own.group == "全部")]["value"]
+    assert mine.tolist() == [3]
+    assert report(luqiao, qs.filter(enterprise=world.enterprises["C"]), D("2026-03-31")).query(
+        "kpi == 'median_days' and group == '全部'")["value"].tolist() == [4]

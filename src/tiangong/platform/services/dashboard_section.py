@@ -8,8 +8,8 @@ Registered as a dashboard section (core/sections.py) so that the dashboard's vie
 touched: the figures come from the same report as the 晾晒 (export.report), over the requests
 the user may see. The report counts the KPI facts kept on the request rows, so a province-year
 (140,000 requests) is read in about a second rather than recounted from 1.3 M events. A city or
-the province is counted on the national working-day calendar (a county's own days apply to its
-own readers).
+the province is counted by county, each county on its own working-day calendar (the national
+one with the county's own days), as the county's own readers see it.
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ from django.utils import timezone
 from tiangong.platform.core.models import WorkflowEvent
 from tiangong.platform.services.calendar import table_calendar
 from tiangong.platform.services.models import ServiceRequest
-from tiangong.services.kpi import KPIS, kpi_report_from_facts
+from tiangong.services.calendar import TableCalendar
+from tiangong.services.kpi import KPIS, Calendars, kpi_report_from_facts
 from tiangong.services.tables import EVENTS, REQUESTS
 
 
@@ -118,14 +119,30 @@ def reports(county: Any, requests: Any, as_of: dt.date, by: str,
     year)."""
     from tiangong.platform.services.facts import facts_table
 
-    facts = facts_table(requests, as_of, by_county=by == "county")
-    by = "department" if by == "county" else by
+    by_county = by == "county"
+    facts = facts_table(requests, as_of, by_county=by_county)
+    by = "department" if by_county else by
     days = pc.min_max(facts.column("received_day")).as_py()
     first = days["min"].year if days["min"] else as_of.year
     last = days["max"].year if days["max"] else as_of.year
-    cal = table_calendar(county, list(range(min(first, as_of.year),
-                                            max(last, as_of.year) + 1)))
+    years = list(range(min(first, as_of.year), max(last, as_of.year) + 1))
+    cal: TableCalendar | Calendars = table_calendar(county, years)
+    if by_county:
+        cal = _county_calendars(facts, years)
     return {p: kpi_report_from_facts(facts, cal, as_of, by=by, period=p) for p in periods}
+
+
+def _county_calendars(facts: pa.Table, years: list[int]) -> Calendars:
+    """For a report by county: the national calendar, and their own for the counties in
+    `facts` (by name, as the report groups them) that have days of their own."""
+    from tiangong.platform.core.models import Region
+    from tiangong.platform.core.models.calendar import WorkCalendarDay
+
+    named = set(pc.unique(facts.column("lead_department")).drop_null().to_pylist())
+    with_days = WorkCalendarDay.objects.filter(county__isnull=False).values("county_id")
+    own = {c.name: table_calendar(c, years) for c in Region.objects.filter(
+        pk__in=with_days, name__in=named).order_by("code")}
+    return Calendars(table_calendar(None, years), own)
 
 
 def workbook(rep: pd.DataFrame, overdue: list[ServiceRequest], title: str) -> bytes:
