@@ -35,6 +35,7 @@ from tiangong.evaluation.whatif_exact import (
     reference_trial,
     relevant_inputs,
     what_ifs,
+    what_ifs_of_firms,
 )
 from tiangong.evaluation.whatif_session import WhatIfSession
 
@@ -120,3 +121,22 @@ def test_fast_what_if_equals_full_re_evaluation(name: str, county: dict[str, pa.
             [replace(a, evaluations=0) for a in slow_answers], (name, row["uscc"])
         assert all(a.evaluations <= b.evaluations for a, b in zip(fast_answers, slow_answers,
                                                                 strict=True))
+
+
+@pytest.mark.parametrize("name", ["huangyan", "huangyan_towns", "template"])
+def test_firms_sharing_sessions_get_the_answers_each_gets_alone(
+        name: str, county: dict[str, pa.Table]) -> None:
+    """`what_ifs_of_firms`: firms of one group and partition searched one after another on
+    shared sessions (each firm's values put back after its search) get exactly the answers
+    each gets on sessions of its own, which the test above checks against re-evaluations; the
+    last firm is asked twice, so a value left behind by the one before would show."""
+    loaded = schemes()[name]()
+    ev = evaluate(loaded, county, YEAR)
+    firms = _sample(ev.results, 6)
+    firms = [*firms, firms[0]]
+    together = what_ifs_of_firms(loaded, ev.inputs, YEAR, firms, ev.results)
+    alone = [what_ifs(loaded, ev.inputs, YEAR, row, ev.results) for row in firms]
+    assert len({(r["group"], r["partition"]) for r in firms}) < len(firms)  # some share
+    assert [[replace(a, evaluations=0) for a in answers] for answers in together] == \
+        [[replace(a, evaluations=0) for a in answers] for answers in alone], name
+    assert [w.variable for w in together[0]] == list(VARIABLES)

@@ -20,7 +20,7 @@ from tiangong.evaluation.arrow_sql import reading, select_rows
 from tiangong.evaluation.describe import imputation_note
 from tiangong.evaluation.scheme.loader import LoadedScheme
 from tiangong.evaluation.whatif import WhatIf
-from tiangong.evaluation.whatif_exact import what_ifs
+from tiangong.evaluation.whatif_exact import what_ifs_of_firms
 from tiangong.evaluation.wording import Wording
 from tiangong.runs.store import RunRecord, RunStore
 from tiangong.runs.stored_results import StoredResults
@@ -210,16 +210,32 @@ def find_enterprise(results: pa.Table, wanted: str, run_id: str,
 
 
 def explain_stored(stored: StoredRun, enterprise: str, *, what_if: bool = True) -> Explanation:
+    return explain_many(stored, [enterprise], what_if=what_if)[0]
+
+
+def explain_many(stored: StoredRun, enterprises: list[str], *,
+                 what_if: bool = True) -> list[Explanation]:
+    """The explanations of several enterprises (USCC or name each), in the order asked; their
+    what-if searches share sessions where firms share a group and partition
+    (`whatif_exact.what_ifs_of_firms`: at province scale about 0.4 s a firm instead of 0.8)."""
     record, results, loaded = stored.record, stored.results, stored.loaded
-    row = stored.row(find_enterprise(results, enterprise, record.id, stored.store_path)["uscc"])
-    ex = Explanation(record.id, record.scheme_id, record.year, row)
-    _fill_items(ex, loaded, stored.benchmarks)
-    ex.worded(Wording.of(loaded.scheme, record.year))
     order = [c.code for c in loaded.scheme.classification.classes]
-    ex.class_floors = _class_floors(results, row, order)
-    if what_if and stored.inputs is not None:
-        ex.what_if = what_ifs(loaded, stored.inputs, record.year, row, results)
-    return ex
+    wording = Wording.of(loaded.scheme, record.year)
+    out = []
+    for enterprise in enterprises:
+        found = find_enterprise(results, enterprise, record.id, stored.store_path)
+        row = stored.row(found["uscc"])
+        ex = Explanation(record.id, record.scheme_id, record.year, row)
+        _fill_items(ex, loaded, stored.benchmarks)
+        ex.worded(wording)
+        ex.class_floors = _class_floors(results, row, order)
+        out.append(ex)
+    if what_if and stored.inputs is not None and out:
+        answers = what_ifs_of_firms(loaded, stored.inputs, record.year,
+                                    [ex.row for ex in out], results)
+        for ex, found_answers in zip(out, answers, strict=True):
+            ex.what_if = found_answers
+    return out
 
 
 def _fill_items(ex: Explanation, loaded: LoadedScheme, benchmarks: pa.Table) -> None:
@@ -254,4 +270,4 @@ def _class_floors(results: pa.Table, row: dict[str, Any], order: list[str]) -> d
 
 
 __all__ = ["Explanation", "ItemLine", "PointsLine", "StoredRun", "WhatIf", "explain",
-           "explain_stored", "find_enterprise", "read_stored_run"]
+           "explain_many", "explain_stored", "find_enterprise", "read_stored_run"]

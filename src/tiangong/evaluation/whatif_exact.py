@@ -149,42 +149,67 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
     the same search as with `reference_trial`, each question answered by a `WhatIfSession`
     (the plan's own statements, only the changed rows recomputed) on `relevant_subset`, checked
     to reproduce the stored result first (else on all inputs), and on all inputs for a value
-    that moves the firm into another group.
+    that moves the firm into another group."""
+    return what_ifs_of_firms(loaded, inputs, year, [row], results, variables)[0]
 
-    The variables are searched at the same time, each in its own session and thread: their
-    searches share nothing (each starts from the stored values), and DuckDB works without
-    holding the GIL, so on two cores the second search costs little wall time."""
-    subset = relevant_subset(inputs, year, row, results) if row.get("group") else inputs
+
+def what_ifs_of_firms(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
+                      rows: list[dict[str, Any]], results: pa.Table,
+                      variables: tuple[str, ...] = VARIABLES) -> list[list[WhatIf]]:
+    """`what_ifs` of several firms (the stored result rows `rows`), in their order.
+
+    Firms of one group and partition have the same relevant inputs, so they share sessions:
+    loaded, planned and checked once, each firm's search then costs only its own questions
+    (each firm's values are put back after its search). The variables are searched at the
+    same time, each in its own sessions and thread: their searches share nothing (each starts
+    from the stored values), and DuckDB works without holding the GIL, so on two cores the
+    second search costs little wall time."""
     order = [c.code for c in loaded.scheme.classification.classes]
-    cls = row.get("class")
-    # the stored floor of the better class guides the search; the session then need not
-    # compute the floor after each trial (the search only interpolates with it)
-    floor = (_floor(results, row, order[order.index(cls) - 1])
-             if cls in order and order.index(cls) > 0 else None)
+    batches: dict[Any, list[int]] = {}
+    for i, row in enumerate(rows):
+        key = (row["group"], row.get("partition")) if row.get("group") else ("", i)
+        batches.setdefault(key, []).append(i)
+    out: list[list[WhatIf]] = [[] for _ in rows]
+    for idxs in batches.values():
+        batch = [rows[i] for i in idxs]
+        first = batch[0]
+        subset = relevant_subset(inputs, year, first, results) if first.get("group") \
+            else inputs
+        # the stored floor of the better class guides each search; the session then need not
+        # compute the floor after each trial (the search only interpolates with it)
+        floors = [_floor(results, r, order[order.index(r["class"]) - 1])
+                  if r.get("class") in order and order.index(r["class"]) > 0 else None
+                  for r in batch]
 
-    def one(variable: str) -> WhatIf:
-        return _search_in_sessions(loaded, inputs, subset, year, row, variable, floor,
-                                   threads=1 if len(variables) > 1 else None)
+        def one(variable: str, batch: list[dict[str, Any]] = batch,
+                subset: dict[str, pa.Table] = subset,
+                floors: list[float | None] = floors) -> list[WhatIf]:
+            return _search_in_sessions(loaded, inputs, subset, year, batch, variable, floors,
+                                       threads=1 if len(variables) > 1 else None)
 
-    if len(variables) <= 1:
-        return [one(v) for v in variables]
-    with ThreadPoolExecutor(max_workers=len(variables)) as pool:
-        return list(pool.map(one, variables))
+        if len(variables) <= 1:
+            found = [one(v) for v in variables]
+        else:
+            with ThreadPoolExecutor(max_workers=len(variables)) as pool:
+                found = list(pool.map(one, variables))
+        for j, i in enumerate(idxs):
+            out[i] = [per_variable[j] for per_variable in found]
+    return out
 
 
 def _search_in_sessions(loaded: LoadedScheme, inputs: dict[str, pa.Table],
-                        subset: dict[str, pa.Table], year: int, row: dict[str, Any],
-                        variable: str, floor: float | None, *,
-                        threads: int | None) -> WhatIf:
-    """`search_what_if` of one variable, its questions asked of sessions of its own: on the
-    subset when it reproduces the stored result, else (and for a trial that changes the
-    firm's group) on all inputs."""
-    uscc = row["uscc"]
+                        subset: dict[str, pa.Table], year: int, rows: list[dict[str, Any]],
+                        variable: str, floors: list[float | None], *,
+                        threads: int | None) -> list[WhatIf]:
+    """`search_what_if` of one variable for each firm of `rows` (one group and partition), its
+    questions asked of sessions of its own: on the subset when it reproduces the stored result
+    of every one of them, else (and for a trial that changes a firm's group) on all inputs."""
     opened: dict[str, WhatIfSession] = {}
+    now = {"uscc": rows[0]["uscc"]}
 
     def whole() -> WhatIfSession:
         if "whole" not in opened:
-            opened["whole"] = WhatIfSession(loaded, inputs, year, uscc, threads=threads)
+            opened["whole"] = WhatIfSession(loaded, inputs, year, now["uscc"], threads=threads)
         return opened["whole"]
 
     def main() -> WhatIfSession:
@@ -192,33 +217,50 @@ def _search_in_sessions(loaded: LoadedScheme, inputs: dict[str, pa.Table],
             if subset is inputs:
                 opened["main"] = whole()
             else:
-                part = WhatIfSession(loaded, subset, year, uscc, threads=threads)
-                now = part.outcome(uscc, None, floor=False).row
-                if now is not None and same_result(now, row):
+                part = WhatIfSession(loaded, subset, year, now["uscc"], threads=threads)
+                got = part.outcomes([r["uscc"] for r in rows])
+                if all(got.get(r["uscc"]) is not None and same_result(got[r["uscc"]], r)
+                       for r in rows):
                     opened["main"] = part
                 else:  # benchmarks that reach across groups: the subset is not enough
                     part.close()
                     opened["main"] = whole()
         return opened["main"]
 
-    def trial(value: float, target: str) -> Outcome:
-        s = main()
-        s.set_value(uscc, variable, value)
-        got = s.outcome(uscc, target, floor=floor is None)
-        if s is not opened.get("whole") and got.row is not None \
-                and got.row["group"] not in (None, row["group"]):
-            w = whole()
-            w.set_value(uscc, variable, value)
-            got = w.outcome(uscc, target, floor=floor is None)
-        return got
+    def sessions() -> list[WhatIfSession]:
+        return list({id(s): s for s in opened.values()}.values())
 
-    def probe(value: float) -> float | None:
-        return main().score_probe(uscc, variable, value)
-
+    answers = []
     try:
-        current = current_value(inputs, year, uscc, variable)
-        return search_what_if(loaded, row, variable, current, trial, floor=floor,
-                              probe=probe)
+        for k, (row, floor) in enumerate(zip(rows, floors, strict=True)):
+            uscc = now["uscc"] = row["uscc"]
+            for s in sessions():
+                s.focus(uscc)
+
+            def trial(value: float, target: str, uscc: str = uscc, row: dict[str, Any] = row,
+                      floor: float | None = floor) -> Outcome:
+                s = main()
+                s.set_value(uscc, variable, value)
+                got = s.outcome(uscc, target, floor=floor is None)
+                if s is not opened.get("whole") and got.row is not None \
+                        and got.row["group"] not in (None, row["group"]):
+                    w = whole()
+                    w.set_value(uscc, variable, value)
+                    got = w.outcome(uscc, target, floor=floor is None)
+                return got
+
+            def probe(value: float, uscc: str = uscc) -> float | None:
+                return main().score_probe(uscc, variable, value)
+
+            current = current_value(inputs, year, uscc, variable)
+            try:
+                answers.append(search_what_if(loaded, row, variable, current, trial,
+                                              floor=floor, probe=probe))
+            finally:
+                if k + 1 < len(rows):  # the next firm's questions start from stored values
+                    for s in sessions():
+                        s.set_value(uscc, variable, current)
     finally:
-        for s in {id(s): s for s in opened.values()}.values():
+        for s in sessions():
             s.close()
+    return answers

@@ -76,9 +76,10 @@ class WhatIfSession:
         for i, (name, sql) in enumerate(plan.steps):
             if name == "ranked":  # the firm's partition only: every later window is within it
                 mine = partition_key_sql(scheme)
+                self.con.execute(f"CREATE TABLE session_firm AS SELECT {literal(uscc)} AS uscc")
                 self.engine.create("totals_mine", (
                     f"SELECT * FROM totals WHERE {mine} = (SELECT {mine} FROM totals WHERE uscc"
-                    f" = {literal(uscc)})"))
+                    " = (SELECT uscc FROM session_firm))"))
                 # the windows over the partition's own rows: half the planning per question
                 sql = ranked_sql(scheme, join_back=False)
                 assert sql.count("FROM totals t") == 1
@@ -99,6 +100,11 @@ class WhatIfSession:
 
     def close(self) -> None:
         self.engine.close()
+
+    def focus(self, uscc: str) -> None:
+        """The ranking and class steps see the partition of `uscc` from now on (a session
+        serves several firms of one group and partition, `whatif_exact.what_ifs_of_firms`)."""
+        self.con.execute("UPDATE session_firm SET uscc = ?", [uscc])
 
     def __enter__(self) -> WhatIfSession:
         return self
@@ -158,6 +164,17 @@ class WhatIfSession:
         floor = row.pop("floor")
         row.pop("uscc")
         return Outcome(row, None if floor is None else float(floor))
+
+    def outcomes(self, usccs: list[str]) -> dict[str, dict[str, Any]]:
+        """The result rows of several firms of the focused firm's partition, as they stand."""
+        marks = ", ".join("?" for _ in usccs)
+        cur = self.con.execute(f"{self._result} WHERE uscc IN ({marks})", usccs)
+        names = [d[0] for d in cur.description or []]
+        out = {}
+        for found in cur.fetchall():
+            row = dict(zip(names, found, strict=True))
+            out[str(row.pop("uscc"))] = row
+        return out
 
     def current(self, uscc: str, variable: str) -> Any:
         got = self.con.execute(f'SELECT "{variable}" FROM enterprises WHERE uscc = ? AND'

@@ -111,6 +111,7 @@ def evaluate_task(context: Any, intake_id: str, scheme: str,
     return {"run": run.id, "digest": run.results_sha256}
 
 
+EXACT_CHUNK = 20  # firms whose exact what-if is computed, kept and reported together
 _KEPT: dict[str, Any] = {}  # the last run read by this worker: key, StoredRun
 _KEPT_LOCK = threading.Lock()
 
@@ -142,19 +143,30 @@ def exact_what_ifs(pub: Any, rows: list[Any], report: Any) -> int:
 
     from django.utils import timezone
 
-    from tiangong.evaluation.explain import explain_stored
+    from tiangong.evaluation.explain import explain_many
     from tiangong.platform.evaluation.models import ExactWhatIf
 
     done = set(ExactWhatIf.objects.filter(result__in=rows, computed__isnull=False)
                .values_list("result_id", flat=True))
     todo = [r for r in rows if r.pk not in done]
     stored = _stored_run(pub.store_path or _store(), pub.run_id)
-    for i, r in enumerate(todo, start=1):
-        ex = explain_stored(stored, r.uscc, what_if=True)
-        ExactWhatIf.objects.update_or_create(result=r, defaults={
-            "answers": [asdict(w) for w in ex.what_if], "computed": timezone.now(),
-            "error": ""})
-        report(i, len(todo), f"{r.name}：{'；'.join(w.message for w in ex.what_if)}")
+    # firms of one group and partition next to each other, so that chunks share sessions
+    where = {r["uscc"]: (r["group"] or "", r["partition"] or "") for r in
+             stored.results.select(["uscc", "group", "partition"]).to_pylist()}
+    todo.sort(key=lambda r: (*where.get(r.uscc, ("", "")), r.uscc))
+    done_count = 0
+    # in chunks: firms of a chunk that share a group and partition share the what-if's
+    # sessions (`explain_many`), and each chunk is kept and reported as soon as it is done
+    for start in range(0, len(todo), EXACT_CHUNK):
+        chunk = todo[start:start + EXACT_CHUNK]
+        explained = explain_many(stored, [r.uscc for r in chunk], what_if=True)
+        for r, ex in zip(chunk, explained, strict=True):
+            ExactWhatIf.objects.update_or_create(result=r, defaults={
+                "answers": [asdict(w) for w in ex.what_if], "computed": timezone.now(),
+                "error": ""})
+            done_count += 1
+            report(done_count, len(todo),
+                   f"{r.name}：{'；'.join(w.message for w in ex.what_if)}")
     return len(todo)
 
 
