@@ -257,9 +257,12 @@ def _search_in_sessions(loaded: LoadedScheme, inputs: dict[str, pa.Table],
                 answers.append(search_what_if(loaded, row, variable, current, trial,
                                               floor=floor, probe=probe))
             finally:
-                if k + 1 < len(rows):  # the next firm's questions start from stored values
+                if k + 1 < len(rows):  # the next firm's questions start from stored values;
+                    # the group statistics are recomputed by the next trial's set_value,
+                    # which always refreshes them from every row (a probe before it only
+                    # guesses, and the trials confirm)
                     for s in sessions():
-                        s.set_value(uscc, variable, current)
+                        s.set_value(uscc, variable, current, refresh=False)
     finally:
         for s in sessions():
             s.close()
