@@ -108,8 +108,9 @@ def _local(times: pd.Series) -> pd.Series:
 def report(county: Any, requests: Any, as_of: dt.date, by: str = "department",
            period: str = "month") -> pd.DataFrame:
     """The KPI report over the requests' stored facts (`services.facts`; no event scan).
-    by="county" groups by the firm's county (for a city or the province); `county` may be
-    None (the national calendar, without a county's own days)."""
+    by="county" groups by the firm's county (for a city or the province), each county's
+    working days on its own calendar; otherwise `county`'s calendar, or for None the national
+    one."""
     return reports(county, requests, as_of, by, (period,))[period]
 
 
