@@ -175,21 +175,6 @@ def _check_explain_format(value: str) -> str:
 EXPLAIN_CHUNK = 20  # enterprises explained between two progress messages
 
 
-def _find_all(stored: Any, wanted: list[str]) -> None:
-    """Every enterprise asked for is in the run, checked before any what-if search starts;
-    all that are not, in one error."""
-    from tiangong.evaluation.explain import find_enterprise
-
-    problems: list[Any] = []
-    for name in wanted:
-        try:
-            find_enterprise(stored.results, name, stored.record.id, stored.store_path)
-        except TiangongError as error:
-            problems += error.problems
-    if problems:
-        raise TiangongError(problems)
-
-
 @app.command()
 def explain(
     run: Annotated[str, typer.Option(help="Run id (R0001), or latest.")],
@@ -211,19 +196,19 @@ def explain(
     # the store is read and closed first: the what-if search takes a while, and meanwhile
     # other processes may write to the store
     with open_store(store) as st:
-        from tiangong.evaluation.explain import explain_many, read_stored_run
+        from tiangong.evaluation.explain import explain_found, find_all, read_stored_run
 
         stored = read_stored_run(st, run, with_inputs=what_if)
-    _find_all(stored, enterprise)
+    usccs = find_all(stored, enterprise)  # every one checked before any search starts
     explained = []
     # in chunks, so that a long list shows its progress; the firms of a chunk that share a
     # group and partition share the what-if's sessions
-    for start in range(0, len(enterprise), EXPLAIN_CHUNK):
-        chunk = enterprise[start:start + EXPLAIN_CHUNK]
-        done = f"（{start + len(chunk)}/{len(enterprise)}）" if len(enterprise) > 1 else ""
+    for start in range(0, len(usccs), EXPLAIN_CHUNK):
+        chunk = usccs[start:start + EXPLAIN_CHUNK]
+        done = f"（{start + len(chunk)}/{len(usccs)}）" if len(usccs) > 1 else ""
         with err.status(f"re-evaluating to find what would lift the class…{done}" if what_if
                         else "reading the run…"):
-            explained += explain_many(stored, chunk, what_if=what_if)
+            explained += explain_found(stored, chunk, what_if=what_if)
     if as_json or fmt == "json":
         dicts = [ex.to_dict() for ex in explained]
         out.print_json(json.dumps(dicts[0] if len(dicts) == 1 else dicts, ensure_ascii=False,

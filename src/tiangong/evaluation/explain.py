@@ -213,18 +213,39 @@ def explain_stored(stored: StoredRun, enterprise: str, *, what_if: bool = True) 
     return explain_many(stored, [enterprise], what_if=what_if)[0]
 
 
+def find_all(stored: StoredRun, enterprises: list[str]) -> list[str]:
+    """The USCC of each enterprise asked for (USCC or name, `find_enterprise`), in order;
+    every one the run lacks or cannot tell apart in one error, before any work starts."""
+    usccs: list[str] = []
+    problems: list[Problem] = []
+    for enterprise in enterprises:
+        try:
+            usccs.append(find_enterprise(stored.results, enterprise, stored.record.id,
+                                         stored.store_path)["uscc"])
+        except TiangongError as error:
+            problems += error.problems
+    if problems:
+        raise TiangongError(problems)
+    return usccs
+
+
 def explain_many(stored: StoredRun, enterprises: list[str], *,
                  what_if: bool = True) -> list[Explanation]:
-    """The explanations of several enterprises (USCC or name each), in the order asked; their
+    """The explanations of several enterprises (USCC or name each), in the order asked."""
+    return explain_found(stored, find_all(stored, enterprises), what_if=what_if)
+
+
+def explain_found(stored: StoredRun, usccs: list[str], *,
+                  what_if: bool = True) -> list[Explanation]:
+    """The explanations of the firms `usccs` of the run (as `find_all` gives them); their
     what-if searches share sessions where firms share a group and partition
     (`whatif_exact.what_ifs_of_firms`: at province scale about 0.4 s a firm instead of 0.8)."""
     record, results, loaded = stored.record, stored.results, stored.loaded
     order = [c.code for c in loaded.scheme.classification.classes]
     wording = Wording.of(loaded.scheme, record.year)
     out = []
-    for enterprise in enterprises:
-        found = find_enterprise(results, enterprise, record.id, stored.store_path)
-        row = stored.row(found["uscc"])
+    for uscc in usccs:
+        row = stored.row(uscc)
         ex = Explanation(record.id, record.scheme_id, record.year, row)
         _fill_items(ex, loaded, stored.benchmarks)
         ex.worded(wording)
@@ -270,4 +291,5 @@ def _class_floors(results: pa.Table, row: dict[str, Any], order: list[str]) -> d
 
 
 __all__ = ["Explanation", "ItemLine", "PointsLine", "StoredRun", "WhatIf", "explain",
-           "explain_many", "explain_stored", "find_enterprise", "read_stored_run"]
+           "explain_found", "explain_many", "explain_stored", "find_all", "find_enterprise",
+           "read_stored_run"]

@@ -143,23 +143,24 @@ def exact_what_ifs(pub: Any, rows: list[Any], report: Any) -> int:
 
     from django.utils import timezone
 
-    from tiangong.evaluation.explain import explain_many
+    from tiangong.evaluation.explain import explain_found
     from tiangong.platform.evaluation.models import ExactWhatIf
 
     done = set(ExactWhatIf.objects.filter(result__in=rows, computed__isnull=False)
                .values_list("result_id", flat=True))
     todo = [r for r in rows if r.pk not in done]
     stored = _stored_run(pub.store_path or _store(), pub.run_id)
-    # firms of one group and partition next to each other, so that chunks share sessions
-    where = {r["uscc"]: (r["group"] or "", r["partition"] or "") for r in
-             stored.results.select(["uscc", "group", "partition"]).to_pylist()}
-    todo.sort(key=lambda r: (*where.get(r.uscc, ("", "")), r.uscc))
+    if len(todo) > 1:  # firms of one group and partition side by side: chunks share sessions
+        where = {r["uscc"]: (r["group"] or "", r["partition"] or "") for r in
+                 stored.results.select(["uscc", "group", "partition"]).to_pylist()}
+        todo.sort(key=lambda r: (*where.get(r.uscc, ("", "")), r.uscc))
     done_count = 0
     # in chunks: firms of a chunk that share a group and partition share the what-if's
-    # sessions (`explain_many`), and each chunk is kept and reported as soon as it is done
+    # sessions (`explain_found`: the published USCCs are the run's), and each chunk is
+    # kept and reported as soon as it is done
     for start in range(0, len(todo), EXACT_CHUNK):
         chunk = todo[start:start + EXACT_CHUNK]
-        explained = explain_many(stored, [r.uscc for r in chunk], what_if=True)
+        explained = explain_found(stored, [r.uscc for r in chunk], what_if=True)
         for r, ex in zip(chunk, explained, strict=True):
             ExactWhatIf.objects.update_or_create(result=r, defaults={
                 "answers": [asdict(w) for w in ex.what_if], "computed": timezone.now(),
