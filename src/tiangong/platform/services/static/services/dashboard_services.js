@@ -25,34 +25,30 @@
     return { type: "category", data: pick(rows, "name"), axisLabel: { interval: 0, rotate: rows.length > 6 ? 30 : 0 } };
   }
 
-  function option(rows, rate) {
-    return {
-      color: palette, animation: false, tooltip: { trigger: "axis" },
-      legend: { top: 0, data: ["办结率（受理口径）", "绿码率", "超期件数"] },
-      grid: { left: 50, right: 50, top: 40, bottom: 60 },
-      xAxis: axis(rows),
-      yAxis: [{ type: "value", name: "%", min: 0, max: 100 }, { type: "value", name: "件", minInterval: 1 }],
-      series: [
-        { name: "办结率（受理口径）", type: rate, data: pick(rows, "closed_of_received") },
-        { name: "绿码率", type: rate, data: pick(rows, "green_rate") },
-        { name: "超期件数", type: "bar", yAxisIndex: 1, data: pick(rows, "overdue") }
-      ]
-    };
-  }
+  // Each panel: rates in % on the left axis (lines by month, bars by group), one count or
+  // number of days as bars on the right axis.
+  var PANELS = {
+    handling: { colors: palette, right: { name: "件", minInterval: 1 },
+      rates: [["办结率（受理口径）", "closed_of_received"], ["绿码率", "green_rate"]],
+      bars: ["超期件数", "overdue"] },
+    quality: { colors: quality, right: { name: "工作日", min: 0 },
+      rates: [["重办率", "reopen_rate"], ["首次交办准确率", "first_time_right"], ["满意率", "satisfaction"]],
+      bars: ["办结用时中位数（工作日）", "median_days"] }
+  };
 
-  function qualityOption(rows, rate) {
+  function option(panel, rows, rate) {
+    var p = PANELS[panel];
+    var series = p.rates.map(function (r) { return { name: r[0], type: rate, data: pick(rows, r[1]) }; });
+    series.push({ name: p.bars[0], type: "bar", yAxisIndex: 1, data: pick(rows, p.bars[1]) });
+    var right = { type: "value" };
+    Object.keys(p.right).forEach(function (k) { right[k] = p.right[k]; });
     return {
-      color: quality, animation: false, tooltip: { trigger: "axis" },
-      legend: { top: 0, data: ["重办率", "首次交办准确率", "满意率", "办结用时中位数（工作日）"] },
+      color: p.colors, animation: false, tooltip: { trigger: "axis" },
+      legend: { top: 0, data: series.map(function (x) { return x.name; }) },
       grid: { left: 50, right: 50, top: 40, bottom: 60 },
       xAxis: axis(rows),
-      yAxis: [{ type: "value", name: "%", min: 0, max: 100 }, { type: "value", name: "工作日", min: 0 }],
-      series: [
-        { name: "重办率", type: rate, data: pick(rows, "reopen_rate") },
-        { name: "首次交办准确率", type: rate, data: pick(rows, "first_time_right") },
-        { name: "满意率", type: rate, data: pick(rows, "satisfaction") },
-        { name: "办结用时中位数（工作日）", type: "bar", yAxisIndex: 1, data: pick(rows, "median_days") }
-      ]
+      yAxis: [{ type: "value", name: "%", min: 0, max: 100 }, right],
+      series: series
     };
   }
 
@@ -61,13 +57,13 @@
     if (!block) { return; }
     var data = JSON.parse(block.textContent);
     var months = chart("months");
-    if (months) { months.setOption(option(data.months, "line")); }
+    if (months) { months.setOption(option("handling", data.months, "line")); }
     var groups = chart(data.kind);
-    if (groups) { groups.setOption(option(data.groups, "bar")); }
+    if (groups) { groups.setOption(option("handling", data.groups, "bar")); }
     var qm = chart("quality-months");
-    if (qm) { qm.setOption(qualityOption(data.months, "line")); }
+    if (qm) { qm.setOption(option("quality", data.months, "line")); }
     var qg = chart("quality-" + data.kind);
-    if (qg) { qg.setOption(qualityOption(data.groups, "bar")); }
+    if (qg) { qg.setOption(option("quality", data.groups, "bar")); }
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
