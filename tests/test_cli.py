@@ -382,3 +382,42 @@ def test_explain_several_enterprises_with_one_reading(tmp_path: Path, store: str
     message = str(result.exception)
     assert "enterprise 无此企业 is not in run R0001" in message
     assert "enterprise 91331003XX is not in run R0001" in message
+
+
+CONSOLE_SCRIPT = """
+import atexit, sys
+atexit.register(lambda: sys.__stderr__.write("TEARDOWN-RAN\\n"))
+from tiangong.cli.main import run
+sys.argv = ["tiangong", *sys.argv[1:]]
+run()
+"""
+
+
+def test_explain_ends_the_process_at_once_with_its_output_whole(tmp_path: Path,
+                                                                 store: str) -> None:
+    """The console script (`main.run`) skips the interpreter's teardown after `explain`, which
+    only read and printed (0.1 s of an explanation, issue 15.22): the explanation is printed
+    whole and the exit code kept; other commands, and a failing explain, exit normally."""
+    import subprocess
+    import sys
+
+    data = write_dir(tmp_path / "data", firms())
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--year",
+                     "2022", "--out", str(tmp_path / "out"), "--store", store)
+    assert code == 0, text
+    _, expected = run("explain", "--run", "latest", "--enterprise", "企业0005", "--store", store)
+
+    def console(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", CONSOLE_SCRIPT, *args],
+                              capture_output=True, text=True, timeout=120)
+
+    done = console("explain", "--run", "latest", "--enterprise", "企业0005", "--store", store)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == expected and "如何升档" in done.stdout
+    assert "TEARDOWN-RAN" not in done.stderr
+    failed = console("explain", "--run", "latest", "--enterprise", "无此企业", "--store", store)
+    assert failed.returncode == 2 and "无此企业" in failed.stderr
+    assert "TEARDOWN-RAN" in failed.stderr
+    listed = console("runs", "list", "--store", store)
+    assert listed.returncode == 0 and "R0001" in listed.stdout
+    assert "TEARDOWN-RAN" in listed.stderr

@@ -1,1 +1,1 @@
-"""The `tiangong` command line: a shell over the library (entry point `tiangong.cli.main:main`)."""
+"""The `tiangong` command line: a shell over the library (entry point `tiangong.cli.main:run`)."""

@@ -12,6 +12,7 @@ from tiangong.cli.common import (
     StoreOpt,
     app,
     err,
+    exit_at_once,
     open_store,
     out,
     print_class_counts,
@@ -209,6 +210,7 @@ def explain(
         with err.status(f"re-evaluating to find what would lift the class…{done}" if what_if
                         else "reading the run…"):
             explained += explain_found(stored, chunk, what_if=what_if)
+    exit_at_once()  # only read and print from here on
     if as_json or fmt == "json":
         dicts = [ex.to_dict() for ex in explained]
         out.print_json(json.dumps(dicts[0] if len(dicts) == 1 else dicts, ensure_ascii=False,

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 import tiangong.cli.evaluate  # noqa: F401  (registers evaluate and explain on the app)
-from tiangong.cli.common import app
+from tiangong.cli.common import app, exit_at_once, exits_at_once
 from tiangong.cli.demo import demo_app
 from tiangong.cli.index import index_app
 from tiangong.cli.intake import register as register_intake
@@ -70,3 +70,23 @@ def main() -> None:
     except TiangongError as error:
         _print_error(error)
         raise SystemExit(2) from None
+
+
+def run() -> None:
+    """The console script: `main`, ended at once when the command asked for it
+    (`common.exit_at_once`) and succeeded: its output flushed, the process exits without
+    tearing the interpreter down. Tests call `main`, which always returns or raises."""
+    exit_at_once(False)
+    try:
+        main()
+        code: object = 0
+    except SystemExit as done:
+        code = done.code
+    if code in (0, None) and exits_at_once():
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a closed pipe (`| head`): the same as the normal exit's flush
+            code = 120
+        os._exit(int(code or 0))
+    raise SystemExit(code)
