@@ -201,6 +201,10 @@ def explain(
 
         stored = read_stored_run(st, run, with_inputs=what_if)
     usccs = find_all(stored, enterprise)  # every one checked before any search starts
+    if len(usccs) > EXPLAIN_CHUNK:  # the what-if sessions carried from chunk to chunk
+        from tiangong.evaluation.whatif_kept import KeptSessions
+
+        stored.kept = KeptSessions()
     explained = []
     # in chunks, so that a long list shows its progress; the firms of a chunk that share a
     # group and partition share the what-if's sessions
@@ -210,6 +214,8 @@ def explain(
         with err.status(f"re-evaluating to find what would lift the class…{done}" if what_if
                         else "reading the run…"):
             explained += explain_found(stored, chunk, what_if=what_if)
+    if stored.kept is not None:
+        stored.kept.close()
     exit_at_once()  # only read and print from here on
     if as_json or fmt == "json":
         dicts = [ex.to_dict() for ex in explained]

@@ -21,6 +21,7 @@ from tiangong.evaluation.describe import imputation_note
 from tiangong.evaluation.scheme.loader import LoadedScheme
 from tiangong.evaluation.whatif import WhatIf
 from tiangong.evaluation.whatif_exact import what_ifs_of_firms
+from tiangong.evaluation.whatif_kept import KeptSessions
 from tiangong.evaluation.wording import Wording
 from tiangong.runs.store import RunRecord, RunStore
 from tiangong.runs.stored_results import StoredResults
@@ -153,6 +154,9 @@ class StoredRun:
     inputs: dict[str, pa.Table] | None
     store_path: str
     stored_results: StoredResults
+    # what-if sessions kept between calls, for a process that explains firm after firm of
+    # this run (`whatif_kept`); None: each call opens and closes its own
+    kept: KeptSessions | None = None
 
     def row(self, uscc: str) -> dict[str, Any]:
         found = self.stored_results.row(uscc)
@@ -253,7 +257,7 @@ def explain_found(stored: StoredRun, usccs: list[str], *,
         out.append(ex)
     if what_if and stored.inputs is not None and out:
         answers = what_ifs_of_firms(loaded, stored.inputs, record.year,
-                                    [ex.row for ex in out], results)
+                                    [ex.row for ex in out], results, kept=stored.kept)
         for ex, found_answers in zip(out, answers, strict=True):
             ex.what_if = found_answers
     return out

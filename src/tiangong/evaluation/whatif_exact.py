@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from tiangong.evaluation.arrow_sql import reading, select_rows
 from tiangong.evaluation.scheme.loader import LoadedScheme
 from tiangong.evaluation.whatif import Trial, WhatIf, search_what_if
+from tiangong.evaluation.whatif_kept import KeptSessions, Once
 from tiangong.evaluation.whatif_session import ROW_FIELDS, Outcome, WhatIfSession
 
 
@@ -155,7 +156,8 @@ def what_ifs(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int, row: 
 
 def what_ifs_of_firms(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: int,
                       rows: list[dict[str, Any]], results: pa.Table,
-                      variables: tuple[str, ...] = VARIABLES) -> list[list[WhatIf]]:
+                      variables: tuple[str, ...] = VARIABLES,
+                      kept: KeptSessions | None = None) -> list[list[WhatIf]]:
     """`what_ifs` of several firms (the stored result rows `rows`), in their order.
 
     Firms of one group and partition have the same relevant inputs, so they share sessions:
@@ -163,7 +165,8 @@ def what_ifs_of_firms(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: i
     (each firm's values are put back after its search). The variables are searched at the
     same time, each in its own sessions and thread: their searches share nothing (each starts
     from the stored values), and DuckDB works without holding the GIL, so on two cores the
-    second search costs little wall time."""
+    second search costs little wall time. With `kept`, the sessions on relevant inputs are
+    taken from it where it has them and given back to it afterwards (`whatif_kept`)."""
     order = [c.code for c in loaded.scheme.classification.classes]
     batches: dict[Any, list[int]] = {}
     for i, row in enumerate(rows):
@@ -173,8 +176,12 @@ def what_ifs_of_firms(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: i
     for idxs in batches.values():
         batch = [rows[i] for i in idxs]
         first = batch[0]
-        subset = relevant_subset(inputs, year, first, results) if first.get("group") \
-            else inputs
+
+        def relevant(first: dict[str, Any] = first) -> dict[str, pa.Table]:
+            return relevant_subset(inputs, year, first, results) if first.get("group") \
+                else inputs
+
+        subset = Once(relevant)
         # the stored floor of the better class guides each search; the session then need not
         # compute the floor after each trial (the search only interpolates with it)
         floors = [_floor(results, r, order[order.index(r["class"]) - 1])
@@ -182,10 +189,10 @@ def what_ifs_of_firms(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: i
                   for r in batch]
 
         def one(variable: str, batch: list[dict[str, Any]] = batch,
-                subset: dict[str, pa.Table] = subset,
+                subset: Once[dict[str, pa.Table]] = subset,
                 floors: list[float | None] = floors) -> list[WhatIf]:
             return _search_in_sessions(loaded, inputs, subset, year, batch, variable, floors,
-                                       threads=1 if len(variables) > 1 else None)
+                                       threads=1 if len(variables) > 1 else None, kept=kept)
 
         if len(variables) <= 1:
             found = [one(v) for v in variables]
@@ -198,14 +205,19 @@ def what_ifs_of_firms(loaded: LoadedScheme, inputs: dict[str, pa.Table], year: i
 
 
 def _search_in_sessions(loaded: LoadedScheme, inputs: dict[str, pa.Table],
-                        subset: dict[str, pa.Table], year: int, rows: list[dict[str, Any]],
-                        variable: str, floors: list[float | None], *,
-                        threads: int | None) -> list[WhatIf]:
+                        subset: Once[dict[str, pa.Table]], year: int,
+                        rows: list[dict[str, Any]], variable: str, floors: list[float | None],
+                        *, threads: int | None,
+                        kept: KeptSessions | None = None) -> list[WhatIf]:
     """`search_what_if` of one variable for each firm of `rows` (one group and partition), its
     questions asked of sessions of its own: on the subset when it reproduces the stored result
-    of every one of them, else (and for a trial that changes a firm's group) on all inputs."""
+    of every one of them, else (and for a trial that changes a firm's group) on all inputs.
+    The session asked first (on the subset, or on all inputs where they are the relevant ones)
+    is taken from `kept` when it has one, and given back to it when every search succeeded,
+    restored to the stored values."""
     opened: dict[str, WhatIfSession] = {}
     now = {"uscc": rows[0]["uscc"]}
+    key = (rows[0].get("group"), rows[0].get("partition"), variable)
 
     def whole() -> WhatIfSession:
         if "whole" not in opened:
@@ -214,23 +226,28 @@ def _search_in_sessions(loaded: LoadedScheme, inputs: dict[str, pa.Table],
 
     def main() -> WhatIfSession:
         if "main" not in opened:
-            if subset is inputs:
+            part = kept.take(key) if kept is not None and rows[0].get("group") else None
+            if part is not None:
+                part.focus(now["uscc"])
+            elif subset() is inputs:
                 opened["main"] = whole()
+                return opened["main"]
             else:
-                part = WhatIfSession(loaded, subset, year, now["uscc"], threads=threads)
-                got = part.outcomes([r["uscc"] for r in rows])
-                if all(got.get(r["uscc"]) is not None and same_result(got[r["uscc"]], r)
-                       for r in rows):
-                    opened["main"] = part
-                else:  # benchmarks that reach across groups: the subset is not enough
-                    part.close()
-                    opened["main"] = whole()
+                part = WhatIfSession(loaded, subset(), year, now["uscc"], threads=threads)
+            got = part.outcomes([r["uscc"] for r in rows])
+            if all(got.get(r["uscc"]) is not None and same_result(got[r["uscc"]], r)
+                   for r in rows):
+                opened["main"] = part
+            else:  # benchmarks that reach across groups: the subset is not enough
+                part.close()
+                opened["main"] = whole()
         return opened["main"]
 
     def sessions() -> list[WhatIfSession]:
         return list({id(s): s for s in opened.values()}.values())
 
-    answers = []
+    answers: list[WhatIf] = []
+    restore: tuple[str, Any] | None = None  # the last firm's stored value, to put back
     try:
         for k, (row, floor) in enumerate(zip(rows, floors, strict=True)):
             uscc = now["uscc"] = row["uscc"]
@@ -253,16 +270,22 @@ def _search_in_sessions(loaded: LoadedScheme, inputs: dict[str, pa.Table],
                 return main().score_probe(uscc, variable, value)
 
             current = current_value(inputs, year, uscc, variable)
-            try:
-                answers.append(search_what_if(loaded, row, variable, current, trial,
-                                              floor=floor, probe=probe))
-            finally:
-                if k + 1 < len(rows):  # the next firm's questions start from stored values;
-                    # the group statistics are recomputed by the next trial's set_value,
-                    # which always refreshes them from every row (a probe before it only
-                    # guesses, and the trials confirm)
-                    for s in sessions():
-                        s.set_value(uscc, variable, current, refresh=False)
+            restore = (uscc, current)
+            answers.append(search_what_if(loaded, row, variable, current, trial,
+                                          floor=floor, probe=probe))
+            if k + 1 < len(rows):  # the next firm's questions start from stored values;
+                # the group statistics are recomputed by the next trial's set_value, which
+                # always refreshes them from every row (a probe before it only guesses, and
+                # the trials confirm)
+                for s in sessions():
+                    s.set_value(uscc, variable, current, refresh=False)
+        used = opened.pop("main", None)
+        if kept is not None and used is not None:
+            if restore is not None:  # kept as opened: stored values, statistics from them
+                used.set_value(restore[0], variable, restore[1])
+            if opened.get("whole") is used:  # all inputs were the relevant ones
+                del opened["whole"]
+            kept.give(key, used)
     finally:
         for s in sessions():
             s.close()

@@ -123,14 +123,21 @@ def _stored_run(path: str, run_id: str) -> Any:
     store, the run and its results digest, so a store replaced under the same path (a new
     R0001) is read again; one run kept, so the worker's memory stays that of one run."""
     from tiangong.evaluation.explain import read_stored_run
+    from tiangong.evaluation.whatif_kept import KeptSessions
     from tiangong.runs import RunStore
 
     with _KEPT_LOCK, RunStore(path, read_only=True) as store:
         record = store.get(run_id)
         key = f"{path}|{record.id}|{record.results_sha256}"
         if _KEPT.get("key") != key:
+            if _KEPT.get("stored") is not None and _KEPT["stored"].kept is not None:
+                _KEPT["stored"].kept.close()
             _KEPT.clear()
-            _KEPT.update(key=key, stored=read_stored_run(store, record.id))
+            stored = read_stored_run(store, record.id)
+            # and the what-if sessions of the firms asked: the next firm of the same group
+            # and partition skips opening them (`whatif_kept`)
+            stored.kept = KeptSessions()
+            _KEPT.update(key=key, stored=stored)
         return _KEPT["stored"]
 
 
