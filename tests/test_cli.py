@@ -421,3 +421,31 @@ def test_explain_ends_the_process_at_once_with_its_output_whole(tmp_path: Path,
     listed = console("runs", "list", "--store", store)
     assert listed.returncode == 0 and "R0001" in listed.stdout
     assert "TEARDOWN-RAN" in listed.stderr
+
+
+def test_explain_reads_enterprises_from_standard_input_and_answers_each(
+        tmp_path: Path, store: str) -> None:
+    """`--enterprise -`: each line of standard input explained as when asked alone, a blank
+    line after each; a blank line skipped; a name the run lacks reported on stderr without
+    ending the session, and the exit code 2 at the end; `--format json` one object per line;
+    `-` beside other enterprises refused before the run is read."""
+    data = write_dir(tmp_path / "data", firms())
+    code, text = run("evaluate", "--scheme", "huangyan_2022", "--data", str(data), "--year",
+                     "2022", "--out", str(tmp_path / "out"), "--store", store)
+    assert code == 0, text
+    alone = [runner.invoke(app, ["explain", "--run", "latest", "--enterprise", e, "--store",
+                                 store]).stdout for e in ("企业0005", "91331003MA00000002")]
+    asked = ["explain", "--run", "latest", "--enterprise", "-", "--store", store]
+    result = runner.invoke(app, asked, input="企业0005\n\n无此企业\n91331003MA00000002\n")
+    assert result.exit_code == 2
+    assert result.stdout == alone[0] + "\n" + alone[1] + "\n"
+    assert "enterprise 无此企业 is not in run R0001" in result.stderr
+    fine = runner.invoke(app, [*asked, "--format", "json"],
+                         input="企业0005\n91331003MA00000002\n")
+    assert fine.exit_code == 0, fine.output
+    lines = fine.stdout.splitlines()
+    assert [json.loads(x)["row"]["uscc"] for x in lines] == ["91331003MA00000005",
+                                                              "91331003MA00000002"]
+    assert json.loads(lines[0])["what_if"]  # the what-if searched, as for one enterprise
+    mixed = runner.invoke(app, [*asked, "--enterprise", "企业0005"], input="企业0002\n")
+    assert mixed.exit_code != 0 and "give it alone" in str(mixed.exception)

@@ -1,8 +1,7 @@
-"""`tiangong evaluate` and `tiangong explain`: a run from a scheme and data, and one firm's why."""
+"""`tiangong evaluate`: a run from a scheme and data, stored and written out."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,8 +11,6 @@ from tiangong.cli.common import (
     StoreOpt,
     app,
     err,
-    exit_at_once,
-    open_store,
     out,
     print_class_counts,
     progress_bar,
@@ -163,67 +160,3 @@ def _write_stability(ev: Any, n: int, uncertainty: float, path: Path, out_dir: P
     return (f"class stability (±{uncertainty:.0%} on benchmarks and weights, {n} "
             f"replications): {borderline} enterprises keep their class in fewer than 95 % "
             f"of replications; wrote {out_dir / path.name}")
-
-
-# -- explain -------------------------------------------------------------------------------
-
-def _check_explain_format(value: str) -> str:
-    if value not in ("table", "json"):
-        raise typer.BadParameter(f"{value!r}; choose table or json")
-    return value
-
-
-EXPLAIN_CHUNK = 20  # enterprises explained between two progress messages
-
-
-@app.command()
-def explain(
-    run: Annotated[str, typer.Option(help="Run id (R0001), or latest.")],
-    enterprise: Annotated[list[str], typer.Option(
-        help="The enterprise's USCC, or its name (or a part of it that only one name has); "
-             "repeat it to explain several enterprises with one reading of the run.")],
-    store: StoreOpt = None,
-    what_if: Annotated[bool, typer.Option(
-        "--what-if/--no-what-if", help="Search the smallest change that lifts the class.")
-    ] = True,
-    fmt: Annotated[str, typer.Option(
-        "--format", help="How to print: table (text lines) or json (an object; a list of "
-                         "them for several enterprises).",
-        callback=_check_explain_format)] = "table",
-    as_json: Annotated[bool, typer.Option("--json", hidden=True,
-                                          help="Same as --format json.")] = False,
-) -> None:
-    """How one enterprise's score and class arose in a stored run, and what would lift it."""
-    # the store is read and closed first: the what-if search takes a while, and meanwhile
-    # other processes may write to the store
-    with open_store(store) as st:
-        from tiangong.evaluation.explain import explain_found, find_all, read_stored_run
-
-        stored = read_stored_run(st, run, with_inputs=what_if)
-    usccs = find_all(stored, enterprise)  # every one checked before any search starts
-    if len(usccs) > EXPLAIN_CHUNK:  # the what-if sessions carried from chunk to chunk
-        from tiangong.evaluation.whatif_kept import KeptSessions
-
-        stored.kept = KeptSessions()
-    explained = []
-    # in chunks, so that a long list shows its progress; the firms of a chunk that share a
-    # group and partition share the what-if's sessions
-    for start in range(0, len(usccs), EXPLAIN_CHUNK):
-        chunk = usccs[start:start + EXPLAIN_CHUNK]
-        done = f"（{start + len(chunk)}/{len(usccs)}）" if len(usccs) > 1 else ""
-        with err.status(f"re-evaluating to find what would lift the class…{done}" if what_if
-                        else "reading the run…"):
-            explained += explain_found(stored, chunk, what_if=what_if)
-    if stored.kept is not None:
-        stored.kept.close()
-    exit_at_once()  # only read and print from here on
-    if as_json or fmt == "json":
-        dicts = [ex.to_dict() for ex in explained]
-        out.print_json(json.dumps(dicts[0] if len(dicts) == 1 else dicts, ensure_ascii=False,
-                                  default=str))
-        return
-    for i, ex in enumerate(explained):
-        if i:
-            out.print("")
-        for line in ex.lines():
-            out.print(line, markup=False)

@@ -14,8 +14,9 @@ from typing import Annotated
 
 import typer
 
-import tiangong.cli.evaluate  # noqa: F401  (registers evaluate and explain on the app)
-from tiangong.cli.common import app, exit_at_once, exits_at_once
+import tiangong.cli.evaluate  # (registers evaluate on the app)
+import tiangong.cli.explain  # noqa: F401  (registers explain on the app)
+from tiangong.cli.common import app, exit_at_once, exits_at_once, print_error
 from tiangong.cli.demo import demo_app
 from tiangong.cli.index import index_app
 from tiangong.cli.intake import register as register_intake
@@ -52,23 +53,11 @@ register_intake(app)
 register_serve(app)
 
 
-def _print_error(error: TiangongError) -> None:
-    """The error as plain lines on stderr, "error:" in red on a terminal. Not through rich:
-    importing it costs more than the 0.3 s an error path may take (issue 15.24), and a title
-    is text, not markup."""
-    color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
-    head = "\x1b[31merror:\x1b[0m" if color else "error:"
-    lines = [f"{head} {error.title}" if error.title else head]
-    lines += [f"  {p}" for p in error.problems]
-    sys.stderr.write("\n".join(lines) + "\n")
-    sys.stderr.flush()
-
-
 def main() -> None:
     try:
         app()
     except TiangongError as error:
-        _print_error(error)
+        print_error(error)
         raise SystemExit(2) from None
 
 
