@@ -226,6 +226,7 @@ def _search_in_sessions(loaded: LoadedScheme, inputs: dict[str, pa.Table],
 
     def main() -> WhatIfSession:
         if "main" not in opened:
+            # kept only for firms in a group (the others: one batch each, nothing to share)
             part = kept.take(key) if kept is not None and rows[0].get("group") else None
             if part is not None:
                 part.focus(now["uscc"])
@@ -279,12 +280,12 @@ def _search_in_sessions(loaded: LoadedScheme, inputs: dict[str, pa.Table],
                 # the trials confirm)
                 for s in sessions():
                     s.set_value(uscc, variable, current, refresh=False)
-        used = opened.pop("main", None)
-        if kept is not None and used is not None:
+        used = opened.get("main")
+        if kept is not None and used is not None and rows[0].get("group"):
             if restore is not None:  # kept as opened: stored values, statistics from them
                 used.set_value(restore[0], variable, restore[1])
-            if opened.get("whole") is used:  # all inputs were the relevant ones
-                del opened["whole"]
+            for name in [n for n, s in opened.items() if s is used]:  # not closed below
+                del opened[name]
             kept.give(key, used)
     finally:
         for s in sessions():
