@@ -26,7 +26,8 @@ from tiangong.evaluation.whatif_session import WhatIfSession
 T = TypeVar("T")
 
 # sessions kept at most: the two variables of two groups and partitions (a province's
-# 规上 and 规下 firms asked alternately); each holds its group's rows, some tens of MB
+# 规上 and 规下 firms asked alternately); each holds its group's rows: at province scale the
+# four took 0.3 GB beside the 0.3 GB of the run (measured RSS, 120,000 firms)
 KEPT_AT_MOST = 4
 
 
