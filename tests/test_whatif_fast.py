@@ -20,14 +20,13 @@ only narrows the bracket).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import pyarrow as pa
 import pytest
+from whatif_cases import YEAR, sample, schemes
 
 from tiangong.demo.generator import generate
 from tiangong.evaluation.evaluate import evaluate
-from tiangong.evaluation.scheme.loader import LoadedScheme, load_scheme, parse_scheme
 from tiangong.evaluation.whatif import search_what_if
 from tiangong.evaluation.whatif_exact import (
     VARIABLES,
@@ -39,7 +38,6 @@ from tiangong.evaluation.whatif_exact import (
 )
 from tiangong.evaluation.whatif_session import WhatIfSession
 
-YEAR = 2022
 WHOLE_SEARCH = ("huangyan", "template", "huangyan_thresholds")
 
 
@@ -48,48 +46,12 @@ def county() -> dict[str, pa.Table]:
     return generate(150, 11, year=YEAR)
 
 
-def _builtin_text(name: str) -> str:
-    return load_scheme(name).text
-
-
-def _variant(name: str, old: str, new: str) -> LoadedScheme:
-    text = _builtin_text(name)
-    assert old in text, old
-    return parse_scheme(text.replace(old, new, 1), f"{name}-variant.yaml")
-
-
-def schemes() -> dict[str, Any]:
-    return {
-        "huangyan": lambda: load_scheme("huangyan_2022"),
-        "huaian": lambda: load_scheme("huaian_2024"),
-        "template": lambda: load_scheme("template"),
-        "template_clip": lambda: _variant(
-            "template", "        method: minmax\n",
-            "        method: minmax\n        clip: {low_percent: 10, high_percent: 90}\n"),
-        "huangyan_thresholds": lambda: _variant(
-            "huangyan_2022", "  method: quota\n  quotas: {A: 20, B: 60, C: 95, D: 100}\n",
-            "  method: thresholds\n  thresholds: {A: 95, B: 75, C: 50}\n"
-            "  bounds: {A: {max_share: 10}}\n"),
-        "huangyan_towns": lambda: _variant(
-            "huangyan_2022", "  partition_by: [group]\n", "  partition_by: [group, town_name]\n"),
-    }
-
-
-def _sample(results: pa.Table, k: int) -> list[dict[str, Any]]:
-    """k firms evenly by credit code among those a class can lift (not the best class)."""
-    rows = [r for r in results.to_pylist() if r["group"] is not None and r["class"] is not None
-            and r["special_class"] is None]
-    best = min((r["class"] for r in rows), default=None)
-    rows = sorted((r for r in rows if r["class"] != best), key=lambda r: r["uscc"])
-    return rows[:: max(1, len(rows) // k)][:k]
-
-
 @pytest.mark.parametrize("name", list(schemes()))
 def test_fast_what_if_equals_full_re_evaluation(name: str, county: dict[str, pa.Table]) -> None:
     loaded = schemes()[name]()
     ev = evaluate(loaded, county, YEAR)
     inputs = ev.inputs
-    firms = _sample(ev.results, 2 if name in WHOLE_SEARCH else 1)
+    firms = sample(ev.results, 2 if name in WHOLE_SEARCH else 1)
     assert firms, "no firm to lift"
     order = loaded.scheme.class_codes()
     for n, row in enumerate(firms):
@@ -132,7 +94,7 @@ def test_firms_sharing_sessions_get_the_answers_each_gets_alone(
     last firm is asked twice, so a value left behind by the one before would show."""
     loaded = schemes()[name]()
     ev = evaluate(loaded, county, YEAR)
-    firms = _sample(ev.results, 6)
+    firms = sample(ev.results, 6)
     firms = [*firms, firms[0]]
     together = what_ifs_of_firms(loaded, ev.inputs, YEAR, firms, ev.results)
     alone = [what_ifs(loaded, ev.inputs, YEAR, row, ev.results) for row in firms]
@@ -140,71 +102,3 @@ def test_firms_sharing_sessions_get_the_answers_each_gets_alone(
     assert [[replace(a, evaluations=0) for a in answers] for answers in together] == \
         [[replace(a, evaluations=0) for a in answers] for answers in alone], name
     assert [w.variable for w in together[0]] == list(VARIABLES)
-
-
-@pytest.mark.parametrize("name", ["huangyan", "huangyan_towns", "template"])
-def test_sessions_kept_between_calls_give_the_same_answers_and_questions(
-        name: str, county: dict[str, pa.Table], monkeypatch: pytest.MonkeyPatch) -> None:
-    """`KeptSessions` (the platform's worker, a long `tiangong explain`): firms asked one call
-    at a time, the sessions of their group and partition carried from call to call, get
-    exactly the answers each gets alone, after exactly the same questions (a session kept with
-    a value or a statistic left behind would change both); the first firm is asked again at
-    the end, after firms of other groups. Fewer sessions are opened than when each call opens
-    its own, none more on all inputs, and the keeper holds them until closed."""
-    import tiangong.evaluation.whatif_exact as exact
-    from tiangong.evaluation.whatif_kept import KeptSessions
-
-    opened: list[bool] = []  # per session opened: on all inputs?
-
-    class Counted(WhatIfSession):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            opened.append(args[1] is ev.inputs)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(exact, "WhatIfSession", Counted)
-    loaded = schemes()[name]()
-    ev = evaluate(loaded, county, YEAR)
-    firms = _sample(ev.results, 4)
-    firms = [*firms, firms[0]]
-    alone = [what_ifs(loaded, ev.inputs, YEAR, row, ev.results) for row in firms]
-    opened_alone, opened[:] = list(opened), []
-    kept = KeptSessions(at_most=100)  # every kind kept (the default keeps two kinds' worth)
-    one_by_one = [what_ifs_of_firms(loaded, ev.inputs, YEAR, [row], ev.results, kept=kept)[0]
-                  for row in firms]
-    assert one_by_one == alone, name  # the questions asked (`evaluations`) included
-    kinds = {(r["group"], r["partition"], v) for r in firms for v in VARIABLES}
-    assert len(opened) < len(opened_alone), name
-    # and no more on all inputs: a kept session that failed the check (stale statistics)
-    # would fall back to them
-    assert sum(opened) <= sum(opened_alone), name
-    assert 0 < len(kept) <= len(kinds)
-    kept.close()
-    assert len(kept) == 0
-
-
-def test_the_keeper_hands_a_session_to_one_taker_and_keeps_the_latest_few() -> None:
-    """`take` hands a kept session out once; `give` keeps at most `at_most`, closing the
-    oldest, and a second session given under a key closes the first."""
-    from tiangong.evaluation.whatif_kept import KeptSessions
-
-    closed: list[str] = []
-
-    class Fake:
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-        def close(self) -> None:
-            closed.append(self.name)
-
-    kept = KeptSessions(at_most=2)
-    for key in ("a", "b", "c"):
-        kept.give(key, Fake(key))  # type: ignore[arg-type]
-    assert closed == ["a"] and len(kept) == 2
-    assert kept.take("a") is None
-    b = kept.take("b")
-    assert b is not None and b.name == "b" and kept.take("b") is None
-    kept.give("c", Fake("c2"))  # type: ignore[arg-type]
-    assert closed == ["a", "c"] and kept.take("c").name == "c2"  # type: ignore[union-attr]
-    kept.give("d", Fake("d"))  # type: ignore[arg-type]
-    kept.close()
-    assert closed == ["a", "c", "d"] and len(kept) == 0
