@@ -8,6 +8,7 @@ Command modules import from here and never from each other, so the CLI has no im
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,12 +54,11 @@ class LazyConsole:
 out: Any = LazyConsole(stderr=False)
 err: Any = LazyConsole(stderr=True)
 
+
 def print_error(error: TiangongError) -> None:
     """The error as plain lines on stderr, "error:" in red on a terminal. Not through rich:
     importing it costs more than the 0.3 s an error path may take (issue 15.24), and a title
     is text, not markup."""
-    import os
-
     color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     head = "\x1b[31merror:\x1b[0m" if color else "error:"
     lines = [f"{head} {error.title}" if error.title else head]

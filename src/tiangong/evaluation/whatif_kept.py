@@ -44,10 +44,6 @@ class KeptSessions:
         with self._lock:
             return self._idle.pop(key, None)
 
-    def has(self, key: Hashable) -> bool:
-        with self._lock:
-            return key in self._idle
-
     def give(self, key: Hashable, session: WhatIfSession) -> None:
         """Keep `session` (restored to the stored values) for the next firm of `key`."""
         with self._lock:
